@@ -1,0 +1,55 @@
+# The two commands: `make run` serves the portal on the embedded defaults, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app portal
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations system-test-deps lint messages migrate demo
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(VENV)/bin/pybabel compile --use-fuzzy -d portal/translations -D messages --statistics 2>&1 | tail -n 2
+
+migrate: install
+	$(FLASK) db-upgrade
+
+demo: migrate
+	$(FLASK) demo-load --if-empty
+
+run: translations demo
+	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
+
+# Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese.
+system-test-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Runs everything on SQLite; with TEST_DATABASE_URL set, runs it all again on that database.
+test: translations system-test-deps lint
+	env -u TEST_DATABASE_URL $(PY) -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again against $${TEST_DATABASE_URL%%@*}@… =="; \
+	  $(PY) -m pytest; \
+	fi
+
+# Re-extract msgids and merge them into the catalogues (then translate the new entries).
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching

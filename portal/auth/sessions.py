@@ -1,0 +1,118 @@
+"""Server-side sessions with idle and absolute timeouts (security.md: 15 min idle, 8 h absolute).
+
+The cookie carries only a random token; the data lives in `web_session` under the token's hash.
+Sign-in rotates the token (no session fixation); sign-out and expiry delete the row, so a copied
+cookie is worthless afterwards.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import request
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import CallbackDict
+
+from ..extensions import db
+from ..models import WebSession, utcnow
+
+TOUCH_INTERVAL = timedelta(seconds=30)  # don't write last-seen on every single request
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, token=None, row_created=None, row_seen=None):
+        def on_update(self_):
+            self_.modified = True
+
+        super().__init__(initial, on_update)
+        self.token = token
+        self.row_created = row_created
+        self.row_seen = row_seen
+        self.modified = False
+        self.rotate_requested = False
+        self.end_requested = False
+
+    def rotate(self):
+        """Start a fresh session (new token, empty data) at the end of this request."""
+        self.clear()
+        self.rotate_requested = True
+
+    def end(self):
+        """Delete the session on the server and the cookie in the browser."""
+        self.clear()
+        self.end_requested = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def open_session(self, app, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token:
+            return ServerSession()
+        with Session(db.engine) as store:
+            row = store.get(WebSession, _hash(token))
+            if row is None:
+                return ServerSession()
+            now = utcnow()
+            idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+            absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+            if now - row.last_seen_at > idle or now - row.created_at > absolute:
+                was_signed_in = "_user_id" in (row.data or {})
+                store.delete(row)
+                store.commit()
+                fresh = ServerSession()
+                if was_signed_in:
+                    fresh["timed_out"] = True
+                return fresh
+            return ServerSession(row.data, token, row.created_at, row.last_seen_at)
+
+    def save_session(self, app, session, response):
+        name = self.get_cookie_name(app)
+        options = dict(
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        # A separate DB session: the session row must never commit a view's half-done work.
+        with Session(db.engine) as store:
+            if session.token and (session.end_requested or session.rotate_requested):
+                store.query(WebSession).filter_by(id_hash=_hash(session.token)).delete()
+                session.token = None
+            if session.end_requested or (not session and not session.token):
+                store.commit()
+                if name in request.cookies:
+                    response.delete_cookie(name, **{k: options[k] for k in ("domain", "path")})
+                return
+            now = utcnow()
+            if session.token is None:
+                session.token = secrets.token_urlsafe(32)
+                store.add(WebSession(id_hash=_hash(session.token), data=dict(session),
+                                     created_at=now, last_seen_at=now))
+            elif session.modified or now - session.row_seen > TOUCH_INTERVAL:
+                row = store.get(WebSession, _hash(session.token))
+                if row is None:  # ended by another request meanwhile (e.g. sign-out in a tab)
+                    store.commit()
+                    response.delete_cookie(name, **{k: options[k] for k in ("domain", "path")})
+                    return
+                row.data = dict(session)
+                row.last_seen_at = now
+            else:
+                return
+            store.commit()
+        response.set_cookie(name, session.token, **options)
+        response.vary.add("Cookie")
+
+
+def purge_expired(app) -> int:
+    """Delete sessions past their idle limit (run from a scheduled command)."""
+    cutoff = utcnow() - timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    with Session(db.engine) as store:
+        count = store.query(WebSession).filter(WebSession.last_seen_at < cutoff).delete()
+        store.commit()
+    return count

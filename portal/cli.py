@@ -1,0 +1,62 @@
+"""Flask commands: migrations, demo data, housekeeping (`flask --app portal <command>`)."""
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+
+from .extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_database(app) -> None:
+    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+
+
+def init_app(app):
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply every Alembic migration (safe to run repeatedly)."""
+        upgrade_database(app)
+        click.echo("database is up to date")
+
+    @app.cli.command("demo-load")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database has people.")
+    def demo_load(if_empty):
+        """Load the synthetic demo registry, regions, residents and staff."""
+        from .demo import loader
+
+        if app.config["PORTAL_ENV"] == "production":
+            raise click.ClickException("demo data is never loaded in production")
+        if if_empty and not loader.database_is_empty():
+            click.echo("demo data already present")
+            return
+        counts = loader.load_demo()
+        click.echo("loaded " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+    @app.cli.command("purge-sessions")
+    def purge_sessions():
+        """Delete web sessions past their idle timeout."""
+        from .auth.sessions import purge_expired
+
+        click.echo(f"purged {purge_expired(app)} sessions")
+
+    @app.cli.command("audit-verify")
+    def audit_verify():
+        """Check the audit log's hash chain; exit 1 when a record was altered or removed."""
+        from .operations.audit import first_broken_link
+
+        broken = first_broken_link()
+        db.session.remove()
+        if broken is not None:
+            raise click.ClickException(f"audit chain broken at record {broken}")
+        click.echo("audit chain intact")

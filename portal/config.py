@@ -1,0 +1,117 @@
+"""Settings from environment variables, with safe embedded defaults (all in README's table).
+
+Development runs on embedded parts (SQLite under instance/, embedded identity provider, embedded
+registries, notification outbox). Production refuses to start on anything generated for development.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+DEV_SECRET_MARKER = "dev-"  # generated secrets start with this, so production can recognise them
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name, default):
+    return int(_env(name, default))
+
+
+def _env_bool(name, default):
+    return str(_env(name, default)).lower() in ("1", "true", "yes", "on")
+
+
+def _instance_secret(instance_path: Path, filename: str) -> str:
+    """A random secret kept in instance/ so that restarts keep sessions; never committed."""
+    path = instance_path / filename
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(DEV_SECRET_MARKER + secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(url: str) -> str:
+    """psycopg 3 is the PostgreSQL driver we install; plain postgresql:// URLs mean it too."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping. `overrides` (tests) win over the environment."""
+    overrides = overrides or {}
+    environment = overrides.get("PORTAL_ENV", _env("PORTAL_ENV", "development"))
+    production = environment == "production"
+    external_url = overrides.get("EXTERNAL_URL", _env("EXTERNAL_URL", "http://127.0.0.1:5000"))
+    external_url = external_url.rstrip("/")
+
+    config = {
+        "PORTAL_ENV": environment,
+        "SECRET_KEY": _env("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
+        "DATABASE_URL": database_url(
+            _env("DATABASE_URL", f"sqlite:///{instance_path / 'portal.db'}")
+        ),
+        "EXTERNAL_URL": external_url,
+        # Identity platform (OpenID Connect). Without OIDC_ISSUER the embedded provider is used.
+        "OIDC_ISSUER": _env("OIDC_ISSUER"),
+        "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID", "pension-portal"),
+        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET")
+        or _instance_secret(instance_path, "oidc_client_secret"),
+        "OIDC_SCOPE": _env("OIDC_SCOPE", "openid profile phone identity_document"),
+        "OIDC_ACR_REAL_NAME": _env("OIDC_ACR_REAL_NAME", "real-name"),
+        "OIDC_ACR_FACE": _env("OIDC_ACR_FACE", "face"),
+        "IDP_SIGNING_KEY_FILE": _env(
+            "IDP_SIGNING_KEY_FILE", str(instance_path / "idp_signing_key.json")
+        ),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 15),
+        "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 8),
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "portal_session",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Demo mode shows one-time SMS codes on the page; never in production.
+        "DEMO_MODE": _env_bool("DEMO_MODE", not production),
+        "HELPLINE": _env("HELPLINE", "12333"),
+        "REPORTING_PHONE": _env("REPORTING_PHONE", "12345"),
+        "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ("zh_Hans_CN", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which expires itself
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }
+    config.update(overrides)
+    config["DATABASE_URL"] = database_url(config["DATABASE_URL"])
+    if production:
+        check_production(config)
+    return config
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run production on development secrets or demo shortcuts."""
+    problems = []
+    for key in ("SECRET_KEY", "OIDC_CLIENT_SECRET"):
+        value = config.get(key) or ""
+        if value.startswith(DEV_SECRET_MARKER) or len(value) < 32:
+            problems.append(f"{key} must be set to a strong secret (>= 32 characters)")
+    if config.get("DEMO_MODE"):
+        problems.append("DEMO_MODE must be off")
+    if not config.get("OIDC_ISSUER"):
+        problems.append("OIDC_ISSUER must name the provincial identity platform")
+    if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL must point to PostgreSQL")
+    if not str(config.get("EXTERNAL_URL", "")).startswith("https://"):
+        problems.append("EXTERNAL_URL must be https")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))
+

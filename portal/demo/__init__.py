@@ -1,0 +1,1 @@
+"""Synthetic demo data: regions, the embedded registries, residents and one staff user per role."""

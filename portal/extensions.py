@@ -1,0 +1,43 @@
+"""Shared extension objects, bound to the app in create_app (nothing connects at import time)."""
+
+from authlib.integrations.flask_client import OAuth
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+
+class Database:
+    """One engine per app and a request-scoped session; operations commit, views never
+    write SQL."""
+
+    def __init__(self):
+        self.engine = None
+        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+
+    def init_app(self, app):
+        url = app.config["DATABASE_URL"]
+        options = {"future": True, "pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            # The portal calls its own embedded provider over HTTP: threads share the file.
+            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine = create_engine(url, **options)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.session.configure(bind=self.engine)
+        app.teardown_appcontext(lambda _exc: self.session.remove())
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+db = Database()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+oauth = OAuth()

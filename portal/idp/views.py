@@ -1,0 +1,260 @@
+"""Pages and endpoints of the embedded OpenID provider, mounted at /idp."""
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from authlib.common.urls import add_params_to_uri, url_decode
+from authlib.oauth2 import OAuth2Error
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..exchange.population import population_register
+from ..extensions import csrf, db
+from ..operations import audit
+from ..operations.notify import queue_sms
+from ..rules import ids
+from . import keys
+from .forms import CodeForm, IdentifyForm
+from .server import (
+    SignedInPerson,
+    authorization,
+    init_server,
+    issuer,
+    portal_client,
+    require_token,
+    user_claims,
+)
+
+bp = Blueprint("idp", __name__, url_prefix="/idp")
+
+CODE_LIFETIME = 300  # seconds an SMS code stays valid
+MAX_CODE_ATTEMPTS = 5
+MAX_IDENTIFY_FAILURES = 5
+AUTHENTICATION_LIFETIME = 600  # a completed authentication must be used within this time
+
+
+def init_app(app):
+    app.extensions["idp_signing_key"] = keys.load_or_create(app.config["IDP_SIGNING_KEY_FILE"])
+    init_server(app)
+    csrf.exempt(token)  # client-authenticated back-channel call, not a browser form
+    app.register_blueprint(bp)
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    base = issuer()
+    return jsonify(
+        issuer=base,
+        authorization_endpoint=base + "/authorize",
+        token_endpoint=base + "/token",
+        userinfo_endpoint=base + "/userinfo",
+        jwks_uri=base + "/jwks",
+        response_types_supported=["code"],
+        grant_types_supported=["authorization_code"],
+        subject_types_supported=["public"],
+        id_token_signing_alg_values_supported=["RS256"],
+        scopes_supported=["openid", "profile", "phone", "identity_document"],
+        token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+        code_challenge_methods_supported=["S256"],
+        acr_values_supported=["real-name", "face"],
+        claims_supported=["sub", "name", "phone_number", "id_document_type",
+                          "id_document_number", "acr", "amr", "auth_time", "nonce"],
+        ui_locales_supported=["zh-CN", "en"],
+    )
+
+
+@bp.get("/jwks")
+def jwks():
+    return jsonify(keys.public_key_set(current_app.extensions["idp_signing_key"]))
+
+
+def _request_fingerprint(query: str) -> str:
+    return hashlib.sha256(query.encode()).hexdigest()
+
+
+def _pending_params() -> dict:
+    return dict(url_decode(session.get("idp_pending", "")))
+
+
+def _face_required(params: dict) -> bool:
+    return "face" in (params.get("acr_values") or "").split()
+
+
+@bp.get("/authorize")
+def authorize():
+    query = request.query_string.decode()
+    try:
+        authorization.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        # Never redirect to an unverified client: explain on our own page instead.
+        return render_template("idp/error.html", detail=error.error), 400
+    params = dict(url_decode(query))
+    done = session.get("idp_auth")
+    if (
+        done
+        and done["request"] == _request_fingerprint(query)
+        and time.time() - done["auth_time"] < AUTHENTICATION_LIFETIME
+        and (done["acr"] == "face" or not _face_required(params))
+    ):
+        session.pop("idp_auth")
+        session.pop("idp_pending", None)
+        person = population_register().get(done["subject"])
+        user = SignedInPerson(person, done["acr"], done["auth_time"])
+        audit.record("idp_authorize", actor=f"registry:{person.registry_id}", channel="online",
+                     detail={"acr": done["acr"], "client": params.get("client_id")})
+        db.session.commit()
+        return authorization.create_authorization_response(grant_user=user)
+    # Every authorization starts a fresh authentication: kiosks are shared by many people.
+    for key in ("idp_auth", "idp_challenge"):
+        session.pop(key, None)
+    session["idp_pending"] = query
+    return redirect(url_for("idp.identify"))
+
+
+@bp.route("/identify", methods=["GET", "POST"])
+def identify():
+    if "idp_pending" not in session:
+        return render_template("idp/error.html", detail="no_request"), 400
+    form = IdentifyForm()
+    failures = session.get("idp_failures", 0)
+    if failures >= MAX_IDENTIFY_FAILURES:
+        return render_template("idp/locked.html"), 429
+    if not form.validate_on_submit():
+        return render_template("idp/identify.html", form=form), 400 if form.errors else 200
+
+    check = form.id_check
+    lookup_type = ids.RESIDENT_ID if check.document_type == ids.SOCIAL_SECURITY_CARD else (
+        check.document_type
+    )
+    person = population_register().find(lookup_type, check.number)
+    name = "".join(form.name.data.split())
+    if person is None or person.name != name or not person.alive:
+        session["idp_failures"] = failures + 1
+        audit.record("idp_identify", actor="anonymous", channel="online", outcome="failure",
+                     detail={"id": ids.mask(check.number)})
+        db.session.commit()
+        form.id_number.errors.append(
+            _("The name and document number do not match the household register. "
+              "Check both and try again.")
+        )
+        return render_template("idp/identify.html", form=form), 400
+    if not person.phone:
+        return render_template("idp/no_phone.html"), 409
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    session["idp_challenge"] = {
+        "subject": person.registry_id,
+        "digest": _code_digest(code, person.registry_id),
+        "expires": time.time() + CODE_LIFETIME,
+        "attempts": 0,
+        "phone": ids.mask(person.phone),
+        "demo_code": code if current_app.config["DEMO_MODE"] else None,
+    }
+    queue_sms(
+        phone=person.phone,
+        kind="sign_in_code",
+        body=_("[Residents' pension] Your sign-in code is %(code)s. It is valid for 5 minutes. "
+               "Never tell it to anyone.", code=code),
+    )
+    audit.record("idp_code_sent", actor=f"registry:{person.registry_id}", channel="online")
+    db.session.commit()
+    return redirect(url_for("idp.verify"))
+
+
+def _code_digest(code: str, subject: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{subject}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    challenge = session.get("idp_challenge")
+    if not challenge or "idp_pending" not in session:
+        return redirect(url_for("idp.identify")) if "idp_pending" in session else (
+            render_template("idp/error.html", detail="no_request"), 400
+        )
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("idp/verify.html", form=form, challenge=challenge), (
+            400 if form.errors else 200
+        )
+    challenge["attempts"] += 1
+    session["idp_challenge"] = challenge
+    expired = time.time() > challenge["expires"]
+    if expired or challenge["attempts"] > MAX_CODE_ATTEMPTS:
+        session.pop("idp_challenge")
+        form.code.errors.append(_("The code has expired. Ask for a new code."))
+        return render_template("idp/verify.html", form=form, challenge=None), 400
+    if not hmac.compare_digest(
+        _code_digest(form.code.data, challenge["subject"]), challenge["digest"]
+    ):
+        form.code.errors.append(_("The code is not correct. Check the text message and try again."))
+        return render_template("idp/verify.html", form=form, challenge=challenge), 400
+    session.pop("idp_challenge")
+    session.pop("idp_failures", None)
+    session["idp_auth"] = {
+        "subject": challenge["subject"],
+        "acr": "real-name",
+        "auth_time": int(time.time()),
+        "request": _request_fingerprint(session["idp_pending"]),
+    }
+    return redirect(url_for("idp.face"))
+
+
+@bp.route("/face", methods=["GET", "POST"])
+def face():
+    done = session.get("idp_auth")
+    if not done or "idp_pending" not in session:
+        return render_template("idp/error.html", detail="no_request"), 400
+    required = _face_required(_pending_params())
+    if request.method == "POST":
+        choice = request.form.get("choice")
+        if choice == "face":
+            # Simulated liveness + portrait comparison: the real platform does this on the device.
+            done["acr"] = "face"
+            done["auth_time"] = int(time.time())
+            session["idp_auth"] = done
+        elif choice != "skip" or required:
+            return render_template("idp/face.html", required=required, invalid=True), 400
+        return redirect(url_for("idp.authorize") + "?" + session["idp_pending"])
+    return render_template("idp/face.html", required=required, invalid=False)
+
+
+@bp.post("/cancel")
+def cancel():
+    params = _pending_params()
+    client = portal_client()
+    session.pop("idp_pending", None)
+    session.pop("idp_auth", None)
+    session.pop("idp_challenge", None)
+    if params.get("redirect_uri") != client.redirect_uri:
+        return render_template("idp/error.html", detail="no_request"), 400
+    error = {"error": "access_denied"}
+    if params.get("state"):
+        error["state"] = params["state"]
+    return redirect(add_params_to_uri(client.redirect_uri, error))
+
+
+@bp.post("/token")
+def token():
+    return authorization.create_token_response()
+
+
+@bp.get("/userinfo")
+@require_token("openid")
+def userinfo():
+    from authlib.integrations.flask_oauth2 import current_token
+
+    person = population_register().get(current_token.subject_id)
+    return jsonify(user_claims(person, current_token.scope))

@@ -1,0 +1,38 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers every table."""
+
+from .audit import AuditRecord
+from .base import Base, utcnow
+from .calendar import WorkdayOverride
+from .idp import IdpAuthorizationCode, IdpToken
+from .notification import OutboxMessage
+from .person import Person
+from .region import Region
+from .registry import (
+    RegistryDeath,
+    RegistryDisability,
+    RegistryEnrolment,
+    RegistryPerson,
+    RegistryRelative,
+)
+from .session import WebSession
+from .staff import ROLES, StaffUser
+
+__all__ = [
+    "AuditRecord",
+    "Base",
+    "IdpAuthorizationCode",
+    "IdpToken",
+    "OutboxMessage",
+    "Person",
+    "ROLES",
+    "Region",
+    "RegistryDeath",
+    "RegistryDisability",
+    "RegistryEnrolment",
+    "RegistryPerson",
+    "RegistryRelative",
+    "StaffUser",
+    "WebSession",
+    "WorkdayOverride",
+    "utcnow",
+]

@@ -1,0 +1,25 @@
+"""Notification outbox: every message to a resident (in-portal and SMS) is written here first.
+
+A sender process (or, in the embedded default, nobody) delivers pending rows; tests read them.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # "sms" or "in_app"
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. "sign_in_code"
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    recipient: Mapped[str | None] = mapped_column(String(40))  # phone number for SMS
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / sent / read
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

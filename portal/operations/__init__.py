@@ -1,0 +1,1 @@
+"""Transactional use cases: the only code that changes the database. Each commits once."""

@@ -1,0 +1,1 @@
+"""Pages anyone may see: the start page, sign-in, preferences (language, 长辈版)."""

@@ -1,0 +1,117 @@
+"""Wiring of the web layer: extensions, blueprints, security headers, locale, error pages."""
+
+from flask import g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from . import cli
+from .auth import resident, sessions
+from .extensions import babel, csrf, db, login_manager
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self' {issuer}"
+)
+
+
+def init_app(app):
+    db.init_app(app)
+    app.session_interface = sessions.DatabaseSessionInterface()
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    login_manager.init_app(app)
+    resident.init_app(app)
+
+    from .idp import views as idp_views
+    from .public import views as public_views
+    from .resident import views as resident_views
+
+    if not app.config["OIDC_ISSUER"]:
+        idp_views.init_app(app)
+    app.register_blueprint(public_views.bp)
+    app.register_blueprint(resident_views.bp)
+    cli.init_app(app)
+
+    app.before_request(load_preferences)
+    app.after_request(security_headers)
+    app.context_processor(template_globals)
+    register_error_pages(app)
+
+
+def select_locale():
+    wanted = request.cookies.get("lang")
+    return wanted if wanted in ("zh_Hans_CN", "en") else "zh_Hans_CN"
+
+
+def load_preferences():
+    g.elder_mode = request.cookies.get("elder") == "1"
+
+
+def template_globals():
+    from flask import current_app
+    from flask_babel import get_locale
+
+    locale = str(get_locale())
+    return {
+        "helpline": current_app.config["HELPLINE"],
+        "reporting_phone": current_app.config["REPORTING_PHONE"],
+        "html_lang": "zh-Hans-CN" if locale.startswith("zh") else "en",
+        "current_locale": locale,
+        "elder_mode": g.get("elder_mode", False),
+    }
+
+
+def security_headers(response):
+    from flask import current_app
+
+    issuer = current_app.config["OIDC_ISSUER"] or ""
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(issuer=issuer)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "geolocation=(), microphone=()"
+    if current_app.config["PORTAL_ENV"] == "production":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        # Personal data must not survive in any cache or in the Back button after sign-out.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+BAD_REQUEST = (
+    _l("The request could not be understood"),
+    _l("Please go back and try again."),
+)
+ERROR_PAGES = {
+    400: BAD_REQUEST,
+    403: (_l("You do not have access to this page"),
+          _l("If you think this is wrong, call the helpline.")),
+    404: (_l("Page not found"), _l("Check the address, or start again from the home page.")),
+    405: BAD_REQUEST,
+    413: (_l("The file is too large"), _l("Go back and choose a smaller file.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Sorry, there is a problem with the service"),
+          _l("Nothing you entered has been saved half-way. Please try again later.")),
+}
+EXPIRED_FORM = (
+    _l("This page has expired"),
+    _l("For your security the form could not be sent. Go back, reload the page and try again."),
+)
+
+
+def render_error(code, texts):
+    title, advice = texts
+    return render_template("errors/error.html", title=title, advice=advice, code=code), code
+
+
+def register_error_pages(app):
+    def handler_for(code, texts):
+        def handle(_error):
+            db.session.rollback()  # nothing half-done may be committed later in this request
+            return render_error(code, texts)
+
+        return handle
+
+    for code, texts in ERROR_PAGES.items():
+        app.register_error_handler(code, handler_for(code, texts))
+    app.register_error_handler(CSRFError, handler_for(400, EXPIRED_FORM))

@@ -1,0 +1,63 @@
+"""Driving the real sign-in with the Flask test client (the token exchange goes over HTTP)."""
+
+import re
+
+from sqlalchemy import select
+
+from conftest import local_path
+from portal.extensions import db
+from portal.models import OutboxMessage
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(response) -> str:
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def latest_sms(app, phone: str) -> str:
+    with app.app_context():
+        body = db.session.scalar(
+            select(OutboxMessage.body).filter_by(recipient=phone).order_by(OutboxMessage.id.desc())
+        )
+        db.session.remove()
+    return body
+
+
+def start_sign_in(client, level="real-name"):
+    """From the portal's /auth/login to the provider's identify page."""
+    response = client.get(f"/auth/login?level={level}")
+    assert response.status_code == 302
+    authorize = client.get(local_path(response.location))
+    assert authorize.status_code == 302, authorize.get_data(as_text=True)
+    page = client.get(local_path(authorize.location))
+    assert page.status_code == 200
+    return page
+
+
+def sign_in(client, app, person: dict, face: bool = False, level="real-name"):
+    """Complete the embedded provider's pages and return the portal's final response."""
+    page = start_sign_in(client, level)
+    response = client.post("/idp/identify", data={
+        "csrf_token": csrf_token(page),
+        "name": person["name"],
+        "id_type": person["id_type"],
+        "id_number": person["id_number"],
+        "nationality": "" if person["nationality"] == "CHN" else person["nationality"],
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    verify_page = client.get("/idp/verify")
+    code = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
+    response = client.post("/idp/verify", data={"csrf_token": csrf_token(verify_page),
+                                                "code": code})
+    assert response.status_code == 302
+    face_page = client.get("/idp/face")
+    response = client.post("/idp/face", data={"csrf_token": csrf_token(face_page),
+                                              "choice": "face" if face else "skip"})
+    assert response.status_code == 302
+    authorize = client.get(local_path(response.location))
+    assert authorize.status_code == 302
+    assert "/auth/callback" in authorize.location
+    return client.get(local_path(authorize.location))

@@ -1,0 +1,297 @@
+"""Real-name sign-in over OpenID Connect with the embedded provider (第六条; security.md)."""
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from conftest import local_path
+from portal.extensions import db
+from portal.models import AuditRecord, Person, WebSession
+from tests.integration.helpers import csrf_token, latest_sms, sign_in, start_sign_in
+
+
+def session_cookie(client, app):
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return cookie.value if cookie else None
+
+
+def test_resident_signs_in_and_sees_name_and_masked_id(client, app, demo):
+    person = demo["by_key"]["contributor"]
+    response = sign_in(client, app, person)
+    assert response.status_code == 302 and response.location.endswith("/me/")
+    home = client.get("/me/")
+    html = home.get_data(as_text=True)
+    assert home.status_code == 200
+    assert person["name"] in html
+    assert person["id_number"][:6] + "********" + person["id_number"][-4:] in html
+    assert person["id_number"] not in html
+    assert home.headers["Cache-Control"] == "no-store"
+    assert "退出" in html  # sign-out on every page
+
+
+def test_first_sign_in_creates_the_person_and_audits_it(client, app, demo):
+    person = demo["by_key"]["not_enrolled"]
+    sign_in(client, app, person)
+    with app.app_context():
+        stored = db.session.scalar(select(Person).filter_by(id_number=person["id_number"]))
+        assert stored is not None and stored.name == person["name"]
+        assert str(stored.birth_date) == person["birth_date"] and stored.sex == person["sex"]
+        audit = db.session.scalar(
+            select(AuditRecord).filter_by(action="sign_in", actor=stored.get_id())
+        )
+        assert audit.outcome == "success" and audit.detail["assurance"] == "real-name"
+        db.session.remove()
+
+
+def test_sign_in_starts_a_new_session(client, app, demo):
+    page = start_sign_in(client)
+    before = session_cookie(client, app)
+    assert before
+    # finish the same flow from here
+    response = client.post("/idp/identify", data={
+        "csrf_token": csrf_token(page), "name": demo["by_key"]["receiving"]["name"],
+        "id_type": "resident_id", "id_number": demo["by_key"]["receiving"]["id_number"]})
+    assert response.status_code == 302
+    code = re.search(r"\d{6}", latest_sms(app, demo["by_key"]["receiving"]["phone"])).group(0)
+    verify = client.get("/idp/verify")
+    client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": code})
+    face = client.get("/idp/face")
+    response = client.post("/idp/face", data={"csrf_token": csrf_token(face), "choice": "skip"})
+    authorize = client.get(local_path(response.location))
+    client.get(local_path(authorize.location))
+    after = session_cookie(client, app)
+    assert after and after != before
+    with app.app_context():
+        from portal.auth.sessions import _hash
+
+        assert db.session.get(WebSession, _hash(before)) is None
+        db.session.remove()
+
+
+def test_face_check_raises_assurance(client, app, demo):
+    sign_in(client, app, demo["by_key"]["turning_60"], face=True)
+    html = client.get("/me/").get_data(as_text=True)
+    assert "人脸" in html
+
+
+def test_face_level_request_cannot_skip_the_face_check(client, app, demo):
+    person = demo["by_key"]["heir"]
+    page = start_sign_in(client, level="face")
+    client.post("/idp/identify", data={"csrf_token": csrf_token(page), "name": person["name"],
+                                        "id_type": "resident_id",
+                                        "id_number": person["id_number"]})
+    code = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
+    verify = client.get("/idp/verify")
+    client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": code})
+    face = client.get("/idp/face")
+    assert "暂不核验" not in face.get_data(as_text=True)
+    response = client.post("/idp/face", data={"csrf_token": csrf_token(face), "choice": "skip"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "请输入"),
+        ("id_number", "", "请输入证件号码"),
+        ("id_number", "53990119940308011", "18"),
+        ("id_number", "539901199403080113", "校验"),
+    ],
+)
+def test_identify_rejects_bad_input_with_a_chinese_message(client, app, demo, field, value,
+                                                           message):
+    person = demo["by_key"]["not_enrolled"]
+    page = start_sign_in(client)
+    data = {"csrf_token": csrf_token(page), "name": person["name"], "id_type": "resident_id",
+            "id_number": person["id_number"]}
+    data[field] = value
+    response = client.post("/idp/identify", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<title>错误：" in html
+    assert message in html
+    assert 'value="' + person["name"] + '"' in html or field == "name"  # answers are kept
+
+
+def test_identify_with_wrong_name_gives_one_message_for_both(client, app, demo):
+    person = demo["by_key"]["not_enrolled"]
+    page = start_sign_in(client)
+    response = client.post("/idp/identify", data={
+        "csrf_token": csrf_token(page), "name": "王五", "id_type": "resident_id",
+        "id_number": person["id_number"]})
+    assert response.status_code == 400
+    assert "不一致" in response.get_data(as_text=True)
+
+
+def test_deceased_person_cannot_sign_in(client, app, demo):
+    person = demo["by_key"]["deceased"]
+    page = start_sign_in(client)
+    response = client.post("/idp/identify", data={
+        "csrf_token": csrf_token(page), "name": person["name"], "id_type": "resident_id",
+        "id_number": person["id_number"]})
+    assert response.status_code == 400
+
+
+def test_person_without_phone_is_sent_to_the_kiosk_or_assistant(client, app, demo):
+    person = demo["by_key"]["limited_mobility"]
+    page = start_sign_in(client)
+    response = client.post("/idp/identify", data={
+        "csrf_token": csrf_token(page), "name": person["name"], "id_type": "resident_id",
+        "id_number": person["id_number"]})
+    assert response.status_code == 409
+    assert "协办员" in response.get_data(as_text=True)
+
+
+def test_wrong_code_is_refused_and_nothing_signs_in(client, app, demo):
+    person = demo["by_key"]["contributor"]
+    page = start_sign_in(client)
+    client.post("/idp/identify", data={"csrf_token": csrf_token(page), "name": person["name"],
+                                        "id_type": "resident_id",
+                                        "id_number": person["id_number"]})
+    real = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
+    wrong = f"{(int(real) + 1) % 1_000_000:06d}"
+    verify = client.get("/idp/verify")
+    response = client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": wrong})
+    assert response.status_code == 400
+    assert "不正确" in response.get_data(as_text=True)
+    assert client.get("/me/").status_code == 302
+
+
+def test_callback_with_forged_state_is_refused(client, app, demo):
+    client.get("/auth/login")
+    response = client.get("/auth/callback?code=abc&state=forged")
+    assert response.status_code == 400
+    assert client.get("/me/").status_code == 302
+
+
+def test_cancel_returns_to_the_portal_signed_out(client, app):
+    page = start_sign_in(client)
+    response = client.post("/idp/cancel", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302 and "error=access_denied" in response.location
+    back = client.get(local_path(response.location))
+    assert back.status_code == 400
+    assert "取消" in back.get_data(as_text=True)
+
+
+def test_authorization_without_pkce_is_refused_on_the_providers_own_page(client, app, live_url):
+    response = client.get("/idp/authorize?response_type=code&client_id=pension-portal"
+                          f"&redirect_uri={live_url}/auth/callback&scope=openid&state=x&nonce=y")
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_unknown_redirect_uri_is_never_followed(client, app):
+    response = client.get("/idp/authorize?response_type=code&client_id=pension-portal"
+                          "&redirect_uri=https://evil.example/cb&scope=openid&state=x&nonce=y"
+                          "&code_challenge=abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq"
+                          "&code_challenge_method=S256")
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def _authorization_code(client, app, demo):
+    """Run the browser part and capture the code the provider hands back."""
+    person = demo["by_key"]["severely_disabled"]
+    page = start_sign_in(client)
+    client.post("/idp/identify", data={"csrf_token": csrf_token(page), "name": person["name"],
+                                        "id_type": "resident_id",
+                                        "id_number": person["id_number"]})
+    code = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
+    verify = client.get("/idp/verify")
+    client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": code})
+    face = client.get("/idp/face")
+    response = client.post("/idp/face", data={"csrf_token": csrf_token(face), "choice": "skip"})
+    authorize = client.get(local_path(response.location))
+    return parse_qs(urlsplit(authorize.location).query)["code"][0]
+
+
+def test_token_endpoint_requires_client_secret_and_pkce_verifier(client, app, demo, live_url):
+    code = _authorization_code(client, app, demo)
+    token_url = f"{live_url}/idp/token"
+    redirect = f"{live_url}/auth/callback"
+    client_id = app.config["OIDC_CLIENT_ID"]
+    wrong_secret = requests.post(token_url, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
+        "code_verifier": "x" * 50}, auth=(client_id, "wrong"), timeout=10)
+    assert wrong_secret.status_code == 401
+    wrong_verifier = requests.post(token_url, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
+        "code_verifier": "x" * 50}, auth=(client_id, app.config["OIDC_CLIENT_SECRET"]),
+        timeout=10)
+    assert wrong_verifier.status_code == 400
+    assert wrong_verifier.json()["error"] == "invalid_grant"
+
+
+def test_discovery_and_jwks_are_published(live_url):
+    metadata = requests.get(f"{live_url}/idp/.well-known/openid-configuration", timeout=10).json()
+    assert metadata["issuer"] == f"{live_url}/idp"
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["id_token_signing_alg_values_supported"] == ["RS256"]
+    keys = requests.get(metadata["jwks_uri"], timeout=10).json()["keys"]
+    assert keys and all("d" not in key for key in keys)  # no private parts published
+
+
+def test_id_token_from_another_key_is_rejected(app):
+    from authlib.jose.errors import JoseError  # noqa: F401  (kept for older Authlib)
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    from portal.extensions import oauth
+
+    forger = RSAKey.generate_key(2048)
+    forger.ensure_kid()
+    with app.test_request_context():
+        claims = {"iss": app.config["EXTERNAL_URL"] + "/idp", "aud": "pension-portal",
+                  "exp": 9_999_999_999, "iat": 1, "nonce": "n", "sub": "p1"}
+        forged = jwt.encode({"alg": "RS256", "kid": forger.kid}, claims, forger)
+        with pytest.raises(Exception):  # noqa: B017 - any verification failure is a refusal
+            oauth.identity.parse_id_token({"id_token": forged}, nonce="n")
+
+
+def age_sessions(last_seen=timedelta(0), created=timedelta(0)):
+    """Pretend time has passed for every stored session."""
+    for stored in db.session.scalars(select(WebSession)):
+        stored.last_seen_at -= last_seen
+        stored.created_at -= created
+    db.session.commit()
+
+
+def test_idle_session_expires_and_says_so(client, app, demo):
+    sign_in(client, app, demo["by_key"]["contributor"])
+    assert client.get("/me/").status_code == 200
+    with app.app_context():
+        age_sessions(last_seen=timedelta(minutes=16))
+    response = client.get("/me/")
+    assert response.status_code == 302
+    notice = client.get(local_path(response.location)).get_data(as_text=True)
+    assert "长时间未操作" in notice
+
+
+def test_absolute_session_limit(client, app, demo):
+    sign_in(client, app, demo["by_key"]["contributor"])
+    with app.app_context():
+        age_sessions(created=timedelta(hours=8, minutes=1))
+    assert client.get("/me/").status_code == 302
+
+
+def test_sign_out_ends_the_server_session(client, app, demo):
+    sign_in(client, app, demo["by_key"]["contributor"])
+    cookie = session_cookie(client, app)
+    home = client.get("/me/")
+    response = client.post("/auth/logout", data={"csrf_token": csrf_token(home)})
+    assert response.status_code == 302
+    assert client.get("/me/").status_code == 302
+    # the old cookie is worthless now
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    assert client.get("/me/").status_code == 302
+
+
+def test_sign_out_requires_csrf(client, app, demo):
+    sign_in(client, app, demo["by_key"]["contributor"])
+    response = client.post("/auth/logout")
+    assert response.status_code == 400
+    assert client.get("/me/").status_code == 200

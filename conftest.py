@@ -78,9 +78,7 @@ def live_server_and_app(tmp_path_factory):
     thread.start()
     yield base_url, app
     server.shutdown()
-    with app.app_context():
-        db.session.remove()
-    db.engine.dispose()
+    app.extensions["portal_engine"].dispose()
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,32 @@ def init_app(app):
         counts = loader.load_demo()
         click.echo("loaded " + ", ".join(f"{n} {what}" for what, n in counts.items()))
 
+    @app.cli.command("workday-override")
+    @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+    @click.argument("kind", type=click.Choice(["workday", "holiday"]))
+    @click.option("--note", required=True, help="The notice this comes from.")
+    def workday_override(day, kind, note):
+        """Set one day as a working day or a day off (e.g. from next year's holiday notice)."""
+        from .operations.calendar import set_override
+
+        set_override(day.date(), kind == "workday", note, actor="system:cli", channel="system")
+        click.echo(f"{day.date()} is now a {kind}")
+
+    @app.cli.command("workday-status")
+    @click.argument("year", type=int)
+    def workday_status(year):
+        """Say whether deadlines in YEAR rest on official data or on the Monday–Friday guess."""
+        from datetime import date
+
+        from .operations.calendar import workday_calendar
+
+        calendar = workday_calendar()
+        days = calendar.workdays_between(date(year - 1, 12, 31), date(year, 12, 31))
+        known = calendar.year_is_known(year)
+        click.echo(f"{year}: {days} working days; "
+                   + ("holidays known" if known else
+                      "NO holiday data yet – Monday to Friday assumed; add the notice's days"))
+
     @app.cli.command("purge-sessions")
     def purge_sessions():
         """Delete web sessions past their idle timeout."""

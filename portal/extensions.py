@@ -1,11 +1,18 @@
 """Shared extension objects, bound to the app in create_app (nothing connects at import time)."""
 
-from authlib.integrations.flask_client import OAuth
+from flask import current_app
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import create_engine, event
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+
+class _AppBoundSession(Session):
+    """Each app has its own engine, so two apps in one process never share a database."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        return current_app.extensions["portal_engine"]
 
 
 class Database:
@@ -13,19 +20,23 @@ class Database:
     write SQL."""
 
     def __init__(self):
-        self.engine = None
-        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+        self.session = scoped_session(sessionmaker(class_=_AppBoundSession,
+                                                   expire_on_commit=False))
+
+    @property
+    def engine(self):
+        return current_app.extensions["portal_engine"]
 
     def init_app(self, app):
         url = app.config["DATABASE_URL"]
-        options = {"future": True, "pool_pre_ping": True}
+        options = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             # The portal calls its own embedded provider over HTTP: threads share the file.
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        self.engine = create_engine(url, **options)
+        engine = create_engine(url, **options)
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.session.configure(bind=self.engine)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        app.extensions["portal_engine"] = engine
         app.teardown_appcontext(lambda _exc: self.session.remove())
 
 
@@ -40,4 +51,3 @@ db = Database()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-oauth = OAuth()

@@ -9,6 +9,7 @@ import time
 from functools import wraps
 
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
 from flask import (
     Blueprint,
     abort,
@@ -22,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from ..extensions import db, login_manager, oauth
+from ..extensions import db, login_manager
 from ..models import Person, StaffUser
 from ..operations import audit
 from ..operations.residents import record_sign_in
@@ -36,8 +37,8 @@ ASSURANCE_ORDER = ("real-name", "face")  # higher index = stronger
 def init_app(app):
     config = app.config
     issuer = config["OIDC_ISSUER"] or config["EXTERNAL_URL"] + "/idp"
-    oauth.init_app(app)
-    oauth.register(
+    oauth = OAuth(app)
+    app.extensions["portal_identity_client"] = oauth.register(
         "identity",
         client_id=config["OIDC_CLIENT_ID"],
         client_secret=config["OIDC_CLIENT_SECRET"],
@@ -46,6 +47,11 @@ def init_app(app):
     )
     app.register_blueprint(bp)
     login_manager.login_view = "auth.login"
+
+
+def identity_client():
+    """The OpenID Connect client of this app (one per app: each has its own issuer)."""
+    return current_app.extensions["portal_identity_client"]
 
 
 @login_manager.user_loader
@@ -97,7 +103,7 @@ def login():
         abort(400)
     acr = current_app.config["OIDC_ACR_FACE" if level == "face" else "OIDC_ACR_REAL_NAME"]
     redirect_uri = current_app.config["EXTERNAL_URL"] + url_for("auth.callback")
-    return oauth.identity.authorize_redirect(
+    return identity_client().authorize_redirect(
         redirect_uri,
         nonce=secrets.token_urlsafe(32),
         state=secrets.token_urlsafe(32),
@@ -110,7 +116,7 @@ def callback():
     if request.args.get("error"):
         return _sign_in_failed(_("Sign-in was cancelled. Nothing has been saved."), 400)
     try:
-        token = oauth.identity.authorize_access_token()
+        token = identity_client().authorize_access_token()
     except OAuthError as error:
         audit.record("sign_in", actor="anonymous", channel="online", outcome="failure",
                      detail={"reason": error.error})
@@ -119,7 +125,7 @@ def callback():
     claims = dict(token.get("userinfo") or {})
     config = current_app.config
     if not claims.get("id_document_number"):
-        extra = oauth.identity.userinfo(token=token)
+        extra = identity_client().userinfo(token=token)
         if extra.get("sub") == claims.get("sub"):
             claims.update(extra)
     acr_map = {config["OIDC_ACR_REAL_NAME"]: "real-name", config["OIDC_ACR_FACE"]: "face"}

@@ -33,7 +33,7 @@ class IdentifyForm(FlaskForm):
         _l("Document number"),
         validators=[DataRequired(_l("Enter your document number"))],
     )
-    nationality = StringField(_l("Nationality (3-letter code, for passports only)"))
+    nationality = StringField(_l("Nationality"))
 
     def validate_id_number(self, field):
         self.id_check = ids.validate(

@@ -206,14 +206,18 @@ class TokenValidator(BearerTokenValidator):
         return db.session.scalar(select(IdpToken).filter_by(access_token=token_string))
 
 
-authorization = AuthorizationServer()
 require_token = ResourceProtector()
 require_token.register_token_validator(TokenValidator())
 
 
+def authorization() -> AuthorizationServer:
+    return current_app.extensions["idp_authorization_server"]
+
+
 def init_server(app):
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": 600})
-    authorization.init_app(app, query_client=query_client, save_token=save_token)
-    authorization.register_grant(
+    server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
+    app.extensions["idp_authorization_server"] = server
+    server.register_grant(
         CodeGrant, [PortalOpenIDCode(require_nonce=True), S256Challenge(required=True)]
     )

@@ -95,7 +95,7 @@ def _face_required(params: dict) -> bool:
 def authorize():
     query = request.query_string.decode()
     try:
-        authorization.get_consent_grant(end_user=None)
+        authorization().get_consent_grant(end_user=None)
     except OAuth2Error as error:
         # Never redirect to an unverified client: explain on our own page instead.
         return render_template("idp/error.html", detail=error.error), 400
@@ -114,7 +114,7 @@ def authorize():
         audit.record("idp_authorize", actor=f"registry:{person.registry_id}", channel="online",
                      detail={"acr": done["acr"], "client": params.get("client_id")})
         db.session.commit()
-        return authorization.create_authorization_response(grant_user=user)
+        return authorization().create_authorization_response(grant_user=user)
     # Every authorization starts a fresh authentication: kiosks are shared by many people.
     for key in ("idp_auth", "idp_challenge"):
         session.pop(key, None)
@@ -158,7 +158,7 @@ def identify():
         "digest": _code_digest(code, person.registry_id),
         "expires": time.time() + CODE_LIFETIME,
         "attempts": 0,
-        "phone": ids.mask(person.phone),
+        "phone": ids.mask_phone(person.phone),
         "demo_code": code if current_app.config["DEMO_MODE"] else None,
     }
     queue_sms(
@@ -248,7 +248,7 @@ def cancel():
 
 @bp.post("/token")
 def token():
-    return authorization.create_token_response()
+    return authorization().create_token_response()
 
 
 @bp.get("/userinfo")

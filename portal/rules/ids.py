@@ -77,6 +77,14 @@ def mask(number: str) -> str:
     return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[-keep_end:]
 
 
+def mask_phone(phone: str) -> str:
+    """Mobile numbers keep the first 3 and last 4 digits, as Chinese services show them."""
+    digits = normalize(phone or "")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
 def compose_resident_id(region_code: str, birth_date: date, sequence: int) -> str:
     """A valid 18-character number, for synthetic demo and test people."""
     first17 = f"{region_code}{birth_date:%Y%m%d}{sequence:03d}"

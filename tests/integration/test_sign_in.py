@@ -236,11 +236,10 @@ def test_discovery_and_jwks_are_published(live_url):
 
 
 def test_id_token_from_another_key_is_rejected(app):
-    from authlib.jose.errors import JoseError  # noqa: F401  (kept for older Authlib)
     from joserfc import jwt
     from joserfc.jwk import RSAKey
 
-    from portal.extensions import oauth
+    from portal.auth.resident import identity_client
 
     forger = RSAKey.generate_key(2048)
     forger.ensure_kid()
@@ -249,7 +248,7 @@ def test_id_token_from_another_key_is_rejected(app):
                   "exp": 9_999_999_999, "iat": 1, "nonce": "n", "sub": "p1"}
         forged = jwt.encode({"alg": "RS256", "kid": forger.kid}, claims, forger)
         with pytest.raises(Exception):  # noqa: B017 - any verification failure is a refusal
-            oauth.identity.parse_id_token({"id_token": forged}, nonce="n")
+            identity_client().parse_id_token({"id_token": forged}, nonce="n")
 
 
 def age_sessions(last_seen=timedelta(0), created=timedelta(0)):

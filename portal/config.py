@@ -83,6 +83,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "HELPLINE": _env("HELPLINE", "12333"),
         "REPORTING_PHONE": _env("REPORTING_PHONE", "12345"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),
+        # The county this portal instance serves, and the province whose scheme rules apply.
+        "SERVICE_COUNTY_CODE": _env("SERVICE_COUNTY_CODE", "539901000000"),
+        "SCHEME_PROVINCE": _env("SCHEME_PROVINCE", "530000"),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh_Hans_CN", "en"),

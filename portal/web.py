@@ -4,7 +4,7 @@ from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from . import cli
+from . import cli, presenters
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
 
@@ -22,6 +22,8 @@ def init_app(app):
     login_manager.init_app(app)
     resident.init_app(app)
 
+    from .agency import views as agency_views
+    from .flows import views as flow_views
     from .idp import views as idp_views
     from .public import views as public_views
     from .resident import views as resident_views
@@ -30,11 +32,15 @@ def init_app(app):
         idp_views.init_app(app)
     app.register_blueprint(public_views.bp)
     app.register_blueprint(resident_views.bp)
+    app.register_blueprint(flow_views.bp)
+    app.register_blueprint(agency_views.bp)
     cli.init_app(app)
 
     app.before_request(load_preferences)
     app.after_request(security_headers)
     app.context_processor(template_globals)
+    # Globals, not a context processor: imported macros see globals but not the context.
+    app.jinja_env.globals.update(presenters.template_helpers())
     register_error_pages(app)
 
 

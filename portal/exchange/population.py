@@ -22,6 +22,7 @@ class RegisteredPerson:
     hukou_region_code: str | None
     nationality: str
     alive: bool
+    address: str | None = None
 
 
 class PopulationRegister(Protocol):
@@ -57,6 +58,7 @@ def _to_record(row: RegistryPerson | None) -> RegisteredPerson | None:
         hukou_region_code=row.hukou_region_code,
         nationality=row.nationality,
         alive=row.alive,
+        address=row.address,
     )
 
 

@@ -1,9 +1,11 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
+from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
 from .audit import AuditRecord
 from .base import Base, utcnow
 from .calendar import WorkdayOverride
 from .idp import IdpAuthorizationCode, IdpToken
+from .insurance import InsuranceRelation, PersonalAccount
 from .notification import OutboxMessage
 from .person import Person
 from .region import Region
@@ -18,6 +20,12 @@ from .session import WebSession
 from .staff import ROLES, StaffUser
 
 __all__ = [
+    "OPEN_STATUSES",
+    "Application",
+    "ApplicationEvent",
+    "Draft",
+    "InsuranceRelation",
+    "PersonalAccount",
     "AuditRecord",
     "Base",
     "IdpAuthorizationCode",

@@ -5,7 +5,7 @@ A sender process (or, in the embedded default, nobody) delivers pending rows; te
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -16,10 +16,11 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    channel: Mapped[str] = mapped_column(String(10))  # "sms" or "in_app"
+    channel: Mapped[str] = mapped_column(String(10))  # "sms", "in_app", "tax"
     kind: Mapped[str] = mapped_column(String(40))  # e.g. "sign_in_code"
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     recipient: Mapped[str | None] = mapped_column(String(40))  # phone number for SMS
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # as sent (Chinese for SMS)
+    params: Mapped[dict | None] = mapped_column(JSON)  # to render in-app text in any language
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / sent / read
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

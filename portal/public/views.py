@@ -25,6 +25,11 @@ def signed_out():
     return render_template("public/signed_out.html")
 
 
+@bp.get("/help/wrong-details")
+def wrong_details():
+    return render_template("public/wrong_details.html")
+
+
 @bp.post("/preferences")
 def preferences():
     response = redirect(_safe_return_path(request.form.get("return_to")))

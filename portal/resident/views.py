@@ -1,20 +1,99 @@
-"""The resident's own pages; every route requires a signed-in resident."""
+"""The resident's own pages; every route requires a signed-in resident and shows only their
+own records (a reference that is not theirs is simply not found)."""
 
-from flask import Blueprint, render_template, session
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, abort, current_app, render_template, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
 
 from ..auth.resident import resident_required
+from ..extensions import db
+from ..flows.engine import REGISTRY
+from ..models import Application, InsuranceRelation, OutboxMessage
+from ..operations.applications import message_text
 from ..rules import ids
 
 bp = Blueprint("resident", __name__, url_prefix="/me")
 
 
+def own_application(reference: str) -> Application:
+    application = db.session.scalar(select(Application).filter_by(reference=reference))
+    if application is None or application.person_id != current_user.id:
+        abort(404)
+    return application
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code (no image request, works offline and in print)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    svg = svg[svg.index("<svg"):]
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
+
+
 @bp.get("/")
 @resident_required()
 def home():
+    applications = db.session.scalars(
+        select(Application).filter_by(person_id=current_user.id)
+        .order_by(Application.submitted_at.desc()).limit(3)
+    ).all()
+    relation = db.session.scalar(
+        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
+                                         InsuranceRelation.status != "terminated")
+    )
     return render_template(
         "resident/home.html",
         person=current_user,
         masked_id=ids.mask(current_user.id_number),
         assurance=session.get("acr"),
+        applications=applications,
+        relation=relation,
+        flows=REGISTRY.values(),
     )
+
+
+@bp.get("/applications")
+@resident_required()
+def applications():
+    rows = db.session.scalars(
+        select(Application).filter_by(person_id=current_user.id)
+        .order_by(Application.submitted_at.desc())
+    ).all()
+    return render_template("resident/applications.html", applications=rows, flows=REGISTRY)
+
+
+@bp.get("/applications/<reference>")
+@resident_required()
+def application(reference):
+    item = own_application(reference)
+    return render_template("resident/application.html", application=item,
+                           flow=REGISTRY.get(item.kind))
+
+
+@bp.get("/applications/<reference>/confirmation")
+@resident_required()
+def confirmation(reference):
+    item = own_application(reference)
+    tracking_url = current_app.config["EXTERNAL_URL"] + url_for(".application",
+                                                                reference=reference)
+    return render_template("resident/confirmation.html", application=item,
+                           flow=REGISTRY.get(item.kind), qr=qr_svg(tracking_url),
+                           tracking_url=tracking_url)
+
+
+@bp.get("/messages")
+@resident_required()
+def messages():
+    rows = db.session.scalars(
+        select(OutboxMessage).filter_by(person_id=current_user.id, channel="in_app")
+        .order_by(OutboxMessage.id.desc())
+    ).all()
+    texts = [(m, message_text(m.kind, m.params) if m.params else m.body) for m in rows]
+    return render_template("resident/messages.html", messages=texts)

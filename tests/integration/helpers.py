@@ -61,3 +61,24 @@ def sign_in(client, app, person: dict, face: bool = False, level="real-name"):
     assert authorize.status_code == 302
     assert "/auth/callback" in authorize.location
     return client.get(local_path(authorize.location))
+
+
+def staff_sign_in(client, app, username: str, password: str = "Demo-2026-pension"):
+    """Password, then the TOTP code an authenticator app would show now."""
+    import time
+
+    from portal.auth import totp
+    from portal.models import StaffUser
+
+    page = client.get("/agency/sign-in")
+    response = client.post("/agency/sign-in", data={"csrf_token": csrf_token(page),
+                                                    "username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        secret = db.session.scalar(select(StaffUser.totp_secret).filter_by(username=username))
+        db.session.remove()
+    code_page = client.get("/agency/sign-in/code")
+    response = client.post("/agency/sign-in/code", data={
+        "csrf_token": csrf_token(code_page), "code": totp.code_at(secret, time.time())})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response

@@ -7,52 +7,114 @@ import pytest
 
 from portal.extensions import db
 from portal.models import StaffUser
-from tests.integration.helpers import sign_in
+from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 
 PUBLIC = {
     "static", "public.start", "public.sign_in", "public.signed_out", "public.preferences",
-    "auth.login", "auth.callback", "auth.logout",
+    "public.wrong_details", "auth.login", "auth.callback", "auth.logout",
+    "agency.sign_in", "agency.second_factor",
     # the embedded identity provider's own pages and endpoints (its callers authenticate there)
     "idp.discovery", "idp.jwks", "idp.authorize", "idp.identify", "idp.verify", "idp.face",
     "idp.cancel", "idp.token", "idp.userinfo",
 }
-RESIDENT_ONLY = {"resident.home": "/me/"}
+# endpoint -> (method, path); record-level checks on applications live in test_enrolment.py
+RESIDENT_ONLY = {
+    "resident.home": ("GET", "/me/"),
+    "resident.applications": ("GET", "/me/applications"),
+    "resident.application": ("GET", "/me/applications/5399012611240000"),
+    "resident.confirmation": ("GET", "/me/applications/5399012611240000/confirmation"),
+    "resident.messages": ("GET", "/me/messages"),
+    "flows.start": ("GET", "/apply/enrolment/"),
+    "flows.step": ("GET", "/apply/enrolment/step/phone"),
+    "flows.check": ("GET", "/apply/enrolment/check"),
+    "flows.discard": ("POST", "/apply/enrolment/discard"),
+}
+STAFF_ONLY = {
+    "agency.queue": ("GET", "/agency/"),
+    "agency.application": ("GET", "/agency/applications/5399012611240000"),
+    "agency.decide": ("POST", "/agency/applications/5399012611240000/decision"),
+}
 
 
 def test_every_route_is_declared(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    undeclared = endpoints - PUBLIC - set(RESIDENT_ONLY)
+    undeclared = endpoints - PUBLIC - set(RESIDENT_ONLY) - set(STAFF_ONLY)
     assert not undeclared, f"declare who may use: {sorted(undeclared)}"
 
 
-@pytest.mark.parametrize("path", RESIDENT_ONLY.values())
-def test_anonymous_visitor_is_sent_to_sign_in(client, path):
-    response = client.get(path)
+def request(client, method, path):
+    if method == "GET":
+        return client.get(path)
+    page = client.get("/help/wrong-details")  # any page: each carries a CSRF token
+    return client.post(path, data={"csrf_token": csrf_token(page)})
+
+
+@pytest.mark.parametrize(("method", "path"), RESIDENT_ONLY.values())
+def test_anonymous_visitor_is_sent_to_resident_sign_in(client, method, path):
+    response = request(client, method, path)
     assert response.status_code == 302 and response.location.endswith("/sign-in")
 
 
-@pytest.mark.parametrize("path", RESIDENT_ONLY.values())
-def test_staff_account_gets_nothing_from_resident_pages(client, app, path):
+@pytest.mark.parametrize(("method", "path"), STAFF_ONLY.values())
+def test_anonymous_visitor_is_sent_to_staff_sign_in(client, method, path):
+    response = request(client, method, path)
+    assert response.status_code == 302 and response.location.endswith("/agency/sign-in")
+
+
+@pytest.fixture(scope="module")
+def reviewer_client(app):
+    client = app.test_client()
+    staff_sign_in(client, app, "reviewer.qingshan")
+    return client
+
+
+@pytest.fixture(scope="module")
+def resident_client(app, demo):
+    client = app.test_client()
+    sign_in(client, app, demo["by_key"]["contributor"])
+    return client
+
+
+@pytest.mark.parametrize(("method", "path"), RESIDENT_ONLY.values())
+def test_staff_get_nothing_from_resident_pages(reviewer_client, method, path):
+    response = request(reviewer_client, method, path)
+    assert response.status_code == 403
+    assert "无权访问" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "path"), STAFF_ONLY.values())
+def test_residents_get_nothing_from_the_console(resident_client, method, path):
+    assert request(resident_client, method, path).status_code == 403
+
+
+@pytest.mark.parametrize("username", ["clerk.shiqiao", "xieban.shiqiao"])
+def test_roles_without_review_rights_get_nothing_from_the_console(app, username):
+    client = app.test_client()
+    staff_sign_in(client, app, username)
+    for method, path in STAFF_ONLY.values():
+        assert request(client, method, path).status_code == 403
+
+
+def test_password_alone_is_not_enough(app):
+    client = app.test_client()
+    page = client.get("/agency/sign-in")
+    client.post("/agency/sign-in", data={"csrf_token": csrf_token(page),
+                                         "username": "reviewer.qingshan",
+                                         "password": "Demo-2026-pension"})
+    assert client.get("/agency/").status_code == 302
+
+
+def test_half_signed_in_staff_session_is_refused(client, app):
     with app.app_context():
-        staff = db.session.query(StaffUser).filter_by(role="county_reviewer").one()
+        staff = db.session.query(StaffUser).filter_by(role="county_reviewer").first()
         staff_id = staff.get_id()
         db.session.remove()
     with client.session_transaction() as session:
-        session["_user_id"] = staff_id
-        session["acr"] = "face"
-    response = client.get(path)
-    assert response.status_code == 403
-    assert "无权访问" in response.get_data(as_text=True)
+        session["_user_id"] = staff_id  # no second factor recorded
+    assert client.get("/agency/").status_code == 403
 
 
 def test_userinfo_needs_a_valid_access_token(client):
     assert client.get("/idp/userinfo").status_code == 401
     response = client.get("/idp/userinfo", headers={"Authorization": "Bearer forged"})
     assert response.status_code == 401
-
-
-def test_home_shows_only_the_signed_in_person(client, app, demo):
-    sign_in(client, app, demo["by_key"]["receiving"])
-    html = client.get("/me/").get_data(as_text=True)
-    assert demo["by_key"]["receiving"]["name"] in html
-    assert demo["by_key"]["contributor"]["name"] not in html

@@ -1,0 +1,160 @@
+"""County staff: sign in with password + TOTP, see the queue of their area, decide applications."""
+
+import time
+from functools import wraps
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from ..extensions import db
+from ..flows.engine import REGISTRY
+from ..models import OPEN_STATUSES, Application, Person, Region
+from ..operations import applications
+from ..operations import staff as staff_ops
+from ..rules import ids
+
+bp = Blueprint("agency", __name__, url_prefix="/agency")
+
+REVIEWERS = ("county_reviewer", "admin")
+PENDING_LIFETIME = 300  # seconds between password and code
+
+
+class PasswordForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username"))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[InputRequired(_l("Enter the 6-digit code"))])
+
+
+def staff_required(*roles):
+    """Deny by default: a staff member who passed both factors, in one of `roles`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("agency.sign_in"))
+            if current_user.kind != "staff" or session.get("acr") != "staff-mfa":
+                abort(403)
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def in_my_area(application: Application) -> bool:
+    area = db.session.get(Region, current_user.region_code)
+    return area is not None and area.contains(application.region_code)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            staff = staff_ops.check_password(form.username.data, form.password.data)
+        except staff_ops.Locked:
+            return render_template("agency/locked.html"), 429
+        if staff is None:
+            form.password.errors.append(_("The username or password is not right"))
+            return render_template("agency/sign_in.html", form=form), 400
+        session["staff_pending"] = {"id": staff.id, "at": time.time()}
+        return redirect(url_for(".second_factor"))
+    return render_template("agency/sign_in.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def second_factor():
+    pending = session.get("staff_pending")
+    if not pending or time.time() - pending["at"] > PENDING_LIFETIME:
+        session.pop("staff_pending", None)
+        return redirect(url_for(".sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            staff = staff_ops.check_second_factor(pending["id"], form.code.data)
+        except staff_ops.Locked:
+            return render_template("agency/locked.html"), 429
+        if staff is None:
+            form.code.errors.append(_("The code is not right. Use the newest code in the app."))
+            return render_template("agency/code.html", form=form), 400
+        session.rotate()
+        login_user(staff)
+        session["acr"] = "staff-mfa"
+        return redirect(url_for(".queue"))
+    return render_template("agency/code.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/")
+@staff_required(*REVIEWERS)
+def queue():
+    area = db.session.get(Region, current_user.region_code)
+    prefix = area.code[:6]
+    rows = db.session.execute(
+        select(Application, Person).join(Person, Person.id == Application.person_id)
+        .filter(Application.status.in_(OPEN_STATUSES),
+                Application.region_code.startswith(prefix))
+        .order_by(Application.due_on, Application.submitted_at)
+    ).all()
+    today = applications.china_today()
+    return render_template("agency/queue.html", rows=rows, today=today, area=area,
+                           flows=REGISTRY, mask=ids.mask)
+
+
+@bp.get("/applications/<reference>")
+@staff_required(*REVIEWERS)
+def application(reference):
+    item = db.session.scalar(select(Application).filter_by(reference=reference))
+    if item is None or not in_my_area(item):
+        abort(404)
+    person = db.session.get(Person, item.person_id)
+    return render_template("agency/application.html", application=item, person=person,
+                           flow=REGISTRY.get(item.kind), error=None,
+                           today=applications.china_today())
+
+
+@bp.post("/applications/<reference>/decision")
+@staff_required(*REVIEWERS)
+def decide(reference):
+    item = db.session.scalar(select(Application).filter_by(reference=reference))
+    if item is None or not in_my_area(item):
+        abort(404)
+    person = db.session.get(Person, item.person_id)
+    decision = request.form.get("decision")
+    reason = (request.form.get("reason") or "").strip()
+    error = None
+    if decision not in ("approve", "reject"):
+        error = _("Choose approve or reject")
+    elif decision == "reject" and len(reason) < 4:
+        error = _("Write the reason the resident will read (at least 4 characters)")
+    if error:
+        return render_template("agency/application.html", application=item, person=person,
+                               flow=REGISTRY.get(item.kind), error=error, reason=reason,
+                               today=applications.china_today()), 400
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+    try:
+        applications.decide(item, expected_version=version, approve=decision == "approve",
+                            reason=reason or None, staff=current_user)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        db.session.rollback()
+        fresh = db.session.scalar(select(Application).filter_by(reference=reference))
+        return render_template("agency/application.html", application=fresh, person=person,
+                               flow=REGISTRY.get(fresh.kind), today=applications.china_today(),
+                               error=_("Someone else has already dealt with this application. "
+                                       "Here it is as it stands now.")), 409
+    return redirect(url_for(".queue"))

@@ -1,0 +1,62 @@
+"""Data comparison (数据比对, 第六条) with the national enrolment registry (全民参保库), the
+disability registry (残联) and civil affairs / health death records; embedded implementations."""
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import RegistryDeath, RegistryDisability, RegistryEnrolment
+from ..rules.ids import RESIDENT_ID, SOCIAL_SECURITY_CARD
+from .population import population_register
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything the registries say about one person, as stored with an application."""
+
+    checked_on: str
+    population_found: bool
+    name_matches: bool
+    alive: bool
+    birth_date: str | None
+    hukou_region_code: str | None
+    address: str | None
+    resident_scheme_region: str | None
+    resident_scheme_status: str | None
+    in_employee_scheme: bool
+    disability_grade: int | None
+    death_recorded_on: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def compare_person(id_type: str, id_number: str, name: str, today: date) -> Comparison:
+    lookup_type = RESIDENT_ID if id_type == SOCIAL_SECURITY_CARD else id_type
+    person = population_register().find(lookup_type, id_number)
+    enrolments = db.session.scalars(
+        select(RegistryEnrolment).filter_by(id_number=id_number)
+    ).all()
+    resident = next((e for e in enrolments if e.scheme == "resident"
+                     and e.status != "terminated"), None)
+    disability = db.session.get(RegistryDisability, id_number)
+    death = db.session.scalar(
+        select(RegistryDeath).filter_by(id_number=id_number).order_by(RegistryDeath.death_date)
+    )
+    return Comparison(
+        checked_on=today.isoformat(),
+        population_found=person is not None,
+        name_matches=person is not None and person.name == name,
+        alive=(person is None or person.alive) and death is None,
+        birth_date=person.birth_date.isoformat() if person and person.birth_date else None,
+        hukou_region_code=person.hukou_region_code if person else None,
+        address=person.address if person else None,
+        resident_scheme_region=resident.region_code if resident else None,
+        resident_scheme_status=resident.status if resident else None,
+        in_employee_scheme=any(e.scheme == "employee" and e.status != "terminated"
+                               for e in enrolments),
+        disability_grade=disability.grade if disability else None,
+        death_recorded_on=death.death_date.isoformat() if death else None,
+    )

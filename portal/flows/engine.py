@@ -1,0 +1,113 @@
+"""The guided-flow engine: a flow is declared (steps, conditions, answers, submit), not hand-coded.
+
+Every flow gets the same pages from portal/flows/views.py: a start page (eligibility and what we
+already know), one question per page, a check-answers page with a declaration, idempotent submit
+and a confirmation page. Answers live in a server-side draft after every step.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+
+
+@dataclass
+class Context:
+    """What a flow may look at while deciding: who, when, and what data comparison found."""
+
+    person: Any
+    today: date
+    comparison: dict
+    scheme: dict
+    channel: str = "online"
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KnownFact:
+    """Prefilled from real-name identity or data comparison: shown read-only, never asked."""
+
+    label: Any
+    value: str
+    source: Any
+
+
+@dataclass
+class Step:
+    name: str
+    form: type[FlaskForm]
+    title: Any  # the page's <h1>: the question itself
+    # How the answer reads on the check-answers page.
+    summary: Callable[[dict, Context], str]
+    condition: Callable[[dict, Context], bool] = lambda answers, ctx: True
+    # Fills choices or defaults that depend on the context (e.g. tiers of this year).
+    prepare: Callable[[FlaskForm, dict, Context], None] = lambda form, answers, ctx: None
+    hint: Any = None
+    # A step whose answer ends the flow (e.g. "I am a full-time student") names the reason.
+    stops: Callable[[dict], str | None] = lambda answers: None
+
+    def fields(self) -> list[str]:
+        return [name for name in self.form.__dict__ if not name.startswith("_")
+                and hasattr(getattr(self.form, name), "field_class")]
+
+
+@dataclass
+class Flow:
+    name: str
+    title: Any
+    intro: Any
+    steps: list[Step]
+    declaration: Any
+    deadline_workdays: int
+    deadline_article: str  # the article that sets the deadline, e.g. "第八条"
+    obstacles: Callable[[Context], list[str]]
+    obstacle_text: dict  # reason code -> plain words for the resident
+    known_facts: Callable[[Context], list[KnownFact]]
+    next_steps: Any  # what happens after submission, in plain words
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def visible_steps(self, answers: dict, ctx: Context) -> list[Step]:
+        return [s for s in self.steps if s.condition(answers, ctx)]
+
+    def next_step(self, current: str | None, answers: dict, ctx: Context) -> Step | None:
+        """The step after `current` that applies; None when only checking answers remains."""
+        visible = self.visible_steps(answers, ctx)
+        names = [s.name for s in visible]
+        start = names.index(current) + 1 if current in names else 0
+        return visible[start] if start < len(visible) else None
+
+    def previous_step(self, current: str, answers: dict, ctx: Context) -> Step | None:
+        visible = self.visible_steps(answers, ctx)
+        names = [s.name for s in visible]
+        index = names.index(current) if current in names else 0
+        return visible[index - 1] if index > 0 else None
+
+    def first_unanswered(self, answers: dict, ctx: Context) -> Step | None:
+        for step in self.visible_steps(answers, ctx):
+            if any(name not in answers for name in step.fields()):
+                return step
+        return None
+
+    def relevant_answers(self, answers: dict, ctx: Context) -> dict:
+        """Only answers of steps that still apply: a changed earlier answer can hide a step."""
+        keep = {name for step in self.visible_steps(answers, ctx) for name in step.fields()}
+        return {k: v for k, v in answers.items() if k in keep}
+
+    def stop_reason(self, answers: dict, ctx: Context) -> str | None:
+        for step in self.visible_steps(answers, ctx):
+            reason = step.stops(answers)
+            if reason:
+                return reason
+        return None
+
+
+REGISTRY: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    REGISTRY[flow.name] = flow
+    return flow

@@ -1,0 +1,165 @@
+"""Enrolment (参保登记, 第七条、第八条): who may enrol, what we ask, the 3-working-day review."""
+
+from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from ..rules import contact, contributions, enrolment, ids
+from .engine import Context, Flow, KnownFact, Step, register
+
+
+def yuan(fen: int) -> str:
+    return format_currency(fen / 100, "CNY")
+
+
+class StudentForm(FlaskForm):
+    student = RadioField(
+        _l("Are you a full-time student?"),
+        choices=[("no", _l("No")), ("yes", _l("Yes"))],
+        validators=[InputRequired(_l("Choose yes or no"))],
+    )
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(_l("Contact phone number"))
+
+    def validate_phone(self, field):
+        problem = contact.phone_problem(field.data)
+        if problem:
+            raise ValidationError(_(problem))
+        field.data = contact.normalize_phone(field.data)
+
+
+class AddressForm(FlaskForm):
+    address = StringField(_l("Where do you live now?"))
+
+    def validate_address(self, field):
+        problem = contact.address_problem(field.data)
+        if problem:
+            raise ValidationError(_(problem))
+        field.data = field.data.strip()
+
+
+class TierForm(FlaskForm):
+    tier = RadioField(_l("How much will you pay each year?"),
+                      validators=[InputRequired(_l("Choose how much you will pay each year"))])
+
+
+def prepare_tier(form, answers, ctx: Context):
+    choices = []
+    for tier in contributions.tiers(ctx.scheme, ctx.today.year):
+        label = _("%(amount)s a year – the government adds %(subsidy)s",
+                  amount=yuan(tier.amount_fen), subsidy=yuan(tier.subsidy_fen))
+        choices.append((str(tier.amount_fen), label))
+    form.tier.choices = choices
+
+
+def tier_hint(ctx: Context):
+    paid = contributions.government_pays_fen(ctx.scheme, ctx.today.year,
+                                             (ctx.comparison.get("disability_grade") or 9) <= 2)
+    text = _("The more you pay, the more the government adds, and the higher your pension. "
+             "You can choose again every year.")
+    if paid:
+        text += " " + _("Because of your disability, the government pays %(amount)s of your "
+                        "contribution each year for you.", amount=yuan(paid))
+    return text
+
+
+def prepare_phone(form, answers, ctx: Context):
+    if not form.is_submitted() and not form.phone.data:
+        form.phone.data = answers.get("phone") or ctx.person.phone
+
+
+def prepare_address(form, answers, ctx: Context):
+    if not form.is_submitted() and not form.address.data:
+        form.address.data = answers.get("address") or ctx.comparison.get("address")
+
+
+def facts(ctx: Context) -> enrolment.EnrolmentFacts:
+    from datetime import date
+
+    found = ctx.comparison
+    resident_region = found.get("resident_scheme_region") or ctx.extra.get("local_relation_region")
+    return enrolment.EnrolmentFacts(
+        birth_date=date.fromisoformat(found["birth_date"]) if found.get("birth_date") else None,
+        alive=found.get("alive", True),
+        hukou_region_code=found.get("hukou_region_code"),
+        in_employee_scheme=found.get("in_employee_scheme", False),
+        resident_scheme_region=resident_region,
+    )
+
+
+def obstacles(ctx: Context) -> list[str]:
+    config = contributions.year_config(ctx.scheme, ctx.today.year)
+    return enrolment.obstacles(facts(ctx), ctx.extra["county_code"], ctx.today,
+                               config.get("minimum_enrolment_age", 16))
+
+
+def known_facts(ctx: Context) -> list[KnownFact]:
+    person = ctx.person
+    identity = _l("real-name verification")
+    register_ = _l("household register (公安)")
+    rows = [
+        KnownFact(_l("Name"), person.name, identity),
+        KnownFact(_l("Identity document number"), ids.mask(person.id_number), identity),
+    ]
+    if person.birth_date:
+        rows.append(KnownFact(_l("Date of birth"), format_date(person.birth_date, "long"),
+                              identity))
+    if ctx.extra.get("hukou_name"):
+        rows.append(KnownFact(_l("Household registration (户籍)"), ctx.extra["hukou_name"],
+                              register_))
+    return rows
+
+
+ENROLMENT = register(Flow(
+    name="enrolment",
+    title=_l("Enrol in residents' pension insurance"),
+    intro=_l("Enrolment takes about 3 minutes. You need nothing else: we check your identity "
+             "and household registration with the public security records."),
+    steps=[
+        Step("student", StudentForm, _l("Are you a full-time student?"),
+             summary=lambda a, c: _("Yes") if a.get("student") == "yes" else _("No"),
+             stops=lambda a: "student" if a.get("student") == "yes" else None,
+             hint=_l("Full-time students enrol after they finish their studies.")),
+        Step("phone", PhoneForm, _l("Contact phone number"),
+             summary=lambda a, c: a.get("phone", ""), prepare=prepare_phone,
+             hint=_l("We send messages about your application to this number.")),
+        Step("address", AddressForm, _l("Where do you live now?"),
+             summary=lambda a, c: a.get("address", ""), prepare=prepare_address,
+             hint=_l("Township, village or community, and house number.")),
+        Step("tier", TierForm, _l("How much will you pay each year?"),
+             summary=lambda a, c: _("%(amount)s a year", amount=yuan(int(a["tier"])))
+             if a.get("tier") else "",
+             prepare=prepare_tier, hint=tier_hint),
+    ],
+    declaration=_l("I declare that the information I have given is true and complete. I know that "
+                   "false information can lead to the enrolment being cancelled and money being "
+                   "recovered."),
+    deadline_workdays=3,
+    deadline_article="第八条",
+    obstacles=obstacles,
+    obstacle_text={
+        "deceased": _l("The records show this person has died."),
+        "already_enrolled_here": _l("You are already enrolled in this county. You do not need "
+                                    "to enrol again."),
+        "already_enrolled_elsewhere": _l("You are already enrolled in another county. If your "
+                                         "household registration moved here, apply to transfer "
+                                         "your insurance instead (转入申请)."),
+        "employee_scheme": _l("You are in the employees' basic pension scheme, so you cannot "
+                              "also join the residents' scheme."),
+        "too_young": _l("You can enrol from the age of 16."),
+        "hukou_elsewhere": _l("Your household registration (户籍) is not in this county. Enrol "
+                              "in the county where your household is registered."),
+        "student": _l("Full-time students cannot enrol yet. You can enrol after your studies."),
+        "open_application": _l("You already have an enrolment application in progress."),
+    },
+    known_facts=known_facts,
+    next_steps=_l("The county social insurance agency checks your application with the public "
+                  "security, tax and enrolment records. We will send you a text message with the "
+                  "result. After approval, pay your contribution through the tax department's "
+                  "payment channel."),
+))

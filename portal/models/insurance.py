@@ -1,0 +1,30 @@
+"""The insurance relation (参保关系) and the personal account (个人账户, 第十六条)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class InsuranceRelation(Base):
+    __tablename__ = "insurance_relation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))  # the county
+    status: Mapped[str] = mapped_column(String(20))  # contributing / receiving / terminated
+    started_on: Mapped[date] = mapped_column(Date)
+    contribution_tier_fen: Mapped[int | None] = mapped_column(Integer)  # chosen yearly tier
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersonalAccount(Base):
+    __tablename__ = "personal_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
+    relation_id: Mapped[int] = mapped_column(ForeignKey("insurance_relation.id"))
+    opened_on: Mapped[date] = mapped_column(Date)

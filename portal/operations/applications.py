@@ -1,0 +1,206 @@
+"""Drafts, submission and decisions of applications: every change writes its timeline event,
+its audit record and the resident's notifications in the same transaction."""
+
+import secrets
+from datetime import UTC, datetime, timedelta, timezone
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import (
+    Application,
+    ApplicationEvent,
+    Draft,
+    InsuranceRelation,
+    OutboxMessage,
+    PersonalAccount,
+    utcnow,
+)
+from ..rules.ids import N_
+from . import audit
+from .calendar import workday_calendar
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_today():
+    return datetime.now(UTC).astimezone(CHINA).date()
+
+
+class ConcurrentDecision(RuntimeError):
+    """Somebody else changed the application first."""
+
+
+class NotOpen(RuntimeError):
+    """The application was already decided."""
+
+
+def draft_for(person_id: int, flow: str) -> Draft | None:
+    return db.session.scalar(select(Draft).filter_by(person_id=person_id, flow=flow))
+
+
+def save_answers(person_id: int, flow: str, step: str, new_answers: dict, keep: dict) -> Draft:
+    """Merge one step's answers into the draft; `keep` is the flow's still-relevant answers."""
+    draft = draft_for(person_id, flow)
+    if draft is None:
+        draft = Draft(person_id=person_id, flow=flow, answers={},
+                      submission_key=secrets.token_hex(16))
+        db.session.add(draft)
+    draft.answers = {**keep, **new_answers}
+    draft.step = step
+    draft.updated_at = utcnow()
+    db.session.commit()
+    return draft
+
+
+def set_draft_answers(draft: Draft, answers: dict) -> None:
+    draft.answers = answers
+    draft.updated_at = utcnow()
+    db.session.commit()
+
+
+def discard_draft(person_id: int, flow: str) -> None:
+    draft = draft_for(person_id, flow)
+    if draft is not None:
+        db.session.delete(draft)
+        db.session.commit()
+
+
+def by_submission_key(key: str) -> Application | None:
+    return db.session.scalar(select(Application).filter_by(submission_key=key))
+
+
+def _new_reference(county_code: str, day) -> str:
+    return f"{county_code[:6]}{day:%y%m%d}{secrets.randbelow(10**5):05d}"
+
+
+def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_kind: str,
+           channel: str, on_behalf_of: str | None = None) -> Application:
+    """Turn a complete draft into an application exactly once (double tap, retry, back button)."""
+    existing = by_submission_key(draft.submission_key)
+    if existing is not None:
+        return existing
+    deadline = workday_calendar().deadline(china_today(), flow.deadline_workdays)
+    application = Application(
+        reference=_new_reference(county_code, china_today()),
+        kind=flow.name,
+        person_id=draft.person_id,
+        region_code=county_code,
+        filed_by=actor,
+        filed_by_kind=filed_by_kind,
+        channel=channel,
+        submission_key=draft.submission_key,
+        received_on=deadline.received,
+        due_on=deadline.due,
+        deadline_uncertain=bool(deadline.uncertain_years),
+        status="submitted",
+        answers=flow.relevant_answers(draft.answers, ctx),
+        comparison=ctx.comparison,
+    )
+    db.session.add(application)
+    db.session.flush()
+    _event(application, "submitted", actor)
+    audit.record("application_submitted", actor=actor, on_behalf_of=on_behalf_of,
+                 channel=channel, object_type="application", object_id=application.reference,
+                 detail={"kind": flow.name, "due_on": deadline.due.isoformat()})
+    _notify(application, "submitted")
+    db.session.delete(draft)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A simultaneous identical submit won the race; show the one it created.
+        db.session.rollback()
+        winner = by_submission_key(draft.submission_key)
+        if winner is None:
+            raise
+        return winner
+    return application
+
+
+def decide(application: Application, *, expected_version: int, approve: bool,
+           reason: str | None, staff, channel: str = "counter") -> Application:
+    """Approve or reject (第八条). Optimistic locking: the version the reviewer saw must still be
+    current, otherwise ConcurrentDecision and nothing changes."""
+    if application.version != expected_version:
+        raise ConcurrentDecision()
+    if application.status not in ("submitted", "township_checked"):
+        raise NotOpen()
+    actor = staff.get_id()
+    application.status = "approved" if approve else "rejected"
+    application.decision_reason = reason
+    application.decided_by = actor
+    application.decided_at = utcnow()
+    _event(application, application.status, actor, note=reason)
+    if approve and application.kind == "enrolment":
+        _open_insurance(application)
+    audit.record("application_" + application.status, actor=actor, channel=channel,
+                 object_type="application", object_id=application.reference,
+                 on_behalf_of=f"resident:{application.person_id}",
+                 detail={"reason": reason, "version": expected_version})
+    _notify(application, application.status)
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConcurrentDecision() from error
+    return application
+
+
+def _open_insurance(application: Application) -> None:
+    """Approval creates the relation and opens the personal account (第八条、第十六条), and
+    queues the registration record for the tax department (第十三条)."""
+    today = china_today()
+    relation = InsuranceRelation(
+        person_id=application.person_id, region_code=application.region_code,
+        status="contributing", started_on=today, application_id=application.id,
+        contribution_tier_fen=int(application.answers["tier"]),
+    )
+    db.session.add(relation)
+    db.session.flush()
+    db.session.add(PersonalAccount(person_id=application.person_id, relation_id=relation.id,
+                                   opened_on=today))
+    db.session.add(OutboxMessage(
+        channel="tax", kind="registration", person_id=application.person_id,
+        recipient="tax", body=f'{{"reference": "{application.reference}", '
+                              f'"tier_fen": {relation.contribution_tier_fen}}}',
+    ))
+
+
+def _event(application: Application, kind: str, actor: str, note: str | None = None) -> None:
+    db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
+
+
+MESSAGES = {
+    "application_submitted": N_("Your application %(reference)s has been received. The decision "
+                                "is due by %(due)s."),
+    "application_approved": N_("Your application %(reference)s has been approved."),
+    "application_rejected": N_("Your application %(reference)s was not approved. Sign in to read "
+                               "why."),
+}
+SMS_PREFIX = N_("[Residents' pension] ")
+
+
+def message_text(kind: str, params: dict) -> str:
+    """A notification in the reader's language (the message centre renders it on display)."""
+    return _(MESSAGES[kind], **params)
+
+
+def _notify(application: Application, status: str) -> None:
+    """In the message centre and by SMS; the SMS goes out in Chinese."""
+    from ..models import Person
+
+    person = db.session.get(Person, application.person_id)
+    kind = f"application_{status}"
+    params = {"reference": application.reference, "due": application.due_on.isoformat()}
+    with force_locale("zh_Hans_CN"):
+        text = message_text(kind, params)
+        prefix = _(SMS_PREFIX)
+    db.session.add(OutboxMessage(channel="in_app", kind=kind, person_id=person.id, body=text,
+                                 params=params))
+    if person.phone:
+        db.session.add(OutboxMessage(channel="sms", kind=kind, person_id=person.id,
+                                     recipient=person.phone, body=prefix + text))

@@ -17,6 +17,7 @@ from ..flows.engine import REGISTRY
 from ..models import OPEN_STATUSES, Application, Person, Region
 from ..operations import applications
 from ..operations import staff as staff_ops
+from ..regions import region_path
 from ..rules import ids
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
@@ -113,16 +114,26 @@ def queue():
                            flows=REGISTRY, mask=ids.mask)
 
 
+def render_review(item: Application, error, status, reason=None):
+    """The review page: answers as the resident saw them, comparison results beside them."""
+    flow = REGISTRY.get(item.kind)
+    answers = [(step.title, step.summary(item.answers, None)) for step in flow.steps
+               if any(name in item.answers for name in step.fields())] if flow else []
+    return render_template(
+        "agency/application.html", application=item, flow=flow, answers=answers,
+        person=db.session.get(Person, item.person_id), error=error, reason=reason,
+        hukou_name=region_path(item.comparison.get("hukou_region_code")),
+        today=applications.china_today(),
+    ), status
+
+
 @bp.get("/applications/<reference>")
 @staff_required(*REVIEWERS)
 def application(reference):
     item = db.session.scalar(select(Application).filter_by(reference=reference))
     if item is None or not in_my_area(item):
         abort(404)
-    person = db.session.get(Person, item.person_id)
-    return render_template("agency/application.html", application=item, person=person,
-                           flow=REGISTRY.get(item.kind), error=None,
-                           today=applications.china_today())
+    return render_review(item, None, 200)
 
 
 @bp.post("/applications/<reference>/decision")
@@ -131,7 +142,6 @@ def decide(reference):
     item = db.session.scalar(select(Application).filter_by(reference=reference))
     if item is None or not in_my_area(item):
         abort(404)
-    person = db.session.get(Person, item.person_id)
     decision = request.form.get("decision")
     reason = (request.form.get("reason") or "").strip()
     error = None
@@ -140,9 +150,7 @@ def decide(reference):
     elif decision == "reject" and len(reason) < 4:
         error = _("Write the reason the resident will read (at least 4 characters)")
     if error:
-        return render_template("agency/application.html", application=item, person=person,
-                               flow=REGISTRY.get(item.kind), error=error, reason=reason,
-                               today=applications.china_today()), 400
+        return render_review(item, error, 400, reason=reason)
     try:
         version = int(request.form.get("version", ""))
     except ValueError:
@@ -153,8 +161,6 @@ def decide(reference):
     except (applications.ConcurrentDecision, applications.NotOpen):
         db.session.rollback()
         fresh = db.session.scalar(select(Application).filter_by(reference=reference))
-        return render_template("agency/application.html", application=fresh, person=person,
-                               flow=REGISTRY.get(fresh.kind), today=applications.china_today(),
-                               error=_("Someone else has already dealt with this application. "
-                                       "Here it is as it stands now.")), 409
+        return render_review(fresh, _("Someone else has already dealt with this application. "
+                                      "Here it is as it stands now."), 409)
     return redirect(url_for(".queue"))

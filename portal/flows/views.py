@@ -1,5 +1,7 @@
 """The pages every declared flow gets: start, one question per page, check answers, submit."""
 
+from types import FunctionType
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,8 +10,9 @@ from sqlalchemy import select
 from ..auth.resident import resident_required
 from ..exchange.registries import compare_person
 from ..extensions import db
-from ..models import OPEN_STATUSES, Application, InsuranceRelation, Region
+from ..models import OPEN_STATUSES, Application, InsuranceRelation
 from ..operations import applications
+from ..regions import county_of, region_path
 from ..schemes import scheme_for
 from . import enrolment  # noqa: F401  (registers the flow)
 from .engine import REGISTRY, Context, Flow
@@ -22,24 +25,6 @@ def _flow(name: str) -> Flow:
     if flow is None:
         abort(404)
     return flow
-
-
-def county_of(region_code: str | None) -> str:
-    """The county (县) a hukou belongs to; people without one apply where the portal serves."""
-    if region_code:
-        county = region_code[:6] + "000000"
-        if db.session.get(Region, county) is not None:
-            return county
-    return current_app.config["SERVICE_COUNTY_CODE"]
-
-
-def region_path(code: str | None) -> str | None:
-    names = []
-    region = db.session.get(Region, code) if code else None
-    while region is not None and region.level != "province":
-        names.append(region.name)
-        region = db.session.get(Region, region.parent_code) if region.parent_code else None
-    return "".join(reversed(names)) or None
 
 
 def resident_context(flow: Flow) -> Context:
@@ -72,7 +57,8 @@ def open_application(flow: Flow) -> Application | None:
 
 
 def hint_text(step, ctx):
-    return step.hint(ctx) if callable(getattr(step.hint, "__code__", None)) else step.hint
+    """A hint is text, or a function of the context (e.g. what the government pays for you)."""
+    return step.hint(ctx) if isinstance(step.hint, FunctionType) else step.hint
 
 
 @bp.get("/<flow_name>/")

@@ -64,6 +64,7 @@ def test_elder_mode_and_english(page, live_url, checks):
     page.goto(live_url + "/")
     page.get_by_role("button", name="长辈版").click()
     expect(page.get_by_role("button", name="标准版")).to_be_visible()
+    page.wait_for_load_state("load")  # measure only once the stylesheet applies
     font_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_size >= 18
     button_height = page.get_by_role("link", name="登录办理").bounding_box()["height"]

@@ -90,7 +90,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ("zh_Hans_CN", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which expires itself
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024),
+        "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
     config.update(overrides)

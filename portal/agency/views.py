@@ -14,9 +14,10 @@ from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import OPEN_STATUSES, Application, Person, Region
+from ..models import OPEN_STATUSES, Application, Person, Region, Upload
 from ..operations import applications
 from ..operations import staff as staff_ops
+from ..operations.uploads import send_upload
 from ..regions import region_path
 from ..rules import ids
 
@@ -123,8 +124,20 @@ def render_review(item: Application, error, status, reason=None):
         "agency/application.html", application=item, flow=flow, answers=answers,
         person=db.session.get(Person, item.person_id), error=error, reason=reason,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
+        uploads=db.session.scalars(select(Upload).filter_by(application_id=item.id)).all(),
         today=applications.china_today(),
     ), status
+
+
+@bp.get("/uploads/<int:upload_id>")
+@staff_required(*REVIEWERS)
+def upload(upload_id):
+    item = db.session.get(Upload, upload_id)
+    application = db.session.get(Application, item.application_id) if item and (
+        item.application_id) else None
+    if application is None or not in_my_area(application):
+        abort(404)
+    return send_upload(item)
 
 
 @bp.get("/applications/<reference>")

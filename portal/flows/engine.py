@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import FileField
 
 
 @dataclass
@@ -47,6 +48,13 @@ class Step:
     hint: Any = None
     # A step whose answer ends the flow (e.g. "I am a full-time student") names the reason.
     stops: Callable[[dict], str | None] = lambda answers: None
+    # Turns a valid form into answers; the default takes each field's data (uploads store files
+    # and keep only their ids).
+    to_answers: Callable[[FlaskForm, dict, Context], dict] | None = None
+
+    def takes_files(self) -> bool:
+        return any(issubclass(getattr(self.form, name).field_class, FileField)
+                   for name in self.fields())
 
     def fields(self) -> list[str]:
         return [name for name in self.form.__dict__ if not name.startswith("_")

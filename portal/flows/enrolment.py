@@ -4,10 +4,11 @@ from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import MultipleFileField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from ..rules import contact, contributions, enrolment, ids
+from ..operations import uploads
+from ..rules import contact, contributions, enrolment, files, ids
 from .engine import Context, Flow, KnownFact, Step, register
 
 
@@ -46,6 +47,36 @@ class AddressForm(FlaskForm):
 class TierForm(FlaskForm):
     tier = RadioField(_l("How much will you pay each year?"),
                       validators=[InputRequired(_l("Choose how much you will pay each year"))])
+
+
+class DocumentsForm(FlaskForm):
+    documents = MultipleFileField(_l("Photos of your documents"))
+
+    def validate_documents(self, field):
+        chosen = [f for f in field.data or [] if f and f.filename]
+        if not chosen:
+            raise ValidationError(_("Choose at least one photo or PDF"))
+        if len(chosen) > files.MAX_FILES:
+            raise ValidationError(_("Choose at most %(count)s files", count=files.MAX_FILES))
+        for item in chosen:
+            data = item.read()
+            item.seek(0)
+            problem = files.problem(data)
+            if problem:
+                raise ValidationError(_(problem))
+
+
+def documents_needed(answers, ctx: Context) -> bool:
+    """第六条: documents only where data comparison cannot confirm identity and hukou."""
+    found = ctx.comparison
+    return not found.get("population_found") or not found.get("hukou_region_code")
+
+
+def store_documents(form, answers, ctx: Context) -> dict:
+    stored = [uploads.store(ctx.person.id, "enrolment_documents", item.read(),
+                            actor=ctx.person.get_id())
+              for item in form.documents.data if item and item.filename]
+    return {"documents": [upload.id for upload in stored]}
 
 
 def prepare_tier(form, answers, ctx: Context):
@@ -125,6 +156,13 @@ ENROLMENT = register(Flow(
              summary=lambda a, c: _("Yes") if a.get("student") == "yes" else _("No"),
              stops=lambda a: "student" if a.get("student") == "yes" else None,
              hint=_l("Full-time students enrol after they finish their studies.")),
+        Step("documents", DocumentsForm, _l("Upload photos of your documents"),
+             summary=lambda a, c: _("%(count)s files uploaded", count=len(a.get("documents", []))),
+             condition=documents_needed, to_answers=store_documents,
+             hint=_l("We could not confirm your household registration from the records. Upload "
+                     "your identity document (both sides) and the household register's first "
+                     "page and your own page, or your residence permit. JPG, PNG or PDF, up to "
+                     "5 MB each.")),
         Step("phone", PhoneForm, _l("Contact phone number"),
              summary=lambda a, c: a.get("phone", ""), prepare=prepare_phone,
              hint=_l("We send messages about your application to this number.")),

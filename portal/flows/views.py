@@ -12,6 +12,7 @@ from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import OPEN_STATUSES, Application, InsuranceRelation
 from ..operations import applications
+from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
 from ..schemes import scheme_for
 from . import enrolment  # noqa: F401  (registers the flow)
@@ -96,7 +97,15 @@ def step(flow_name, step_name):
     form = current.form(data={k: answers[k] for k in current.fields() if k in answers})
     current.prepare(form, answers, ctx)
     if form.validate_on_submit():
-        new = {name: form[name].data for name in current.fields()}
+        try:
+            new = (current.to_answers(form, answers, ctx) if current.to_answers else
+                   {name: form[name].data for name in current.fields()})
+        except UploadRejected as rejected:
+            db.session.rollback()
+            form[current.fields()[0]].errors = [_(str(rejected))]
+            return render_template("flows/step.html", flow=flow, step=current, form=form,
+                                   back=url_for(".start", flow_name=flow.name),
+                                   hint=hint_text(current, ctx), returning=returning), 400
         keep = flow.relevant_answers({**answers, **new}, ctx)
         applications.save_answers(current_user.id, flow.name, current.name, new, keep)
         merged = {**keep, **new}

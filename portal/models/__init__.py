@@ -18,6 +18,7 @@ from .registry import (
 )
 from .session import WebSession
 from .staff import ROLES, StaffUser
+from .upload import Upload
 
 __all__ = [
     "OPEN_STATUSES",
@@ -40,6 +41,7 @@ __all__ = [
     "RegistryPerson",
     "RegistryRelative",
     "StaffUser",
+    "Upload",
     "WebSession",
     "WorkdayOverride",
     "utcnow",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,6 +18,7 @@ from ..models import (
     InsuranceRelation,
     OutboxMessage,
     PersonalAccount,
+    Upload,
     utcnow,
 )
 from ..rules.ids import N_
@@ -103,6 +104,12 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
     )
     db.session.add(application)
     db.session.flush()
+    document_ids = application.answers.get("documents") or []
+    if document_ids:
+        db.session.execute(
+            update(Upload).where(Upload.id.in_(document_ids),
+                                 Upload.person_id == draft.person_id)
+            .values(application_id=application.id))
     _event(application, "submitted", actor)
     audit.record("application_submitted", actor=actor, on_behalf_of=on_behalf_of,
                  channel=channel, object_type="application", object_id=application.reference,

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from ..auth.resident import resident_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, InsuranceRelation, OutboxMessage
+from ..models import Application, InsuranceRelation, OutboxMessage, Upload
 from ..operations.applications import message_text
+from ..operations.uploads import send_upload
 from ..rules import ids
 
 bp = Blueprint("resident", __name__, url_prefix="/me")
@@ -86,6 +87,15 @@ def confirmation(reference):
     return render_template("resident/confirmation.html", application=item,
                            flow=REGISTRY.get(item.kind), qr=qr_svg(tracking_url),
                            tracking_url=tracking_url)
+
+
+@bp.get("/uploads/<int:upload_id>")
+@resident_required()
+def upload(upload_id):
+    item = db.session.get(Upload, upload_id)
+    if item is None or item.person_id != current_user.id:
+        abort(404)
+    return send_upload(item)
 
 
 @bp.get("/messages")

@@ -33,7 +33,8 @@ def obstacles(facts: EnrolmentFacts, county_code: str, today: date, minimum_age:
         reasons.append("employee_scheme")
     if facts.birth_date is not None and age_on(facts.birth_date, today) < minimum_age:
         reasons.append("too_young")
-    if facts.hukou_region_code is None or facts.hukou_region_code[:6] != county_code[:6]:
+    # An unknown hukou is not an obstacle: the resident shows it with documents instead.
+    if facts.hukou_region_code is not None and facts.hukou_region_code[:6] != county_code[:6]:
         reasons.append("hukou_elsewhere")
     if is_student:
         reasons.append("student")

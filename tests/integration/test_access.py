@@ -24,6 +24,7 @@ RESIDENT_ONLY = {
     "resident.application": ("GET", "/me/applications/5399012611240000"),
     "resident.confirmation": ("GET", "/me/applications/5399012611240000/confirmation"),
     "resident.messages": ("GET", "/me/messages"),
+    "resident.upload": ("GET", "/me/uploads/999999"),
     "flows.start": ("GET", "/apply/enrolment/"),
     "flows.step": ("GET", "/apply/enrolment/step/phone"),
     "flows.check": ("GET", "/apply/enrolment/check"),
@@ -33,6 +34,7 @@ STAFF_ONLY = {
     "agency.queue": ("GET", "/agency/"),
     "agency.application": ("GET", "/agency/applications/5399012611240000"),
     "agency.decide": ("POST", "/agency/applications/5399012611240000/decision"),
+    "agency.upload": ("GET", "/agency/uploads/999999"),
 }
 
 

@@ -61,6 +61,14 @@ def in_my_area(application: Application) -> bool:
     return area is not None and area.contains(application.region_code)
 
 
+def application_in_my_area(reference: str) -> Application:
+    """Record-level check: outside the staff member's area an application does not exist."""
+    item = db.session.scalar(select(Application).filter_by(reference=reference))
+    if item is None or not in_my_area(item):
+        abort(404)
+    return item
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     form = PasswordForm()
@@ -143,18 +151,13 @@ def upload(upload_id):
 @bp.get("/applications/<reference>")
 @staff_required(*REVIEWERS)
 def application(reference):
-    item = db.session.scalar(select(Application).filter_by(reference=reference))
-    if item is None or not in_my_area(item):
-        abort(404)
-    return render_review(item, None, 200)
+    return render_review(application_in_my_area(reference), None, 200)
 
 
 @bp.post("/applications/<reference>/decision")
 @staff_required(*REVIEWERS)
 def decide(reference):
-    item = db.session.scalar(select(Application).filter_by(reference=reference))
-    if item is None or not in_my_area(item):
-        abort(404)
+    item = application_in_my_area(reference)
     decision = request.form.get("decision")
     reason = (request.form.get("reason") or "").strip()
     error = None

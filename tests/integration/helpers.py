@@ -37,29 +37,47 @@ def start_sign_in(client, level="real-name"):
     return page
 
 
-def sign_in(client, app, person: dict, face: bool = False, level="real-name"):
-    """Complete the embedded provider's pages and return the portal's final response."""
+def identify(client, person: dict, level="real-name", name=None):
+    """Start signing in and give the provider a name and document; returns its answer."""
     page = start_sign_in(client, level)
-    response = client.post("/idp/identify", data={
+    return client.post("/idp/identify", data={
         "csrf_token": csrf_token(page),
-        "name": person["name"],
+        "name": person["name"] if name is None else name,
         "id_type": person["id_type"],
         "id_number": person["id_number"],
-        "nationality": "" if person["nationality"] == "CHN" else person["nationality"],
+        "nationality": "" if person.get("nationality", "CHN") == "CHN" else person["nationality"],
     })
+
+
+def enter_code(client, app, person: dict, code=None):
+    """Type the code from the latest text message (or the given one)."""
+    page = client.get("/idp/verify")
+    code = code or re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
+    return client.post("/idp/verify", data={"csrf_token": csrf_token(page), "code": code})
+
+
+def choose_face_check(client, face: bool):
+    page = client.get("/idp/face")
+    return client.post("/idp/face", data={"csrf_token": csrf_token(page),
+                                          "choice": "face" if face else "skip"})
+
+
+def authorization_redirect(client, app, person: dict, face: bool = False, level="real-name"):
+    """All the provider's pages; returns its redirect back to the portal (code and state)."""
+    response = identify(client, person, level)
     assert response.status_code == 302, response.get_data(as_text=True)
-    verify_page = client.get("/idp/verify")
-    code = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
-    response = client.post("/idp/verify", data={"csrf_token": csrf_token(verify_page),
-                                                "code": code})
-    assert response.status_code == 302
-    face_page = client.get("/idp/face")
-    response = client.post("/idp/face", data={"csrf_token": csrf_token(face_page),
-                                              "choice": "face" if face else "skip"})
+    assert enter_code(client, app, person).status_code == 302
+    response = choose_face_check(client, face)
     assert response.status_code == 302
     authorize = client.get(local_path(response.location))
     assert authorize.status_code == 302
     assert "/auth/callback" in authorize.location
+    return authorize
+
+
+def sign_in(client, app, person: dict, face: bool = False, level="real-name"):
+    """Complete the embedded provider's pages and return the portal's final response."""
+    authorize = authorization_redirect(client, app, person, face, level)
     return client.get(local_path(authorize.location))
 
 

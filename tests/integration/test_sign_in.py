@@ -11,7 +11,16 @@ from sqlalchemy import select
 from conftest import local_path
 from portal.extensions import db
 from portal.models import AuditRecord, Person, WebSession
-from tests.integration.helpers import csrf_token, latest_sms, sign_in, start_sign_in
+from tests.integration.helpers import (
+    authorization_redirect,
+    choose_face_check,
+    csrf_token,
+    enter_code,
+    identify,
+    latest_sms,
+    sign_in,
+    start_sign_in,
+)
 
 
 def session_cookie(client, app):
@@ -48,21 +57,10 @@ def test_first_sign_in_creates_the_person_and_audits_it(client, app, demo):
 
 
 def test_sign_in_starts_a_new_session(client, app, demo):
-    page = start_sign_in(client)
+    start_sign_in(client)
     before = session_cookie(client, app)
     assert before
-    # finish the same flow from here
-    response = client.post("/idp/identify", data={
-        "csrf_token": csrf_token(page), "name": demo["by_key"]["receiving"]["name"],
-        "id_type": "resident_id", "id_number": demo["by_key"]["receiving"]["id_number"]})
-    assert response.status_code == 302
-    code = re.search(r"\d{6}", latest_sms(app, demo["by_key"]["receiving"]["phone"])).group(0)
-    verify = client.get("/idp/verify")
-    client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": code})
-    face = client.get("/idp/face")
-    response = client.post("/idp/face", data={"csrf_token": csrf_token(face), "choice": "skip"})
-    authorize = client.get(local_path(response.location))
-    client.get(local_path(authorize.location))
+    sign_in(client, app, demo["by_key"]["receiving"])
     after = session_cookie(client, app)
     assert after and after != before
     with app.app_context():
@@ -80,17 +78,10 @@ def test_face_check_raises_assurance(client, app, demo):
 
 def test_face_level_request_cannot_skip_the_face_check(client, app, demo):
     person = demo["by_key"]["heir"]
-    page = start_sign_in(client, level="face")
-    client.post("/idp/identify", data={"csrf_token": csrf_token(page), "name": person["name"],
-                                        "id_type": "resident_id",
-                                        "id_number": person["id_number"]})
-    code = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
-    verify = client.get("/idp/verify")
-    client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": code})
-    face = client.get("/idp/face")
-    assert "暂不核验" not in face.get_data(as_text=True)
-    response = client.post("/idp/face", data={"csrf_token": csrf_token(face), "choice": "skip"})
-    assert response.status_code == 400
+    identify(client, person, level="face")
+    enter_code(client, app, person)
+    assert "暂不核验" not in client.get("/idp/face").get_data(as_text=True)
+    assert choose_face_check(client, face=False).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -117,45 +108,27 @@ def test_identify_rejects_bad_input_with_a_chinese_message(client, app, demo, fi
     assert 'value="' + person["name"] + '"' in html or field == "name"  # answers are kept
 
 
-def test_identify_with_wrong_name_gives_one_message_for_both(client, app, demo):
-    person = demo["by_key"]["not_enrolled"]
-    page = start_sign_in(client)
-    response = client.post("/idp/identify", data={
-        "csrf_token": csrf_token(page), "name": "王五", "id_type": "resident_id",
-        "id_number": person["id_number"]})
+def test_identify_with_wrong_name_gives_one_message_for_both(client, demo):
+    response = identify(client, demo["by_key"]["not_enrolled"], name="王五")
     assert response.status_code == 400
     assert "不一致" in response.get_data(as_text=True)
 
 
-def test_deceased_person_cannot_sign_in(client, app, demo):
-    person = demo["by_key"]["deceased"]
-    page = start_sign_in(client)
-    response = client.post("/idp/identify", data={
-        "csrf_token": csrf_token(page), "name": person["name"], "id_type": "resident_id",
-        "id_number": person["id_number"]})
-    assert response.status_code == 400
+def test_deceased_person_cannot_sign_in(client, demo):
+    assert identify(client, demo["by_key"]["deceased"]).status_code == 400
 
 
-def test_person_without_phone_is_sent_to_the_kiosk_or_assistant(client, app, demo):
-    person = demo["by_key"]["limited_mobility"]
-    page = start_sign_in(client)
-    response = client.post("/idp/identify", data={
-        "csrf_token": csrf_token(page), "name": person["name"], "id_type": "resident_id",
-        "id_number": person["id_number"]})
+def test_person_without_phone_is_sent_to_the_kiosk_or_assistant(client, demo):
+    response = identify(client, demo["by_key"]["limited_mobility"])
     assert response.status_code == 409
     assert "协办员" in response.get_data(as_text=True)
 
 
 def test_wrong_code_is_refused_and_nothing_signs_in(client, app, demo):
     person = demo["by_key"]["contributor"]
-    page = start_sign_in(client)
-    client.post("/idp/identify", data={"csrf_token": csrf_token(page), "name": person["name"],
-                                        "id_type": "resident_id",
-                                        "id_number": person["id_number"]})
+    identify(client, person)
     real = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
-    wrong = f"{(int(real) + 1) % 1_000_000:06d}"
-    verify = client.get("/idp/verify")
-    response = client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": wrong})
+    response = enter_code(client, app, person, code=f"{(int(real) + 1) % 1_000_000:06d}")
     assert response.status_code == 400
     assert "不正确" in response.get_data(as_text=True)
     assert client.get("/me/").status_code == 302
@@ -195,17 +168,7 @@ def test_unknown_redirect_uri_is_never_followed(client, app):
 
 def _authorization_code(client, app, demo):
     """Run the browser part and capture the code the provider hands back."""
-    person = demo["by_key"]["severely_disabled"]
-    page = start_sign_in(client)
-    client.post("/idp/identify", data={"csrf_token": csrf_token(page), "name": person["name"],
-                                        "id_type": "resident_id",
-                                        "id_number": person["id_number"]})
-    code = re.search(r"\d{6}", latest_sms(app, person["phone"])).group(0)
-    verify = client.get("/idp/verify")
-    client.post("/idp/verify", data={"csrf_token": csrf_token(verify), "code": code})
-    face = client.get("/idp/face")
-    response = client.post("/idp/face", data={"csrf_token": csrf_token(face), "choice": "skip"})
-    authorize = client.get(local_path(response.location))
+    authorize = authorization_redirect(client, app, demo["by_key"]["severely_disabled"])
     return parse_qs(urlsplit(authorize.location).query)["code"][0]
 
 

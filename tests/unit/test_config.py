@@ -25,17 +25,24 @@ def test_production_refuses_generated_secret(tmp_path, monkeypatch):
         config.load(tmp_path)
 
 
-def test_production_starts_with_real_settings(tmp_path, monkeypatch):
+@pytest.fixture
+def production(monkeypatch):
+    """A complete, valid production environment; tests spoil one setting at a time."""
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("OIDC_CLIENT_SECRET", "c" * 40)
     monkeypatch.setenv("OIDC_ISSUER", "https://idp.example.gov.cn")
     monkeypatch.setenv("DATABASE_URL", "postgresql://portal@db/portal")
     monkeypatch.setenv("EXTERNAL_URL", "https://portal.example.gov.cn")
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+
+
+def test_production_starts_with_real_settings(tmp_path, production):
     settings = config.load(tmp_path)
     assert settings["DEMO_MODE"] is False
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert settings["DATABASE_URL"].startswith("postgresql+psycopg://")
 
 
 @pytest.mark.parametrize("variable, value, complaint", [
@@ -43,13 +50,8 @@ def test_production_starts_with_real_settings(tmp_path, monkeypatch):
     ("DATABASE_URL", "sqlite:///x.db", "PostgreSQL"),
     ("EXTERNAL_URL", "http://portal", "https"),
 ])
-def test_production_refuses_demo_shortcuts(tmp_path, monkeypatch, variable, value, complaint):
-    monkeypatch.setenv("PORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
-    monkeypatch.setenv("OIDC_CLIENT_SECRET", "c" * 40)
-    monkeypatch.setenv("OIDC_ISSUER", "https://idp.example.gov.cn")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://portal@db/portal")
-    monkeypatch.setenv("EXTERNAL_URL", "https://portal.example.gov.cn")
+def test_production_refuses_demo_shortcuts(tmp_path, monkeypatch, production, variable, value,
+                                           complaint):
     monkeypatch.setenv(variable, value)
     with pytest.raises(config.ConfigError, match=complaint):
         config.load(tmp_path)

@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import OPEN_STATUSES, Application, Person, Region, Upload
+from ..models import Application, Person, Region, Upload
 from ..operations import applications
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
@@ -24,6 +24,7 @@ from ..rules import ids
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
 REVIEWERS = ("county_reviewer", "admin")
+CLERKS = ("township_clerk",)
 PENDING_LIFETIME = 300  # seconds between password and code
 
 
@@ -57,8 +58,21 @@ def staff_required(*roles):
 
 
 def in_my_area(application: Application) -> bool:
+    """County staff see their county; a township clerk only applications checked first there."""
     area = db.session.get(Region, current_user.region_code)
-    return area is not None and area.contains(application.region_code)
+    if area is None:
+        return False
+    if current_user.role in CLERKS:
+        return application.township_check and area.contains(application.township_code or "")
+    return area.contains(application.region_code)
+
+
+def my_turn(application: Application) -> bool:
+    """Whether the signed-in staff member is the one to act on it now."""
+    if current_user.role in CLERKS:
+        return application.township_check and application.status == "submitted"
+    return application.status == ("township_checked" if application.township_check
+                                  else "submitted")
 
 
 def application_in_my_area(reference: str) -> Application:
@@ -108,15 +122,19 @@ def second_factor():
 
 
 @bp.get("/")
-@staff_required(*REVIEWERS)
+@staff_required(*REVIEWERS, *CLERKS)
 def queue():
     area = db.session.get(Region, current_user.region_code)
-    prefix = area.code[:6]
+    if current_user.role in CLERKS:
+        waiting = (Application.township_code == area.code) & Application.township_check & (
+            Application.status == "submitted")
+    else:
+        waiting = Application.region_code.startswith(area.code[:6]) & (
+            ((Application.status == "submitted") & ~Application.township_check)
+            | (Application.status == "township_checked"))
     rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
-        .filter(Application.status.in_(OPEN_STATUSES),
-                Application.region_code.startswith(prefix))
-        .order_by(Application.due_on, Application.submitted_at)
+        .filter(waiting).order_by(Application.due_on, Application.submitted_at)
     ).all()
     today = applications.china_today()
     return render_template("agency/queue.html", rows=rows, today=today, area=area,
@@ -133,12 +151,13 @@ def render_review(item: Application, error, status, reason=None):
         person=db.session.get(Person, item.person_id), error=error, reason=reason,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
         uploads=db.session.scalars(select(Upload).filter_by(application_id=item.id)).all(),
-        today=applications.china_today(),
+        today=applications.china_today(), my_turn=my_turn(item),
+        clerk=current_user.role in CLERKS,
     ), status
 
 
 @bp.get("/uploads/<int:upload_id>")
-@staff_required(*REVIEWERS)
+@staff_required(*REVIEWERS, *CLERKS)
 def upload(upload_id):
     item = db.session.get(Upload, upload_id)
     application = db.session.get(Application, item.application_id) if item and (
@@ -149,7 +168,7 @@ def upload(upload_id):
 
 
 @bp.get("/applications/<reference>")
-@staff_required(*REVIEWERS)
+@staff_required(*REVIEWERS, *CLERKS)
 def application(reference):
     return render_review(application_in_my_area(reference), None, 200)
 
@@ -174,6 +193,26 @@ def decide(reference):
     try:
         applications.decide(item, expected_version=version, approve=decision == "approve",
                             reason=reason or None, staff=current_user)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        db.session.rollback()
+        fresh = db.session.scalar(select(Application).filter_by(reference=reference))
+        return render_review(fresh, _("Someone else has already dealt with this application. "
+                                      "Here it is as it stands now."), 409)
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/applications/<reference>/township-check")
+@staff_required(*CLERKS)
+def township_check(reference):
+    item = application_in_my_area(reference)
+    note = (request.form.get("note") or "").strip()[:500] or None
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+    try:
+        applications.township_checked(item, expected_version=version, note=note,
+                                      staff=current_user)
     except (applications.ConcurrentDecision, applications.NotOpen):
         db.session.rollback()
         fresh = db.session.scalar(select(Application).filter_by(reference=reference))

@@ -14,7 +14,7 @@ from ..models import OPEN_STATUSES, Application, InsuranceRelation
 from ..operations import applications
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
-from ..schemes import scheme_for
+from ..schemes import scheme_for, township_first_check
 from . import enrolment  # noqa: F401  (registers the flow)
 from .engine import REGISTRY, Context, Flow
 
@@ -150,9 +150,12 @@ def check(flow_name):
         elif flow.obstacles(ctx) or flow.stop_reason(draft.answers, ctx):
             return redirect(url_for(".start", flow_name=flow.name))
         else:
+            hukou = ctx.comparison.get("hukou_region_code")
             application = applications.submit(
                 flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra["county_code"],
-                actor=current_user.get_id(), filed_by_kind="resident", channel=ctx.channel)
+                actor=current_user.get_id(), filed_by_kind="resident", channel=ctx.channel,
+                township_code=hukou[:9] + "000" if hukou else None,
+                township_check=township_first_check(ctx.scheme, ctx.extra["county_code"]))
             return redirect(url_for("resident.confirmation", reference=application.reference))
     visible = flow.visible_steps(draft.answers, ctx)
     rows = [(s.title, s.summary(draft.answers, ctx),

@@ -19,6 +19,9 @@ class Application(Base):
     kind: Mapped[str] = mapped_column(String(30))  # the flow's name, e.g. "enrolment"
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)  # the county
+    # The township office that checks first (初审, 第四条) where the county asks for it.
+    township_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    township_check: Mapped[bool] = mapped_column(default=False)
     filed_by: Mapped[str] = mapped_column(String(40))  # "resident:3", "staff:1"
     filed_by_kind: Mapped[str] = mapped_column(String(20))  # resident / assistant / staff
     channel: Mapped[str] = mapped_column(String(10))  # online / kiosk / assisted / counter

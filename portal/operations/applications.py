@@ -80,7 +80,8 @@ def _new_reference(county_code: str, day) -> str:
 
 
 def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_kind: str,
-           channel: str, on_behalf_of: str | None = None) -> Application:
+           channel: str, township_code: str | None = None, township_check: bool = False,
+           on_behalf_of: str | None = None) -> Application:
     """Turn a complete draft into an application exactly once (double tap, retry, back button)."""
     existing = by_submission_key(draft.submission_key)
     if existing is not None:
@@ -91,6 +92,8 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
         kind=flow.name,
         person_id=draft.person_id,
         region_code=county_code,
+        township_code=township_code,
+        township_check=township_check and township_code is not None,
         filed_by=actor,
         filed_by_kind=filed_by_kind,
         channel=channel,
@@ -134,7 +137,7 @@ def decide(application: Application, *, expected_version: int, approve: bool,
     current, otherwise ConcurrentDecision and nothing changes."""
     if application.version != expected_version:
         raise ConcurrentDecision()
-    if application.status not in ("submitted", "township_checked"):
+    if application.status != ("township_checked" if application.township_check else "submitted"):
         raise NotOpen()
     actor = staff.get_id()
     application.status = "approved" if approve else "rejected"
@@ -149,6 +152,29 @@ def decide(application: Application, *, expected_version: int, approve: bool,
                  on_behalf_of=f"resident:{application.person_id}",
                  detail={"reason": reason, "version": expected_version})
     _notify(application, application.status)
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConcurrentDecision() from error
+    return application
+
+
+def township_checked(application: Application, *, expected_version: int, note: str | None,
+                     staff, channel: str = "counter") -> Application:
+    """The township office's first check (初审, 第四条): passes the application to the county
+    with the clerk's note; the county still decides within the same deadline."""
+    if application.version != expected_version:
+        raise ConcurrentDecision()
+    if not application.township_check or application.status != "submitted":
+        raise NotOpen()
+    actor = staff.get_id()
+    application.status = "township_checked"
+    _event(application, "township_checked", actor, note=note)
+    audit.record("application_township_checked", actor=actor, channel=channel,
+                 object_type="application", object_id=application.reference,
+                 on_behalf_of=f"resident:{application.person_id}", detail={"note": note})
+    _notify(application, "township_checked")
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -184,6 +210,8 @@ def _event(application: Application, kind: str, actor: str, note: str | None = N
 MESSAGES = {
     "application_submitted": N_("Your application %(reference)s has been received. The decision "
                                 "is due by %(due)s."),
+    "application_township_checked": N_("Your application %(reference)s has been checked by "
+                                       "the township office and passed to the county."),
     "application_approved": N_("Your application %(reference)s has been approved."),
     "application_rejected": N_("Your application %(reference)s was not approved. Sign in to read "
                                "why."),

@@ -11,3 +11,8 @@ HERE = Path(__file__).parent
 def scheme_for(province_code: str) -> dict:
     path = HERE / f"{province_code[:6]}.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def township_first_check(scheme: dict, county_code: str) -> bool:
+    """Whether this county has the township office check applications first (初审, 第四条)."""
+    return bool(scheme.get("counties", {}).get(county_code[:6], {}).get("township_first_check"))

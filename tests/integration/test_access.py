@@ -35,6 +35,7 @@ STAFF_ONLY = {
     "agency.application": ("GET", "/agency/applications/5399012611240000"),
     "agency.decide": ("POST", "/agency/applications/5399012611240000/decision"),
     "agency.upload": ("GET", "/agency/uploads/999999"),
+    "agency.township_check": ("POST", "/agency/applications/5399012611240000/township-check"),
 }
 
 
@@ -89,12 +90,22 @@ def test_residents_get_nothing_from_the_console(resident_client, method, path):
     assert request(resident_client, method, path).status_code == 403
 
 
-@pytest.mark.parametrize("username", ["clerk.shiqiao", "xieban.shiqiao"])
-def test_roles_without_review_rights_get_nothing_from_the_console(app, username):
+def test_village_assistants_get_nothing_from_the_console(app):
     client = app.test_client()
-    staff_sign_in(client, app, username)
+    staff_sign_in(client, app, "xieban.shiqiao")
     for method, path in STAFF_ONLY.values():
         assert request(client, method, path).status_code == 403
+
+
+def test_township_clerks_check_but_never_decide(app):
+    client = app.test_client()
+    staff_sign_in(client, app, "clerk.shiqiao")
+    assert request(client, "GET", "/agency/").status_code == 200
+    assert request(client, *STAFF_ONLY["agency.decide"]).status_code == 403
+
+
+def test_county_reviewers_never_do_the_township_check(reviewer_client):
+    assert request(reviewer_client, *STAFF_ONLY["agency.township_check"]).status_code == 403
 
 
 def test_password_alone_is_not_enough(app):

@@ -25,9 +25,8 @@ _sequence = itertools.count(500)
 VILLAGE = "539901100201"
 
 
-@pytest.fixture
-def new_resident(app):
-    """A fresh synthetic person in the household register of 青山县, not yet enrolled."""
+def make_resident(app, village=VILLAGE):
+    """A fresh synthetic person in the household register, not yet enrolled."""
     number = next(_sequence)
     person = {
         "key": f"test{number}", "name": f"测试{number}", "id_type": ids.RESIDENT_ID,
@@ -38,10 +37,15 @@ def new_resident(app):
         db.session.add(RegistryPerson(
             id_type=person["id_type"], id_number=person["id_number"], name=person["name"],
             sex="M" if number % 2 else "F", birth_date=date(1990, 5, 1), phone=person["phone"],
-            hukou_region_code=VILLAGE, address="青山县青山镇东山村1组1号", alive=True))
+            hukou_region_code=village, address="青山县青山镇东山村1组1号", alive=True))
         db.session.commit()
         db.session.remove()
     return person
+
+
+@pytest.fixture
+def new_resident(app):
+    return make_resident(app)
 
 
 def applications_of(app, person) -> int:

@@ -95,3 +95,17 @@ def test_start_page_on_the_kiosk_screen(browser, live_url, checks):
     page.goto(live_url + "/auth/login")
     checks.page(page, "idp-identify-kiosk")
     context.close()
+
+
+def test_idle_warning_lets_the_resident_stay(page, live_url, demo, checks):
+    sign_in(page, live_url, demo["by_key"]["severely_disabled"])
+    page.clock.install()
+    page.goto(live_url + "/me/")
+    page.clock.fast_forward("13:01")  # two minutes before the 15-minute idle limit
+    dialog = page.get_by_role("dialog", name="还在使用吗？")
+    expect(dialog).to_be_visible()
+    checks.page(page, "idle-warning-phone")
+    dialog.get_by_role("button", name="继续使用").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        demo["by_key"]["severely_disabled"]["name"])

@@ -30,6 +30,13 @@ def wrong_details():
     return render_template("public/wrong_details.html")
 
 
+@bp.post("/session/keep-alive")
+def keep_alive():
+    """The "还在使用吗？" dialog's answer: any request refreshes the idle timer (WCAG 2.2.1)."""
+    session.modified = True
+    return "", 204
+
+
 @bp.post("/preferences")
 def preferences():
     response = redirect(_safe_return_path(request.form.get("return_to")))

@@ -11,7 +11,7 @@ from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 
 PUBLIC = {
     "static", "public.start", "public.sign_in", "public.signed_out", "public.preferences",
-    "public.wrong_details", "auth.login", "auth.callback", "auth.logout",
+    "public.wrong_details", "public.keep_alive", "auth.login", "auth.callback", "auth.logout",
     "agency.sign_in", "agency.second_factor",
     # the embedded identity provider's own pages and endpoints (its callers authenticate there)
     "idp.discovery", "idp.jwks", "idp.authorize", "idp.identify", "idp.verify", "idp.face",

@@ -257,3 +257,17 @@ def test_sign_out_requires_csrf(client, app, demo):
     response = client.post("/auth/logout")
     assert response.status_code == 400
     assert client.get("/me/").status_code == 200
+
+
+def test_keep_alive_extends_an_idle_session(client, app, demo):
+    sign_in(client, app, demo["by_key"]["contributor"])
+    home = client.get("/me/")
+    assert 'data-idle-seconds="900"' in home.get_data(as_text=True)
+    with app.app_context():
+        age_sessions(last_seen=timedelta(minutes=14))
+    assert client.post("/session/keep-alive",
+                       headers={"X-CSRFToken": csrf_token(home)}).status_code == 204
+    with app.app_context():
+        age_sessions(last_seen=timedelta(minutes=2))  # 16 minutes since sign-in, 2 since the tap
+    assert client.get("/me/").status_code == 200
+    assert client.post("/session/keep-alive").status_code == 400  # CSRF still required

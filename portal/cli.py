@@ -1,5 +1,6 @@
 """Flask commands: migrations, demo data, housekeeping (`flask --app portal <command>`)."""
 
+import json
 from pathlib import Path
 
 import click
@@ -68,6 +69,45 @@ def init_app(app):
         click.echo(f"{year}: {days} working days; "
                    + ("holidays known" if known else
                       "NO holiday data yet – Monday to Friday assumed; add the notice's days"))
+
+    @app.cli.command("import-contributions")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_contributions(path):
+        """Book a tax department batch (CSV or JSON) into personal accounts (第十七条)."""
+        from .operations.tax_import import BadBatch, import_batch
+        from .schemes import scheme_for
+
+        content = Path(path).read_bytes()
+        kind = "application/json" if path.endswith(".json") else "text/csv"
+        try:
+            batch = import_batch(content, kind, scheme_for(app.config["SCHEME_PROVINCE"]),
+                                 received_by="system:cli")
+        except BadBatch as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(json.dumps(batch.report, ensure_ascii=False, indent=1))
+        if batch.status != "booked":
+            raise click.ClickException("batch rejected: nothing was booked")
+
+    @app.cli.command("credit-interest")
+    @click.argument("year", type=int)
+    def credit_interest(year):
+        """Credit YEAR's interest on every account (第十八条); running it twice credits once."""
+        import sys
+
+        from sqlalchemy import func, select
+
+        from .models import PersonalAccount
+        from .operations.interest import credit_year
+        from .rules.interest import rate_for
+        from .schemes import scheme_for
+
+        rate = rate_for(scheme_for(app.config["SCHEME_PROVINCE"]), year)
+        accounts = db.session.scalar(select(func.count(PersonalAccount.id)))
+        with click.progressbar(length=accounts, label=f"crediting {year} at {rate / 100}%",
+                               file=sys.stderr if sys.stderr.isatty() else None) as bar:
+            result = credit_year(year, rate, actor="system:cli", progress=bar.update)
+        click.echo(f"{year}: {result['accounts']} accounts credited, "
+                   f"{result['interest_fen'] / 100:.2f} yuan interest")
 
     @app.cli.command("purge-sessions")
     def purge_sessions():

@@ -72,6 +72,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "IDP_SIGNING_KEY_FILE": _env(
             "IDP_SIGNING_KEY_FILE", str(instance_path / "idp_signing_key.json")
         ),
+        "TAX_API_TOKEN": _env("TAX_API_TOKEN")
+        or _instance_secret(instance_path, "tax_api_token"),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 15),
         "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 8),
         "SESSION_COOKIE_NAME": "__Host-session" if production else "portal_session",
@@ -91,6 +93,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LANGUAGES": ("zh_Hans_CN", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which expires itself
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024),
+        "STATEMENT_VERIFY_DAYS": _env_int("STATEMENT_VERIFY_DAYS", 730),
+        "VERIFY_RATE_PER_MINUTE": _env_int("VERIFY_RATE_PER_MINUTE", 20),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
@@ -104,7 +108,7 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
 def check_production(config: dict) -> None:
     """Refuse to run production on development secrets or demo shortcuts."""
     problems = []
-    for key in ("SECRET_KEY", "OIDC_CLIENT_SECRET"):
+    for key in ("SECRET_KEY", "OIDC_CLIENT_SECRET", "TAX_API_TOKEN"):
         value = config.get(key) or ""
         if value.startswith(DEV_SECRET_MARKER) or len(value) < 32:
             problems.append(f"{key} must be set to a strong secret (>= 32 characters)")

@@ -19,6 +19,31 @@ EVENT_TEXT = {
 }
 
 
+LEDGER_KINDS = {
+    "personal": _l("Your contribution"),
+    "government_paid": _l("Contribution paid by the government for you (代缴)"),
+    "subsidy": _l("Government subsidy"),
+    "collective": _l("Village collective subsidy"),
+    "aid": _l("Other aid"),
+    "interest": _l("Interest"),
+    "transfer_in": _l("Transferred in"),
+    "transfer_out": _l("Transferred out"),
+    "pension_paid": _l("Pension paid from the account"),
+    "settlement": _l("Settlement on deregistration"),
+    "reversal": _l("Correction"),
+}
+
+
+def ledger_kind(kind: str) -> str:
+    return LEDGER_KINDS.get(kind, kind)
+
+
+def yuan(fen: int) -> str:
+    from flask_babel import format_currency
+
+    return format_currency(fen / 100, "CNY")
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
@@ -28,4 +53,5 @@ def event_text(event) -> str:
 
 
 def template_helpers() -> dict:
-    return {"status_label": status_label, "event_text": event_text}
+    return {"status_label": status_label, "event_text": event_text, "ledger_kind": ledger_kind,
+            "yuan": yuan}

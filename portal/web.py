@@ -23,9 +23,11 @@ def init_app(app):
     resident.init_app(app)
 
     from .agency import views as agency_views
+    from .exchange import tax_api
     from .flows import views as flow_views
     from .idp import views as idp_views
     from .public import views as public_views
+    from .resident import account as _account_routes  # noqa: F401  (adds the account pages)
     from .resident import views as resident_views
 
     if not app.config["OIDC_ISSUER"]:
@@ -34,6 +36,7 @@ def init_app(app):
     app.register_blueprint(resident_views.bp)
     app.register_blueprint(flow_views.bp)
     app.register_blueprint(agency_views.bp)
+    tax_api.init_app(app)
     cli.init_app(app)
 
     app.before_request(load_preferences)

@@ -8,11 +8,14 @@ from datetime import date
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
+    InsuranceRelation,
     Person,
+    PersonalAccount,
     Region,
     RegistryDeath,
     RegistryDisability,
@@ -22,6 +25,10 @@ from ..models import (
     StaffUser,
 )
 from ..operations import audit
+from ..operations.interest import credit_year
+from ..operations.tax_import import import_batch
+from ..rules.interest import rate_for
+from ..schemes import scheme_for
 
 PEOPLE_FILE = Path(__file__).with_name("people.json")
 
@@ -68,11 +75,14 @@ def load_demo() -> dict:
                 relation=relative["relation"],
             ))
         if _known_to_agency(person):
-            session.add(Person(
+            resident = Person(
                 id_type=person["id_type"], id_number=person["id_number"], name=person["name"],
                 sex=person["sex"], birth_date=_date(person["birth_date"]), phone=person["phone"],
                 hukou_region_code=person["hukou_region"],
-            ))
+            )
+            session.add(resident)
+            session.flush()
+            _open_account(resident, person)
     hasher = PasswordHasher()
     password_hash = hasher.hash(data["demo_staff_password"])
     for staff in data["staff"]:
@@ -82,8 +92,48 @@ def load_demo() -> dict:
     audit.record("demo_load", actor="system", channel="system",
                  detail={"people": len(data["people"]), "staff": len(data["staff"])})
     session.commit()
+    _contribution_history(data)
     return {"regions": len(data["regions"]), "people": len(data["people"]),
             "staff": len(data["staff"])}
+
+
+LAST_CREDITED_YEAR = 2025
+
+
+def _open_account(resident: Person, person: dict) -> None:
+    enrolment = next(e for e in person["enrolments"] if e["scheme"] == "resident")
+    since = _date(enrolment["since"])
+    relation = InsuranceRelation(person_id=resident.id, region_code=enrolment["region"],
+                                 status=enrolment["status"], started_on=since,
+                                 contribution_tier_fen=person.get("tier_fen"))
+    db.session.add(relation)
+    db.session.flush()
+    db.session.add(PersonalAccount(person_id=resident.id, relation_id=relation.id,
+                                   opened_on=since))
+
+
+def _contribution_history(data: dict) -> None:
+    """Years of contributions through the real tax interface, then each year's interest."""
+    scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
+    lines = ["tax_ref,id_number,year,amount_fen,paid_on,payer"]
+    first_year = LAST_CREDITED_YEAR
+    for person in data["people"]:
+        if not _known_to_agency(person) or not person.get("tier_fen"):
+            continue
+        since = _date(next(e for e in person["enrolments"] if e["scheme"] == "resident")["since"])
+        born = _date(person["birth_date"])
+        last = min(LAST_CREDITED_YEAR + 1, born.year + 60 - 1)  # this year's paid too, if young
+        payer = "government" if person.get("disability_grade") in (1, 2) else "person"
+        for year in range(since.year, last + 1):
+            lines.append(f"DEMO-{person['key']}-{year},{person['id_number']},{year},"
+                         f"{person['tier_fen']},{year}-05-20,{payer}")
+            first_year = min(first_year, year)
+    batch = import_batch("\n".join(lines).encode(), "text/csv", scheme, "system:demo")
+    if batch.status != "booked":
+        raise RuntimeError(f"demo contributions rejected: {batch.report}")
+    for year in range(first_year, LAST_CREDITED_YEAR + 1):
+        credit_year(year, rate_for(scheme, year), actor="system:demo",
+                    notify=year == LAST_CREDITED_YEAR)
 
 
 def _known_to_agency(person: dict) -> bool:

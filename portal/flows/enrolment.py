@@ -1,6 +1,6 @@
 """Enrolment (参保登记, 第七条、第八条): who may enrol, what we ask, the 3-working-day review."""
 
-from flask_babel import format_currency, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,12 +8,9 @@ from wtforms import MultipleFileField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..operations import uploads
+from ..presenters import yuan
 from ..rules import contact, contributions, enrolment, files, ids
 from .engine import Context, Flow, KnownFact, Step, register
-
-
-def yuan(fen: int) -> str:
-    return format_currency(fen / 100, "CNY")
 
 
 class StudentForm(FlaskForm):

@@ -6,6 +6,7 @@ from .base import Base, utcnow
 from .calendar import WorkdayOverride
 from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
+from .ledger import ImportBatch, LedgerEntry
 from .notification import OutboxMessage
 from .person import Person
 from .region import Region
@@ -25,7 +26,9 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "Draft",
+    "ImportBatch",
     "InsuranceRelation",
+    "LedgerEntry",
     "PersonalAccount",
     "AuditRecord",
     "Base",

@@ -4,8 +4,6 @@ its audit record and the resident's notifications in the same transaction."""
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,8 +19,7 @@ from ..models import (
     Upload,
     utcnow,
 )
-from ..rules.ids import N_
-from . import audit
+from . import audit, notify
 from .calendar import workday_calendar
 
 CHINA = timezone(timedelta(hours=8))
@@ -207,23 +204,6 @@ def _event(application: Application, kind: str, actor: str, note: str | None = N
     db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
 
 
-MESSAGES = {
-    "application_submitted": N_("Your application %(reference)s has been received. The decision "
-                                "is due by %(due)s."),
-    "application_township_checked": N_("Your application %(reference)s has been checked by "
-                                       "the township office and passed to the county."),
-    "application_approved": N_("Your application %(reference)s has been approved."),
-    "application_rejected": N_("Your application %(reference)s was not approved. Sign in to read "
-                               "why."),
-}
-SMS_PREFIX = N_("[Residents' pension] ")
-
-
-def message_text(kind: str, params: dict) -> str:
-    """A notification in the reader's language (the message centre renders it on display)."""
-    return _(MESSAGES[kind], **params)
-
-
 def _notify(application: Application, status: str) -> None:
     """In the message centre and by SMS; the SMS goes out in Chinese."""
     from ..models import Person
@@ -231,11 +211,9 @@ def _notify(application: Application, status: str) -> None:
     person = db.session.get(Person, application.person_id)
     kind = f"application_{status}"
     params = {"reference": application.reference, "due": application.due_on.isoformat()}
-    with force_locale("zh_Hans_CN"):
-        text = message_text(kind, params)
-        prefix = _(SMS_PREFIX)
+    text, sms = notify.chinese_texts(kind, params)
     db.session.add(OutboxMessage(channel="in_app", kind=kind, person_id=person.id, body=text,
                                  params=params))
     if person.phone:
         db.session.add(OutboxMessage(channel="sms", kind=kind, person_id=person.id,
-                                     recipient=person.phone, body=prefix + text))
+                                     recipient=person.phone, body=sms))

@@ -1,7 +1,38 @@
 """Messages to people go through the outbox (SMS and the in-portal message centre)."""
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from ..extensions import db
 from ..models import OutboxMessage
+from ..rules.ids import N_
+
+# In-portal messages are stored with their kind and parameters and rendered in the reader's
+# language; SMS go out in Chinese.
+MESSAGES = {
+    "application_submitted": N_("Your application %(reference)s has been received. The decision "
+                                "is due by %(due)s."),
+    "application_township_checked": N_("Your application %(reference)s has been checked by "
+                                       "the township office and passed to the county."),
+    "application_approved": N_("Your application %(reference)s has been approved."),
+    "application_rejected": N_("Your application %(reference)s was not approved. Sign in to read "
+                               "why."),
+    "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
+                          "print it at a self-service kiosk."),
+}
+SMS_PREFIX = N_("[Residents' pension] ")
+
+
+def message_text(kind: str, params: dict) -> str:
+    """A notification in the reader's language (the message centre renders it on display)."""
+    return _(MESSAGES[kind], **params)
+
+
+def chinese_texts(kind: str, params: dict) -> tuple[str, str]:
+    """(message centre text, SMS text), both Chinese, as stored in the outbox."""
+    with force_locale("zh_Hans_CN"):
+        text = message_text(kind, params)
+        return text, _(SMS_PREFIX) + text
 
 
 def queue_sms(*, phone: str, body: str, kind: str, person_id: int | None = None) -> OutboxMessage:

@@ -37,6 +37,58 @@ def keep_alive():
     return "", 204
 
 
+@bp.get("/verify/<token>")
+def verify(token):
+    """Public check of a printed statement (第十九条): no sign-in; shows only what the token
+    carries, and whether the ledger still agrees with it."""
+    from flask import current_app
+
+    from ..documents import verification
+    from ..documents.statements import period_label
+    from ..operations import ledger
+    from ..ratelimit import verification_limiter
+
+    if not verification_limiter.allow(request.remote_addr or "?",
+                                      current_app.config["VERIFY_RATE_PER_MINUTE"]):
+        abort(429)
+    try:
+        claims = verification.read(token)
+    except verification.Expired:
+        return render_template("public/verify.html", outcome="expired"), 410
+    except verification.Forged:
+        return render_template("public/verify.html", outcome="forged"), 400
+    year = None if claims["p"] == "all" else int(claims["p"])
+    current = ledger.statement(claims["a"], year).closing_fen
+    return render_template("public/verify.html", outcome="genuine", claims=claims,
+                           period=period_label(year), still_current=current == claims["c"])
+
+
+@bp.get("/estimate")
+def estimate():
+    """The public pension estimator: age, years paid and balance in, every tier out."""
+    from flask import current_app
+
+    from ..resident.account import estimates_for
+
+    form = request.args
+    errors, values = {}, {}
+    for name, low, high in (("age", 16, 59), ("years", 0, 44), ("balance", 0, 2_000_000)):
+        raw = (form.get(name) or "").strip()
+        if not raw and name == "balance":
+            values[name] = 0
+        elif raw.isdigit() and low <= int(raw) <= high:
+            values[name] = int(raw)
+        elif name in form:
+            errors[name] = True
+    rows = assumptions = None
+    if "age" in values and "years" in values and not errors:
+        rows, assumptions = estimates_for(values["balance"] * 100, values["years"],
+                                          values["age"], current_app.config["SERVICE_COUNTY_CODE"])
+    status = 400 if errors else 200
+    return render_template("public/estimate.html", rows=rows, assumptions=assumptions,
+                           values=form, errors=errors), status
+
+
 @bp.post("/preferences")
 def preferences():
     response = redirect(_safe_return_path(request.form.get("return_to")))

@@ -14,7 +14,7 @@ from ..auth.resident import resident_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import Application, InsuranceRelation, OutboxMessage, Upload
-from ..operations.applications import message_text
+from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..rules import ids
 

@@ -11,8 +11,10 @@ from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 
 PUBLIC = {
     "static", "public.start", "public.sign_in", "public.signed_out", "public.preferences",
-    "public.wrong_details", "public.keep_alive", "auth.login", "auth.callback", "auth.logout",
+    "public.wrong_details", "public.keep_alive", "public.verify", "public.estimate",
+    "auth.login", "auth.callback", "auth.logout",
     "agency.sign_in", "agency.second_factor",
+    "tax_api.contributions",  # bearer token of the tax department's system: test_tax_import.py
     # the embedded identity provider's own pages and endpoints (its callers authenticate there)
     "idp.discovery", "idp.jwks", "idp.authorize", "idp.identify", "idp.verify", "idp.face",
     "idp.cancel", "idp.token", "idp.userinfo",
@@ -25,6 +27,10 @@ RESIDENT_ONLY = {
     "resident.confirmation": ("GET", "/me/applications/5399012611240000/confirmation"),
     "resident.messages": ("GET", "/me/messages"),
     "resident.upload": ("GET", "/me/uploads/999999"),
+    "resident.account": ("GET", "/me/account"),
+    "resident.statement": ("GET", "/me/account/statement/all"),
+    "resident.statement_pdf": ("GET", "/me/account/statement/2025.pdf"),
+    "resident.estimate": ("GET", "/me/account/estimate"),
     "flows.start": ("GET", "/apply/enrolment/"),
     "flows.step": ("GET", "/apply/enrolment/step/phone"),
     "flows.check": ("GET", "/apply/enrolment/check"),

@@ -148,7 +148,7 @@ def test_eligible_resident_enrols_and_is_approved(client, app, new_resident):
         assert {("tax", "registration"), ("sms", "application_approved"),
                 ("in_app", "application_submitted"), ("in_app", "application_approved")} <= kinds
         actions = db.session.scalars(select(AuditRecord.action).filter_by(
-            object_id=reference)).all()
+            object_id=reference).order_by(AuditRecord.id)).all()
         assert actions == ["application_submitted", "application_approved"]
         assert [e.kind for e in application.events] == ["submitted", "approved"]
         db.session.remove()

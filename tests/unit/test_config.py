@@ -31,6 +31,7 @@ def production(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("OIDC_CLIENT_SECRET", "c" * 40)
+    monkeypatch.setenv("TAX_API_TOKEN", "t" * 40)
     monkeypatch.setenv("OIDC_ISSUER", "https://idp.example.gov.cn")
     monkeypatch.setenv("DATABASE_URL", "postgresql://portal@db/portal")
     monkeypatch.setenv("EXTERNAL_URL", "https://portal.example.gov.cn")

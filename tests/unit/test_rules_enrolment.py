@@ -70,7 +70,7 @@ def test_a_later_year_uses_the_latest_configuration_and_earlier_years_fail():
     scheme = scheme_for("530000")
     assert contributions.tiers(scheme, 2027) == contributions.tiers(scheme, 2026)
     with pytest.raises(contributions.NoSchemeForYear):
-        contributions.tiers(scheme, 2020)
+        contributions.tiers(scheme, 2008)
 
 
 def test_government_pays_the_lowest_tier_for_severely_disabled():

@@ -1,0 +1,62 @@
+"""What a statement shows, prepared once for the HTML page, the print view and the PDF."""
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from ..operations import ledger
+from ..operations.applications import china_today
+from ..presenters import ledger_kind, yuan
+from ..rules import ids
+from . import verification
+
+
+@dataclass
+class StatementView:
+    statement: ledger.Statement
+    period_label: str
+    rows: list[list[str]]
+    verify_url: str
+    issued_on: object
+
+
+def period_label(year: int | None) -> str:
+    return _("All years") if year is None else _("Year %(year)s", year=year)
+
+
+def prepare(person, account, year: int | None) -> StatementView:
+    found = ledger.statement(account.id, year)
+    today = china_today()
+    token = verification.issue(
+        account_id=account.id, masked_name=verification.mask_name(person.name),
+        period=str(year) if year else "all", closing_fen=found.closing_fen, issued_on=today)
+    rows = [[format_date(e.booked_on, "medium"), str(ledger_kind(e.kind)), str(e.year),
+             yuan(e.amount_fen)] for e in found.entries]
+    return StatementView(
+        statement=found, period_label=period_label(year), rows=rows, issued_on=today,
+        verify_url=current_app.config["EXTERNAL_URL"] + url_for("public.verify", token=token))
+
+
+def pdf(person, view: StatementView) -> bytes:
+    from .statement_pdf import render
+
+    found = view.statement
+    return render(
+        title=_("Personal account statement (对账单)"),
+        header_rows=[(_("Name"), person.name),
+                     (_("Identity document number"), ids.mask(person.id_number)),
+                     (_("Period"), view.period_label),
+                     (_("Issued on"), format_date(view.issued_on, "long"))],
+        table_head=[_("Date booked"), _("Type"), _("For year"), _("Amount")],
+        table_rows=view.rows or [["—", _("No entries in this period"), "", ""]],
+        summary_rows=[(_("Opening balance"), yuan(found.opening_fen)),
+                      (_("Closing balance"), yuan(found.closing_fen)),
+                      (_("Contribution years so far"), str(found.contribution_years))],
+        verify_url=view.verify_url,
+        verify_text=_("Scan the code to check that this statement is genuine. No sign-in is "
+                      "needed."),
+        footer=_("Questions about a figure? Call %(phone)s or ask your township office to check "
+                 "the record (第二十条).", phone=current_app.config["HELPLINE"]),
+    )

@@ -1,0 +1,56 @@
+"""The personal account's append-only ledger, in fen (第十六条至第二十一条).
+
+Balances are sums; nothing is edited in place; a correction is a reversing entry with a reason.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+KINDS = (
+    "personal",  # 个人缴费
+    "government_paid",  # 政府代缴 (severely disabled and other hardship groups)
+    "subsidy",  # 政府缴费补贴
+    "collective",  # 集体补助
+    "aid",  # 其他资助
+    "interest",  # 利息 (第十八条)
+    "transfer_in",  # 转入
+    "transfer_out",  # 转出
+    "pension_paid",  # 个人账户养老金支付
+    "settlement",  # 注销结算
+    "reversal",  # 冲正
+)
+CONTRIBUTION_KINDS = ("personal", "government_paid")
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("personal_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # credits positive, debits negative
+    booked_on: Mapped[date] = mapped_column(Date, index=True)  # reached the treasury (第十七条)
+    year: Mapped[int] = mapped_column(Integer)  # contribution or interest year
+    # The document behind the money; unique, so the same tax row or interest run books once.
+    source_key: Mapped[str] = mapped_column(String(80), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportBatch(Base):
+    """One delivery from the tax department (第十四条), kept with its report."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # "tax"
+    content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10))  # "booked" or "rejected"
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_by: Mapped[str] = mapped_column(String(40))

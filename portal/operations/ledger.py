@@ -1,0 +1,83 @@
+"""Reading and writing the personal account ledger; money moves only through entries here."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import LedgerEntry, PersonalAccount
+from ..models.ledger import CONTRIBUTION_KINDS
+from . import audit
+
+
+def account_of(person_id: int) -> PersonalAccount | None:
+    return db.session.scalar(select(PersonalAccount).filter_by(person_id=person_id))
+
+
+def balance_fen(account_id: int, until: date | None = None) -> int:
+    """Sum of every entry booked up to and including `until` (all entries when None)."""
+    query = select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).filter(
+        LedgerEntry.account_id == account_id)
+    if until is not None:
+        query = query.filter(LedgerEntry.booked_on <= until)
+    return int(db.session.scalar(query))
+
+
+def contribution_years(account_id: int, until_year: int | None = None) -> list[int]:
+    """Years with a contribution that still stands (a reversed contribution does not count)."""
+    reversed_ids = select(LedgerEntry.reverses_id).filter(
+        LedgerEntry.account_id == account_id, LedgerEntry.reverses_id.is_not(None))
+    query = select(LedgerEntry.year).distinct().filter(
+        LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
+        LedgerEntry.amount_fen > 0, LedgerEntry.id.not_in(reversed_ids))
+    if until_year is not None:
+        query = query.filter(LedgerEntry.year <= until_year)
+    return sorted(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """对账单 (第十九条) for one year, or all years when `year` is None."""
+
+    account_id: int
+    year: int | None
+    opening_fen: int
+    entries: list
+    closing_fen: int
+    contribution_years: int
+
+    def total(self, kind: str) -> int:
+        return sum(e.amount_fen for e in self.entries if e.kind == kind)
+
+
+def statement(account_id: int, year: int | None) -> Statement:
+    entries_query = select(LedgerEntry).filter_by(account_id=account_id).order_by(
+        LedgerEntry.booked_on, LedgerEntry.id)
+    if year is None:
+        entries = db.session.scalars(entries_query).all()
+        opening = 0
+    else:
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        entries = db.session.scalars(entries_query.filter(
+            LedgerEntry.booked_on >= start, LedgerEntry.booked_on <= end)).all()
+        opening = balance_fen(account_id, date(year - 1, 12, 31))
+    closing = opening + sum(e.amount_fen for e in entries)
+    return Statement(account_id=account_id, year=year, opening_fen=opening, entries=entries,
+                     closing_fen=closing,
+                     contribution_years=len(contribution_years(account_id, year)))
+
+
+def reverse(entry: LedgerEntry, reason: str, actor: str, channel: str) -> LedgerEntry:
+    """A correction never edits: it books the opposite amount, pointing at the original."""
+    if not reason.strip():
+        raise ValueError("a reversal needs its reason")
+    reversal = LedgerEntry(account_id=entry.account_id, kind="reversal",
+                           amount_fen=-entry.amount_fen, booked_on=entry.booked_on,
+                           year=entry.year, source_key=f"reversal:{entry.id}",
+                           reverses_id=entry.id, reason=reason.strip())
+    db.session.add(reversal)
+    audit.record("ledger_reversal", actor=actor, channel=channel, object_type="ledger_entry",
+                 object_id=entry.id, detail={"amount_fen": -entry.amount_fen, "reason": reason})
+    db.session.commit()
+    return reversal

@@ -1,0 +1,98 @@
+"""The resident's personal account: balance, statements (第十九条) and the pension estimate."""
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+
+from ..auth.resident import resident_required
+from ..documents import statements
+from ..operations import ledger
+from ..operations.applications import china_today
+from ..rules import benefits, contributions
+from ..rules.enrolment import age_on
+from ..rules.interest import rate_for
+from ..schemes import scheme_for
+from .views import bp, qr_svg
+
+
+def my_account():
+    account = ledger.account_of(current_user.id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def parse_period(period: str) -> int | None:
+    if period == "all":
+        return None
+    if period.isdigit() and 2009 <= int(period) <= china_today().year:
+        return int(period)
+    abort(404)
+
+
+@bp.get("/account")
+@resident_required()
+def account():
+    mine = ledger.account_of(current_user.id)
+    if mine is None:
+        return render_template("resident/no_account.html")
+    years = sorted({e.year for e in ledger.statement(mine.id, None).entries}, reverse=True)
+    return render_template("resident/account.html", balance=ledger.balance_fen(mine.id),
+                           contribution_years=len(ledger.contribution_years(mine.id)),
+                           years=years, this_year=china_today().year,
+                           paid_this_year=china_today().year in ledger.contribution_years(mine.id))
+
+
+@bp.get("/account/statement/<period>")
+@resident_required()
+def statement(period):
+    year = parse_period(period)
+    view = statements.prepare(current_user, my_account(), year)
+    return render_template("resident/statement.html", view=view, period=period,
+                           qr=qr_svg(view.verify_url), person=current_user)
+
+
+@bp.get("/account/statement/<period>.pdf")
+@resident_required()
+def statement_pdf(period):
+    year = parse_period(period)
+    view = statements.prepare(current_user, my_account(), year)
+    response = current_app.response_class(statements.pdf(current_user, view),
+                                          mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="statement-{period}.pdf"'
+    return response
+
+
+def estimates_for(balance_fen: int, years_paid: int, age: int, county: str,
+                  extra_government_fen: int = 0):
+    """The monthly pension at 60 for each tier, side by side (预估权益, 第二十二条)."""
+    scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
+    today = china_today()
+    rate = rate_for(scheme, max(int(y) for y in scheme["interest_rates_bp"]))
+    basic = benefits.basic_pension_fen(scheme, today.year, county)
+    rows = [benefits.estimate(balance_fen=balance_fen, years_paid=years_paid, age=age,
+                              this_year=today.year, tier=tier, rate_bp=rate, basic_fen=basic,
+                              divisor=scheme.get("account_divisor", 139),
+                              minimum_years=scheme.get("minimum_years", 15),
+                              extra_government_fen=extra_government_fen)
+            for tier in contributions.tiers(scheme, today.year)]
+    return rows, {"rate_bp": rate, "basic_fen": basic,
+                  "minimum_years": scheme.get("minimum_years", 15)}
+
+
+@bp.get("/account/estimate")
+@resident_required()
+def estimate():
+    mine = my_account()
+    today = china_today()
+    years = ledger.contribution_years(mine.id)
+    paid_this_year = today.year in years
+    age = age_on(current_user.birth_date, today) if current_user.birth_date else 45
+    # This year's contribution already counts; the projection starts next year in that case.
+    rows, assumptions = estimates_for(ledger.balance_fen(mine.id), len(years),
+                                      age + (1 if paid_this_year else 0),
+                                      current_user.hukou_region_code or
+                                      current_app.config["SERVICE_COUNTY_CODE"])
+    highlight = request.args.get("tier", type=int)
+    return render_template("resident/estimate.html", rows=rows, assumptions=assumptions,
+                           age=age, years_paid=len(years), balance=ledger.balance_fen(mine.id),
+                           highlight=highlight)

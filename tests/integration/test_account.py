@@ -1,0 +1,249 @@
+"""Personal account: tax import (第十四条、第十七条), interest (第十八条), statements with
+verification (第十九条), and the estimate (第二十二条)."""
+
+import itertools
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    ImportBatch,
+    InsuranceRelation,
+    LedgerEntry,
+    OutboxMessage,
+    Person,
+    PersonalAccount,
+)
+from portal.operations import ledger
+from portal.operations.interest import credit_year
+from portal.rules import ids
+from portal.rules.interest import yearly_interest
+from tests.integration.helpers import sign_in
+
+_numbers = itertools.count(800)
+
+
+@pytest.fixture
+def account_holder(app):
+    """A resident whose enrolment was approved earlier: person, relation and empty account."""
+    number = next(_numbers)
+    id_number = ids.compose_resident_id("539901", date(1980, 3, 3), number)
+    with app.app_context():
+        person = Person(id_type=ids.RESIDENT_ID, id_number=id_number, name=f"账户{number}",
+                        phone=f"137{number:08d}", birth_date=date(1980, 3, 3))
+        db.session.add(person)
+        db.session.flush()
+        relation = InsuranceRelation(person_id=person.id, region_code="539901000000",
+                                     status="contributing", started_on=date(2020, 1, 1))
+        db.session.add(relation)
+        db.session.flush()
+        account = PersonalAccount(person_id=person.id, relation_id=relation.id,
+                                  opened_on=date(2020, 1, 1))
+        db.session.add(account)
+        db.session.commit()
+        holder = {"id_number": id_number, "person_id": person.id, "account_id": account.id}
+        db.session.remove()
+    return holder
+
+
+def csv_batch(*rows) -> bytes:
+    lines = ["tax_ref,id_number,year,amount_fen,paid_on,payer"]
+    lines += [",".join(str(v) for v in row) for row in rows]
+    return "\n".join(lines).encode()
+
+
+def post(client, app, body: bytes, content_type="text/csv", token=None):
+    token = token if token is not None else app.config["TAX_API_TOKEN"]
+    return client.post("/exchange/tax/contributions", data=body, content_type=content_type,
+                       headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def entries(app, account_id):
+    with app.app_context():
+        rows = [(e.kind, e.amount_fen, e.booked_on, e.year) for e in db.session.scalars(
+            select(LedgerEntry).filter_by(account_id=account_id).order_by(LedgerEntry.id))]
+        db.session.remove()
+    return rows
+
+
+def test_import_books_contribution_and_subsidy_once(client, app, account_holder):
+    who = account_holder["id_number"]
+    body = csv_batch((f"T{who}-24", who, 2024, 50000, "2024-05-10", "person"))
+    response = post(client, app, body)
+    assert response.status_code == 200, response.json
+    assert response.json["accepted"] == 1 and response.json["booked_entries"] == 2
+    assert entries(app, account_holder["account_id"]) == [
+        ("personal", 50000, date(2024, 5, 10), 2024), ("subsidy", 6000, date(2024, 5, 10), 2024)]
+    again = post(client, app, body)  # the same file twice
+    assert again.status_code == 200 and again.json == response.json
+    resent = post(client, app, body + b"\n")  # the same row in another batch
+    assert resent.json["already_booked"] == 1 and resent.json["booked_entries"] == 0
+    assert len(entries(app, account_holder["account_id"])) == 2
+
+
+def test_a_batch_with_a_bad_row_books_nothing_and_says_why(client, app, account_holder):
+    who = account_holder["id_number"]
+    unknown = ids.compose_resident_id("539901", date(1970, 1, 1), 999)
+    body = csv_batch((f"G{who}", who, 2025, 30000, "2025-03-01", "person"),
+                     (f"U{who}", unknown, 2025, 30000, "2025-03-01", "person"),
+                     (f"A{who}", who, 2025, 12345, "2025-03-01", "person"),
+                     (f"D{who}", who, "2025x", 30000, "2025-03-01", "person"),
+                     (f"P{who}", who, 2025, 10000, "2025-03-01", "government"))
+    response = post(client, app, body)
+    assert response.status_code == 422
+    reasons = {d["row"]: d["reason"] for d in response.json["details"]}
+    assert reasons == {2: "unknown_person", 3: "bad_amount", 4: "bad_row",
+                       5: "not_eligible_for_government_payment"}
+    assert entries(app, account_holder["account_id"]) == []
+    assert "没有这个证件号码" not in json.dumps(response.json)  # reasons speak English to systems
+
+
+def test_government_pays_the_lowest_tier_for_the_severely_disabled(client, app, demo):
+    who = demo["by_key"]["severely_disabled"]["id_number"]
+    body = csv_batch((f"GOV{who}-2026b", who, 2026, 10000, "2026-06-01", "government"))
+    assert post(client, app, body).status_code == 200
+    with app.app_context():
+        entry = db.session.scalar(select(LedgerEntry).filter_by(source_key=f"tax:GOV{who}-2026b"))
+        assert entry.kind == "government_paid" and entry.amount_fen == 10000
+        db.session.remove()
+
+
+def test_back_pay_gets_no_subsidy_where_configured(client, app, account_holder):
+    who = account_holder["id_number"]
+    post(client, app, csv_batch((f"B{who}", who, 2021, 30000, "2025-02-01", "person")))
+    assert entries(app, account_holder["account_id"]) == [
+        ("personal", 30000, date(2025, 2, 1), 2021)]
+
+
+def test_json_batches_and_the_endpoint_guards(client, app, account_holder):
+    who = account_holder["id_number"]
+    body = json.dumps({"rows": [{"tax_ref": f"J{who}", "id_number": who, "year": 2025,
+                                 "amount_fen": 20000, "paid_on": "2025-07-07"}]}).encode()
+    assert post(client, app, body, "application/json").status_code == 200
+    assert post(client, app, body, "application/json", token="").status_code == 401
+    assert post(client, app, body, "application/json", token="wrong").status_code == 401
+    assert post(client, app, b"{not json", "application/json").status_code == 400
+    assert post(client, app, b"a,b\n1,2", "text/csv").status_code == 400
+    assert post(client, app, body, "text/plain").status_code == 415
+
+
+def test_cli_import(app, tmp_path, account_holder):
+    who = account_holder["id_number"]
+    path = tmp_path / "batch.csv"
+    path.write_bytes(csv_batch((f"C{who}", who, 2025, 40000, "2025-09-09", "person")))
+    result = app.test_cli_runner().invoke(args=["import-contributions", str(path)])
+    assert result.exit_code == 0 and '"accepted": 1' in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ImportBatch.id))) >= 1
+        db.session.remove()
+
+
+def test_interest_twice_is_once_and_totals_agree(client, app, account_holder):
+    who = account_holder["id_number"]
+    post(client, app, csv_batch((f"I1{who}", who, 2025, 50000, "2025-03-15", "person"),
+                                (f"I2{who}", who, 2025, 30000, "2025-11-20", "person")))
+    with app.app_context():
+        first = credit_year(2025, 150)
+        second = credit_year(2025, 150)
+        assert second["accounts"] == 0 and second["interest_fen"] == 0
+        mine = db.session.scalar(select(LedgerEntry).filter_by(
+            account_id=account_holder["account_id"], kind="interest", year=2025))
+        # 500 + 60 subsidy from March: 9 months; 300 + 40 subsidy from November: 1 month.
+        # (56 000 × 9 + 34 000 × 1) × 150 / 120 000 = 672.5 → 673 fen (half up)
+        assert mine.amount_fen == yearly_interest(
+            0, [(date(2025, 3, 15), 56000), (date(2025, 11, 20), 34000)], 150) == 673
+        assert mine.booked_on == date(2025, 12, 31)
+        # the SQL total equals the rule applied account by account
+        expected = 0
+        credited = db.session.scalars(select(LedgerEntry.account_id).filter(
+            LedgerEntry.kind == "interest", LedgerEntry.year == 2025,
+            LedgerEntry.created_at == mine.created_at)).all()
+        for account_id in credited:
+            opening = ledger.balance_fen(account_id, date(2024, 12, 31))
+            bookings = [(e.booked_on, e.amount_fen) for e in db.session.scalars(
+                select(LedgerEntry).filter(LedgerEntry.account_id == account_id,
+                                           LedgerEntry.booked_on >= date(2025, 1, 1),
+                                           LedgerEntry.booked_on <= date(2025, 12, 31),
+                                           LedgerEntry.kind != "interest"))]
+            expected += yearly_interest(opening, bookings, 150)
+        assert first["interest_fen"] == expected and first["accounts"] == len(credited)
+        ready = db.session.scalars(select(OutboxMessage.channel).filter_by(
+            person_id=account_holder["person_id"], kind="statement_ready")).all()
+        assert sorted(ready) == ["in_app", "sms"]
+        db.session.remove()
+
+
+def test_credit_interest_command(app):
+    result = app.test_cli_runner().invoke(args=["credit-interest", "2025"])
+    assert result.exit_code == 0 and "2025:" in result.output
+    bad = app.test_cli_runner().invoke(args=["credit-interest", "2031"])
+    assert bad.exit_code != 0
+
+
+def test_statement_figures_equal_the_ledger(client, app, demo):
+    person = demo["by_key"]["contributor"]
+    sign_in(client, app, person)
+    overview = client.get("/me/account").get_data(as_text=True)
+    with app.app_context():
+        account = db.session.scalar(select(PersonalAccount).join(Person).filter(
+            Person.id_number == person["id_number"]))
+        balance = ledger.balance_fen(account.id)
+        year_2024 = ledger.statement(account.id, 2024)
+        closing_2023 = ledger.balance_fen(account.id, date(2023, 12, 31))
+        db.session.remove()
+    assert f"¥{balance / 100:,.2f}" in overview
+    page = client.get("/me/account/statement/2024").get_data(as_text=True)
+    assert f"¥{closing_2023 / 100:,.2f}" in page  # opening = last year's closing
+    assert f"¥{year_2024.closing_fen / 100:,.2f}" in page
+    assert page.count("<tr>") == len(year_2024.entries) + 3  # head, opening and closing rows
+    assert "<svg" in page and "/verify/" in page
+    pdf = client.get("/me/account/statement/2024.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("attachment")
+    assert client.get("/me/account/statement/1999").status_code == 404
+
+
+def test_verification_genuine_altered_and_expired(client, app, demo):
+    import re
+
+    sign_in(client, app, demo["by_key"]["contributor"])
+    page = client.get("/me/account/statement/all").get_data(as_text=True)
+    token = re.search(r"/verify/([A-Za-z0-9_.\-]+)", page).group(1)
+    anonymous = app.test_client()
+    genuine = anonymous.get(f"/verify/{token}")
+    text = genuine.get_data(as_text=True)
+    assert genuine.status_code == 200 and "真实有效" in text and "张*兰" in text
+    assert demo["by_key"]["contributor"]["id_number"] not in text
+    altered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    forged = anonymous.get(f"/verify/{altered}")
+    assert forged.status_code == 400 and "伪造" in forged.get_data(as_text=True)
+    app.config["STATEMENT_VERIFY_DAYS"] = -1
+    try:
+        assert anonymous.get(f"/verify/{token}").status_code == 410
+    finally:
+        app.config["STATEMENT_VERIFY_DAYS"] = 730
+
+
+def test_verification_is_rate_limited(app):
+    from portal.ratelimit import verification_limiter
+
+    client = app.test_client()
+    limit = app.config["VERIFY_RATE_PER_MINUTE"]
+    statuses = [client.get("/verify/x", environ_base={"REMOTE_ADDR": "127.0.0.9"}).status_code
+                for _ in range(limit + 1)]
+    assert statuses[:limit] == [400] * limit and statuses[-1] == 429
+    verification_limiter._hits.clear()
+
+
+def test_estimates_for_a_resident_and_the_public(client, app, demo):
+    sign_in(client, app, demo["by_key"]["contributor"])
+    mine = client.get("/me/account/estimate").get_data(as_text=True)
+    assert "¥163.00" in mine and "139" in mine  # basic pension and the divisor, stated
+    public = app.test_client()
+    shown = public.get("/estimate?age=45&years=10&balance=20000")
+    assert shown.status_code == 200 and "2030" in shown.get_data(as_text=True)
+    bad = public.get("/estimate?age=70&years=x")
+    assert bad.status_code == 400 and "16到59" in bad.get_data(as_text=True)

@@ -31,11 +31,12 @@ demo: migrate
 run: translations demo
 	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
-# Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese.
+# Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese;
+# poppler-utils turns the statement PDF into a picture to look at.
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 lint: install

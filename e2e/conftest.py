@@ -42,6 +42,8 @@ class Checks:
         self.visited = []
 
     def page(self, page, name: str | None = None):
+        # Stylesheets must be applied before axe measures target sizes.
+        page.wait_for_load_state("load")
         results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         self.visited.append(page.url)
         assert results.violations_count == 0, results.generate_report()

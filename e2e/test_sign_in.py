@@ -10,6 +10,7 @@ def sign_in(page, live_url, person, checks=None, shots=False):
     if checks:
         checks.page(page, "start-phone" if shots else None)
     page.get_by_role("link", name="登录办理").click()
+    page.wait_for_url("**/sign-in")
     if checks:
         checks.page(page, "sign-in-phone" if shots else None)
     page.get_by_role("link", name="继续进行实名认证").click()

@@ -88,6 +88,36 @@ def init_app(app):
         if batch.status != "booked":
             raise click.ClickException("batch rejected: nothing was booked")
 
+    @app.cli.command("export-registrations")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def export_registrations(directory):
+        """Write pending registrations for the tax department (第十三条) as one batch file."""
+        from .operations.applications import china_today
+        from .operations.tax_export import export_pending
+
+        batch = export_pending(actor="system:cli", today=china_today())
+        if batch is None:
+            click.echo("nothing to send")
+            return
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"{batch.batch_no}.json").write_text(batch.content, encoding="utf-8")
+        click.echo(f"{batch.batch_no}: {batch.row_count} registrations → "
+                   f"{target / (batch.batch_no + '.json')}")
+
+    @app.cli.command("import-registration-ack")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_registration_ack(path):
+        """Apply the tax department's acknowledgement of a registration batch."""
+        from .operations.tax_export import BadAcknowledgement, acknowledge
+
+        try:
+            report = acknowledge(json.loads(Path(path).read_text(encoding="utf-8")),
+                                 actor="system:cli")
+        except (BadAcknowledgement, json.JSONDecodeError) as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(json.dumps(report, ensure_ascii=False))
+
     @app.cli.command("credit-interest")
     @click.argument("year", type=int)
     def credit_interest(year):

@@ -14,8 +14,8 @@ from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, Person, Region, Upload
-from ..operations import applications
+from ..models import Application, OutboxMessage, Person, Region, Upload
+from ..operations import applications, tax_export
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
@@ -219,3 +219,24 @@ def township_check(reference):
         return render_review(fresh, _("Someone else has already dealt with this application. "
                                       "Here it is as it stands now."), 409)
     return redirect(url_for(".queue"))
+
+
+@bp.get("/tax-registrations")
+@staff_required(*REVIEWERS)
+def tax_registrations():
+    """第十三条: registrations the tax department refused, and the batches sent lately."""
+    area = db.session.get(Region, current_user.region_code)
+    return render_template("agency/tax_registrations.html", area=area,
+                           rejected=tax_export.rejected_registrations(area.code),
+                           batches=tax_export.recent_batches(), mask=ids.mask)
+
+
+@bp.post("/tax-registrations/<int:row_id>/resend")
+@staff_required(*REVIEWERS)
+def resend_tax_registration(row_id):
+    row = db.session.get(OutboxMessage, row_id)
+    if (row is None or row.channel != "tax" or row.status != "rejected"
+            or row.params.get("county_code") != current_user.region_code):
+        abort(404)
+    tax_export.resend(row, actor=current_user.get_id())
+    return redirect(url_for(".tax_registrations"))

@@ -1,13 +1,16 @@
-"""The tax department's system posts contribution batches here (第十四条), CSV or JSON.
+"""The tax department's system posts contribution batches here (第十四条), CSV or JSON, and
+collects registration batches (第十三条) with their acknowledgement.
 
 System-to-system: a bearer token instead of a browser session, so no CSRF; every call audited.
 """
 
 import hmac
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from ..extensions import csrf
+from ..operations import tax_export
+from ..operations.applications import china_today
 from ..operations.tax_import import REASONS, BadBatch, import_batch
 from ..schemes import scheme_for
 
@@ -42,3 +45,50 @@ def contributions():
     report["reasons"] = {code: text for code, text in REASONS.items()}
     report["status"] = batch.status
     return jsonify(report), 200 if batch.status == "booked" else 422
+
+
+# Registration data for the tax department (第十三条): the tax interface asks for a new batch,
+# collects it, and posts its acknowledgement.
+
+@bp.post("/registrations/batches")
+def new_registration_batch():
+    if not _authorised():
+        abort(401)
+    batch = tax_export.export_pending(actor="system:tax", today=china_today())
+    if batch is None:
+        return "", 204
+    return jsonify(batch_no=batch.batch_no, rows=batch.row_count,
+                   url=url_for(".registration_batch", batch_no=batch.batch_no)), 201
+
+
+@bp.get("/registrations/batches")
+def registration_batches():
+    if not _authorised():
+        abort(401)
+    return jsonify(batches=[
+        {"batch_no": batch.batch_no, "rows": batch.row_count, "status": batch.status,
+         "sha256": batch.content_sha256}
+        for batch in tax_export.open_batches()])
+
+
+@bp.get("/registrations/batches/<batch_no>")
+def registration_batch(batch_no):
+    if not _authorised():
+        abort(401)
+    batch = tax_export.collect(batch_no, actor="system:tax")
+    if batch is None:
+        abort(404)
+    response = current_app.response_class(batch.content, mimetype="application/json")
+    response.headers["Digest"] = "sha-256=" + batch.content_sha256
+    return response
+
+
+@bp.post("/registrations/acknowledgements")
+def registration_acknowledgement():
+    if not _authorised():
+        abort(401)
+    try:
+        report = tax_export.acknowledge(request.get_json(silent=True), actor="system:tax")
+    except tax_export.BadAcknowledgement as error:
+        return jsonify(error=str(error)), 400
+    return jsonify(report)

@@ -4,6 +4,7 @@ from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
 from .audit import AuditRecord
 from .base import Base, utcnow
 from .calendar import WorkdayOverride
+from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
 from .ledger import ImportBatch, LedgerEntry
@@ -35,6 +36,7 @@ __all__ = [
     "IdpAuthorizationCode",
     "IdpToken",
     "OutboxMessage",
+    "OutgoingBatch",
     "Person",
     "ROLES",
     "Region",

@@ -22,5 +22,9 @@ class OutboxMessage(Base):
     recipient: Mapped[str | None] = mapped_column(String(40))  # phone number for SMS
     body: Mapped[str] = mapped_column(Text)  # as sent (Chinese for SMS)
     params: Mapped[dict | None] = mapped_column(JSON)  # to render in-app text in any language
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / sent / read
+    # pending / sent / read; for tax: pending / exported / accepted / rejected
+    status: Mapped[str] = mapped_column(String(10), default="pending")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For system channels (tax): the file it went out in, and the receiver's answer.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_batch.id"), index=True)
+    receiver_note: Mapped[str | None] = mapped_column(Text)

@@ -15,11 +15,12 @@ from ..models import (
     Draft,
     InsuranceRelation,
     OutboxMessage,
+    Person,
     PersonalAccount,
     Upload,
     utcnow,
 )
-from . import audit, notify
+from . import audit, notify, tax_export
 from .calendar import workday_calendar
 
 CHINA = timezone(timedelta(hours=8))
@@ -193,11 +194,8 @@ def _open_insurance(application: Application) -> None:
     db.session.flush()
     db.session.add(PersonalAccount(person_id=application.person_id, relation_id=relation.id,
                                    opened_on=today))
-    db.session.add(OutboxMessage(
-        channel="tax", kind="registration", person_id=application.person_id,
-        recipient="tax", body=f'{{"reference": "{application.reference}", '
-                              f'"tier_fen": {relation.contribution_tier_fen}}}',
-    ))
+    tax_export.queue_registration(db.session.get(Person, application.person_id), relation,
+                                  application, application.answers.get("address"))
 
 
 def _event(application: Application, kind: str, actor: str, note: str | None = None) -> None:
@@ -206,8 +204,6 @@ def _event(application: Application, kind: str, actor: str, note: str | None = N
 
 def _notify(application: Application, status: str) -> None:
     """In the message centre and by SMS; the SMS goes out in Chinese."""
-    from ..models import Person
-
     person = db.session.get(Person, application.person_id)
     kind = f"application_{status}"
     params = {"reference": application.reference, "due": application.due_on.isoformat()}

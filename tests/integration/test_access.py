@@ -14,7 +14,9 @@ PUBLIC = {
     "public.wrong_details", "public.keep_alive", "public.verify", "public.estimate",
     "auth.login", "auth.callback", "auth.logout",
     "agency.sign_in", "agency.second_factor",
-    "tax_api.contributions",  # bearer token of the tax department's system: test_tax_import.py
+    # bearer token of the tax department's system: test_account.py, test_tax_registration_export.py
+    "tax_api.contributions", "tax_api.new_registration_batch", "tax_api.registration_batches",
+    "tax_api.registration_batch", "tax_api.registration_acknowledgement",
     # the embedded identity provider's own pages and endpoints (its callers authenticate there)
     "idp.discovery", "idp.jwks", "idp.authorize", "idp.identify", "idp.verify", "idp.face",
     "idp.cancel", "idp.token", "idp.userinfo",
@@ -42,6 +44,8 @@ STAFF_ONLY = {
     "agency.decide": ("POST", "/agency/applications/5399012611240000/decision"),
     "agency.upload": ("GET", "/agency/uploads/999999"),
     "agency.township_check": ("POST", "/agency/applications/5399012611240000/township-check"),
+    "agency.tax_registrations": ("GET", "/agency/tax-registrations"),
+    "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
 }
 
 

@@ -83,7 +83,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Demo mode shows one-time SMS codes on the page; never in production.
         "DEMO_MODE": _env_bool("DEMO_MODE", not production),
         "HELPLINE": _env("HELPLINE", "12333"),
-        "REPORTING_PHONE": _env("REPORTING_PHONE", "12345"),
+        "REPORTING_PHONE": _env("REPORTING_PHONE", "12345"),  # 举报电话 (第六十六条)
+        "SUPERVISION_PHONE": _env("SUPERVISION_PHONE", "12333"),  # 监督电话 (第六十六条)
+        # 第二十条: disputes are checked at once; this is the outer limit in working days.
+        "DISPUTE_DEADLINE_WORKDAYS": _env_int("DISPUTE_DEADLINE_WORKDAYS", 5),
+        # The tax department's payment channel (outside this project): the QR code leads here.
+        "TAX_PAYMENT_URL": _env("TAX_PAYMENT_URL", "https://pay.tax.example.invalid/residents"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),
         # The county this portal instance serves, and the province whose scheme rules apply.
         "SERVICE_COUNTY_CODE": _env("SERVICE_COUNTY_CODE", "539901000000"),

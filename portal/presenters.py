@@ -8,6 +8,11 @@ STATUS_LABELS = {
     "approved": _l("Approved"),
     "rejected": _l("Not approved"),
     "withdrawn": _l("Withdrawn"),
+    "completed": _l("Done"),
+    "in_hand": _l("Being answered"),
+    "corrected": _l("Checked – record corrected"),
+    "explained": _l("Checked – answer given"),
+    "answered": _l("Answered"),
 }
 
 EVENT_TEXT = {
@@ -16,6 +21,11 @@ EVENT_TEXT = {
     "approved": _l("Approved by the county social insurance agency"),
     "rejected": _l("Not approved by the county social insurance agency"),
     "withdrawn": _l("Withdrawn"),
+    "completed": _l("The change took effect"),
+    "in_hand": _l("Taken up by a member of staff, who will answer it"),
+    "corrected": _l("Checked by the county: the record was corrected"),
+    "explained": _l("Checked by the county: the record is right, see the explanation"),
+    "answered": _l("Answered"),
 }
 
 

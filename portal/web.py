@@ -64,6 +64,7 @@ def template_globals():
     return {
         "helpline": current_app.config["HELPLINE"],
         "reporting_phone": current_app.config["REPORTING_PHONE"],
+        "supervision_phone": current_app.config["SUPERVISION_PHONE"],
         "html_lang": "zh-Hans-CN" if locale.startswith("zh") else "en",
         "current_locale": locale,
         "elder_mode": g.get("elder_mode", False),

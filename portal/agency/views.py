@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import case, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, OutboxMessage, Person, Region, Upload
-from ..operations import applications, tax_export
+from ..models import Application, OutboxMessage, Person, Region, StaffUser, Upload
+from ..operations import applications, ledger, residents, tax_export
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
@@ -71,6 +71,8 @@ def my_turn(application: Application) -> bool:
     """Whether the signed-in staff member is the one to act on it now."""
     if current_user.role in CLERKS:
         return application.township_check and application.status == "submitted"
+    if application.status == "in_hand":
+        return application.owner == current_user.get_id()
     return application.status == ("township_checked" if application.township_check
                                   else "submitted")
 
@@ -129,12 +131,18 @@ def queue():
         waiting = (Application.township_code == area.code) & Application.township_check & (
             Application.status == "submitted")
     else:
+        # A question someone else has taken up is theirs (首问负责制) and leaves this queue.
         waiting = Application.region_code.startswith(area.code[:6]) & (
             ((Application.status == "submitted") & ~Application.township_check)
-            | (Application.status == "township_checked"))
+            | (Application.status == "township_checked")
+            | ((Application.status == "in_hand") & (Application.owner == current_user.get_id())))
+    urgent = [flow.name for flow in REGISTRY.values() if flow.urgent]
     rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
-        .filter(waiting).order_by(Application.due_on, Application.submitted_at)
+        .filter(waiting)
+        # 第二十条 立即核查: disputes first, then the earliest deadline.
+        .order_by(case((Application.kind.in_(urgent), 0), else_=1), Application.due_on,
+                  Application.submitted_at)
     ).all()
     today = applications.china_today()
     return render_template("agency/queue.html", rows=rows, today=today, area=area,
@@ -153,7 +161,15 @@ def render_review(item: Application, error, status, reason=None):
         uploads=db.session.scalars(select(Upload).filter_by(application_id=item.id)).all(),
         today=applications.china_today(), my_turn=my_turn(item),
         clerk=current_user.role in CLERKS,
+        changes=residents.history(item.person_id),
+        ledger_entries=_ledger_entries(item) if item.kind == "dispute" else [],
+        owner=db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None,
     ), status
+
+
+def _ledger_entries(item: Application):
+    account = ledger.account_of(item.person_id)
+    return ledger.statement(account.id, None).entries if account else []
 
 
 @bp.get("/uploads/<int:upload_id>")
@@ -240,3 +256,144 @@ def resend_tax_registration(row_id):
         abort(404)
     tax_export.resend(row, actor=current_user.get_id())
     return redirect(url_for(".tax_registrations"))
+
+
+
+def _version() -> int:
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+
+
+def _conflict(reference: str):
+    db.session.rollback()
+    fresh = db.session.scalar(select(Application).filter_by(reference=reference))
+    return render_review(fresh, _("Someone else has already dealt with this application. "
+                                  "Here it is as it stands now."), 409)
+
+
+def _yuan_to_fen(text: str) -> int | None:
+    """'500', '500.5', '-12.30' → fen; None when it is not an amount."""
+    import re
+
+    value = (text or "").strip().replace(",", "")
+    if not re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", value):
+        return None
+    whole, _dot, cents = value.lstrip("-").partition(".")
+    fen = int(whole) * 100 + int((cents + "00")[:2])
+    return -fen if value.startswith("-") else fen
+
+
+@bp.post("/applications/<reference>/resolution")
+@staff_required(*REVIEWERS)
+def resolve(reference):
+    """第二十条: a dispute ends with a correction or an explanation; the resident is told."""
+    item = application_in_my_area(reference)
+    if item.kind != "dispute":
+        abort(404)
+    explanation = (request.form.get("explanation") or "").strip()
+    entry_id = request.form.get("entry", type=int)
+    right_text = (request.form.get("right_amount") or "").strip()
+    corrections, error = [], None
+    if len(explanation) < 4:
+        error = _("Write what you found; the resident reads it (at least 4 characters)")
+    elif entry_id or right_text:
+        right_fen = _yuan_to_fen(right_text)
+        if not entry_id:
+            error = _("Choose the entry to correct")
+        elif right_fen is None:
+            error = _("Enter the right amount in yuan, for example 500 or 59.50")
+        else:
+            corrections = [(entry_id, right_fen)]
+    if error:
+        return render_review(item, error, 400, reason=explanation)
+    try:
+        applications.resolve_dispute(item, expected_version=_version(),
+                                     outcome="corrected" if corrections else "explained",
+                                     explanation=explanation, corrections=corrections,
+                                     staff=current_user)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        return _conflict(reference)
+    except ValueError:
+        db.session.rollback()
+        return render_review(item, _("That entry is not on this resident's account"), 400,
+                             reason=explanation)
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/applications/<reference>/take")
+@staff_required(*REVIEWERS)
+def take_question(reference):
+    """首问负责制: whoever opens a question first owns it until it is answered."""
+    item = application_in_my_area(reference)
+    if item.kind != "question":
+        abort(404)
+    try:
+        applications.take_question(item, expected_version=_version(), staff=current_user)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        return _conflict(reference)
+    return redirect(url_for(".application", reference=reference))
+
+
+@bp.post("/applications/<reference>/answer")
+@staff_required(*REVIEWERS)
+def answer_question(reference):
+    item = application_in_my_area(reference)
+    if item.kind != "question":
+        abort(404)
+    answer = (request.form.get("answer") or "").strip()
+    if len(answer) < 4:
+        return render_review(item, _("Write the answer (at least 4 characters)"), 400)
+    try:
+        applications.answer_question(item, expected_version=_version(), answer=answer,
+                                     staff=current_user)
+    except applications.NotOwner:
+        db.session.rollback()
+        abort(403)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        return _conflict(reference)
+    return redirect(url_for(".queue"))
+
+
+SUPERVISORS = ("admin",)
+
+
+def _report_for_me(reference: str):
+    from ..operations import reports
+
+    item = db.session.scalar(reports.visible_to(current_user).filter_by(reference=reference))
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/reports")
+@staff_required(*SUPERVISORS)
+def reports_queue():
+    """举报 (第六十六条): the county's supervision queue, without reports naming the viewer."""
+    from ..models import FraudReport
+    from ..operations import reports
+
+    rows = db.session.scalars(reports.visible_to(current_user)
+                              .order_by(FraudReport.status.desc(), FraudReport.id)).all()
+    return render_template("agency/reports.html", reports=rows)
+
+
+@bp.route("/reports/<reference>", methods=["GET", "POST"])
+@staff_required(*SUPERVISORS)
+def report(reference):
+    from ..operations import reports
+
+    item = _report_for_me(reference)
+    error = None
+    if request.method == "POST":
+        outcome = (request.form.get("outcome") or "").strip()
+        if item.status == "closed":
+            abort(409)
+        if len(outcome) < 4:
+            error = _("Write the outcome the reporter may read (at least 4 characters)")
+        else:
+            reports.close(item, outcome, current_user)
+            return redirect(url_for(".reports_queue"))
+    return render_template("agency/report.html", report=item, error=error), 400 if error else 200

@@ -96,6 +96,19 @@ def resident_required(level: str = "real-name"):
     return decorate
 
 
+STEP_UP_SECONDS = 300
+
+
+def step_up_redirect():
+    """security.md: changing the phone (and claims, transfers) needs a face check made just now.
+    Returns the redirect to re-authenticate, or None when the session already has one."""
+    fresh = time.time() - session.get("auth_time", 0) <= STEP_UP_SECONDS
+    if session.get("acr") == "face" and fresh:
+        return None
+    session["next"] = request.full_path
+    return redirect(url_for("auth.login", level="face"))
+
+
 @bp.get("/login")
 def login():
     level = request.args.get("level", "real-name")

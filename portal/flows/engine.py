@@ -51,6 +51,9 @@ class Step:
     # Turns a valid form into answers; the default takes each field's data (uploads store files
     # and keep only their ids).
     to_answers: Callable[[FlaskForm, dict, Context], dict] | None = None
+    # A check of the new answers against what we know (e.g. "that is the number we already
+    # have"); returns a message for the step's first field, or None.
+    check: Callable[[dict, Context], Any] = lambda new, ctx: None
 
     def takes_files(self) -> bool:
         return any(issubclass(getattr(self.form, name).field_class, FileField)
@@ -67,13 +70,23 @@ class Flow:
     title: Any
     intro: Any
     steps: list[Step]
-    declaration: Any
+    declaration: Any  # None: nothing to declare (a question)
     deadline_workdays: int
     deadline_article: str  # the article that sets the deadline, e.g. "第八条"
     obstacles: Callable[[Context], list[str]]
     obstacle_text: dict  # reason code -> plain words for the resident
     known_facts: Callable[[Context], list[KnownFact]]
     next_steps: Any  # what happens after submission, in plain words
+    # False: the change takes effect at submission, nobody reviews it (第九条).
+    reviewed: bool = True
+    # The resident must have re-authenticated with a face check just now (security.md step-up).
+    step_up: bool = False
+    # Sits at the top of the county's queue (第二十条: 立即核查).
+    urgent: bool = False
+    # A configuration key that overrides deadline_workdays (e.g. DISPUTE_DEADLINE_WORKDAYS).
+    deadline_setting: str | None = None
+    # Shown in the services list on the home page when this returns True.
+    offered: Callable[[Context], bool] = lambda ctx: True
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)

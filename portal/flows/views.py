@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.resident import resident_required
+from ..auth.resident import resident_required, step_up_redirect
 from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import OPEN_STATUSES, Application, InsuranceRelation
@@ -15,7 +15,7 @@ from ..operations import applications
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
 from ..schemes import scheme_for, township_first_check
-from . import enrolment  # noqa: F401  (registers the flow)
+from . import changes, enrolment, requests  # noqa: F401  (each registers its flows)
 from .engine import REGISTRY, Context, Flow
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")
@@ -45,6 +45,10 @@ def resident_context(flow: Flow) -> Context:
             "county_code": county_of(comparison.get("hukou_region_code")),
             "hukou_name": region_path(comparison.get("hukou_region_code")),
             "local_relation_region": relation.region_code if relation else None,
+            "relation": relation,
+            # Where the resident is insured handles everything after enrolment.
+            "service_county": relation.region_code if relation else county_of(
+                comparison.get("hukou_region_code")),
         },
     )
 
@@ -66,6 +70,8 @@ def hint_text(step, ctx):
 @resident_required()
 def start(flow_name):
     flow = _flow(flow_name)
+    if flow.step_up and (again := step_up_redirect()):
+        return again
     ctx = resident_context(flow)
     pending = open_application(flow)
     if pending is not None:
@@ -85,6 +91,8 @@ def start(flow_name):
 @resident_required()
 def step(flow_name, step_name):
     flow = _flow(flow_name)
+    if flow.step_up and (again := step_up_redirect()):
+        return again
     ctx = resident_context(flow)
     if flow.obstacles(ctx) or open_application(flow):
         return redirect(url_for(".start", flow_name=flow.name))
@@ -100,9 +108,12 @@ def step(flow_name, step_name):
         try:
             new = (current.to_answers(form, answers, ctx) if current.to_answers else
                    {name: form[name].data for name in current.fields()})
+            problem = current.check(new, ctx)
         except UploadRejected as rejected:
-            db.session.rollback()
-            form[current.fields()[0]].errors = [_(str(rejected))]
+            problem = _(str(rejected))
+        if problem:
+            db.session.rollback()  # nothing of a refused answer is kept (uploads included)
+            form[current.fields()[0]].errors = [str(problem)]
             return render_template("flows/step.html", flow=flow, step=current, form=form,
                                    back=url_for(".start", flow_name=flow.name),
                                    hint=hint_text(current, ctx), returning=returning), 400
@@ -131,6 +142,8 @@ def step(flow_name, step_name):
 @resident_required()
 def check(flow_name):
     flow = _flow(flow_name)
+    if flow.step_up and (again := step_up_redirect()):
+        return again
     ctx = resident_context(flow)
     draft = applications.draft_for(current_user.id, flow.name)
     if draft is None:
@@ -145,17 +158,20 @@ def check(flow_name):
         return redirect(url_for(".step", flow_name=flow.name, step_name=missing.name))
     error = None
     if request.method == "POST":
-        if request.form.get("declaration") != "yes":
+        if flow.declaration is not None and request.form.get("declaration") != "yes":
             error = _("Confirm that the information is true to submit your application")
         elif flow.obstacles(ctx) or flow.stop_reason(draft.answers, ctx):
             return redirect(url_for(".start", flow_name=flow.name))
         else:
             hukou = ctx.comparison.get("hukou_region_code")
             application = applications.submit(
-                flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra["county_code"],
+                flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra[
+                    "county_code" if flow.name == "enrolment" else "service_county"],
                 actor=current_user.get_id(), filed_by_kind="resident", channel=ctx.channel,
                 township_code=hukou[:9] + "000" if hukou else None,
-                township_check=township_first_check(ctx.scheme, ctx.extra["county_code"]))
+                township_check=flow.name == "enrolment" and township_first_check(
+                    ctx.scheme, ctx.extra["county_code"]),
+                deadline_workdays=current_app.config.get(flow.deadline_setting))
             return redirect(url_for("resident.confirmation", reference=application.reference))
     visible = flow.visible_steps(draft.answers, ctx)
     rows = [(s.title, s.summary(draft.answers, ctx),

@@ -9,7 +9,7 @@ from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
 from .ledger import ImportBatch, LedgerEntry
 from .notification import OutboxMessage
-from .person import Person
+from .person import Person, PersonChange
 from .region import Region
 from .registry import (
     RegistryDeath,
@@ -18,6 +18,7 @@ from .registry import (
     RegistryPerson,
     RegistryRelative,
 )
+from .report import FraudReport
 from .session import WebSession
 from .staff import ROLES, StaffUser
 from .upload import Upload
@@ -38,6 +39,8 @@ __all__ = [
     "OutboxMessage",
     "OutgoingBatch",
     "Person",
+    "PersonChange",
+    "FraudReport",
     "ROLES",
     "Region",
     "RegistryDeath",

@@ -7,8 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 
-STATUSES = ("submitted", "township_checked", "approved", "rejected", "withdrawn")
-OPEN_STATUSES = ("submitted", "township_checked")
+STATUSES = ("submitted", "township_checked", "in_hand", "approved", "rejected", "completed",
+            "corrected", "explained", "answered", "withdrawn")
+# completed: a change that needs no review took effect at once (第九条);
+# corrected / explained: the outcomes of a dispute (第二十条); answered: a question (第六十五条);
+# in_hand: a question a staff member opened and now owns (首问负责制).
+OPEN_STATUSES = ("submitted", "township_checked", "in_hand")
 
 
 class Application(Base):
@@ -37,6 +41,8 @@ class Application(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(40))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # First-contact responsibility (首问负责制): the staff member who opened it owns it.
+    owner: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list["ApplicationEvent"]] = relationship(

@@ -20,6 +20,8 @@ class Person(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     phone: Mapped[str | None] = mapped_column(String(20))
     hukou_region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))  # 民族
+    address: Mapped[str | None] = mapped_column(String(200))  # where they live now
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -31,3 +33,19 @@ class Person(Base):
 
     def get_id(self) -> str:
         return f"resident:{self.id}"
+
+
+class PersonChange(Base):
+    """One change of registered information (第九条、第十条): the history is never overwritten."""
+
+    __tablename__ = "person_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    field: Mapped[str] = mapped_column(String(20))  # name, sex, birth_date, id_number, phone, …
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,7 @@
 """Drafts, submission and decisions of applications: every change writes its timeline event,
 its audit record and the resident's notifications in the same transaction."""
 
+import json
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -36,6 +37,13 @@ class ConcurrentDecision(RuntimeError):
 
 class NotOpen(RuntimeError):
     """The application was already decided."""
+
+
+class NotOwner(RuntimeError):
+    """Only the staff member who opened a question answers it (首问负责制)."""
+
+
+OPEN = ("submitted", "township_checked")
 
 
 def draft_for(person_id: int, flow: str) -> Draft | None:
@@ -79,12 +87,15 @@ def _new_reference(county_code: str, day) -> str:
 
 def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_kind: str,
            channel: str, township_code: str | None = None, township_check: bool = False,
-           on_behalf_of: str | None = None) -> Application:
-    """Turn a complete draft into an application exactly once (double tap, retry, back button)."""
+           on_behalf_of: str | None = None, deadline_workdays: int | None = None
+           ) -> Application:
+    """Turn a complete draft into an application exactly once (double tap, retry, back button).
+    A flow that needs no review (第九条) takes effect in the same transaction."""
     existing = by_submission_key(draft.submission_key)
     if existing is not None:
         return existing
-    deadline = workday_calendar().deadline(china_today(), flow.deadline_workdays)
+    workdays = flow.deadline_workdays if deadline_workdays is None else deadline_workdays
+    deadline = workday_calendar().deadline(china_today(), workdays)
     application = Application(
         reference=_new_reference(county_code, china_today()),
         kind=flow.name,
@@ -115,7 +126,17 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
     audit.record("application_submitted", actor=actor, on_behalf_of=on_behalf_of,
                  channel=channel, object_type="application", object_id=application.reference,
                  detail={"kind": flow.name, "due_on": deadline.due.isoformat()})
-    _notify(application, "submitted")
+    if flow.reviewed:
+        _notify(application, "submitted")
+    else:
+        AT_ONCE[flow.name](application, actor=actor, channel=channel)
+        application.status = "completed"
+        application.decided_by, application.decided_at = actor, utcnow()
+        _event(application, "completed", actor)
+        audit.record("application_completed", actor=actor, on_behalf_of=on_behalf_of,
+                     channel=channel, object_type="application",
+                     object_id=application.reference)
+        _notify(application, "completed")
     db.session.delete(draft)
     try:
         db.session.commit()
@@ -137,14 +158,16 @@ def decide(application: Application, *, expected_version: int, approve: bool,
         raise ConcurrentDecision()
     if application.status != ("township_checked" if application.township_check else "submitted"):
         raise NotOpen()
+    if application.kind in ("dispute", "question"):
+        raise NotOpen()  # they end corrected / explained / answered, not approved
     actor = staff.get_id()
     application.status = "approved" if approve else "rejected"
     application.decision_reason = reason
     application.decided_by = actor
     application.decided_at = utcnow()
     _event(application, application.status, actor, note=reason)
-    if approve and application.kind == "enrolment":
-        _open_insurance(application)
+    if approve and application.kind in ON_APPROVAL:
+        ON_APPROVAL[application.kind](application, actor=actor, channel=channel)
     audit.record("application_" + application.status, actor=actor, channel=channel,
                  object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",
@@ -181,7 +204,7 @@ def township_checked(application: Application, *, expected_version: int, note: s
     return application
 
 
-def _open_insurance(application: Application) -> None:
+def _open_insurance(application: Application, actor: str, channel: str) -> None:
     """Approval creates the relation and opens the personal account (第八条、第十六条), and
     queues the registration record for the tax department (第十三条)."""
     today = china_today()
@@ -194,6 +217,9 @@ def _open_insurance(application: Application) -> None:
     db.session.flush()
     db.session.add(PersonalAccount(person_id=application.person_id, relation_id=relation.id,
                                    opened_on=today))
+    person = db.session.get(Person, application.person_id)
+    if application.answers.get("address") and not person.address:
+        person.address = application.answers["address"]
     tax_export.queue_registration(db.session.get(Person, application.person_id), relation,
                                   application, application.answers.get("address"))
 
@@ -202,14 +228,129 @@ def _event(application: Application, kind: str, actor: str, note: str | None = N
     db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
 
 
-def _notify(application: Application, status: str) -> None:
+def _notify(application: Application, status: str, **extra) -> None:
     """In the message centre and by SMS; the SMS goes out in Chinese."""
     person = db.session.get(Person, application.person_id)
     kind = f"application_{status}"
-    params = {"reference": application.reference, "due": application.due_on.isoformat()}
+    params = {"reference": application.reference, "due": application.due_on.isoformat(),
+              **extra}
     text, sms = notify.chinese_texts(kind, params)
     db.session.add(OutboxMessage(channel="in_app", kind=kind, person_id=person.id, body=text,
                                  params=params))
     if person.phone:
         db.session.add(OutboxMessage(channel="sms", kind=kind, person_id=person.id,
                                      recipient=person.phone, body=sms))
+
+
+# What an application does to the records. Changes that need no review (第九条) happen at
+# submission; the others when the county approves.
+
+def _change_details(application: Application, actor: str, channel: str) -> None:
+    from . import residents
+
+    person = db.session.get(Person, application.person_id)
+    fields = residents.DIRECT_FIELDS + residents.IDENTITY_FIELDS
+    changes = {field: value for field, value in application.answers.items() if field in fields}
+    residents.change_details(person, changes, actor=actor,
+                             channel=channel, application_id=application.id,
+                             on_behalf_of=person.get_id())
+
+
+def _choose_tier(application: Application, actor: str, channel: str) -> None:
+    """第十一条: this year's level; the tax department learns it to collect the payment."""
+    relation = db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == application.person_id,
+        InsuranceRelation.status != "terminated"))
+    relation.contribution_tier_fen = int(application.answers["tier"])
+    record = {"reference": application.reference, "year": application.received_on.year,
+              "tier_fen": relation.contribution_tier_fen,
+              "id_number": db.session.get(Person, application.person_id).id_number}
+    db.session.add(OutboxMessage(channel="tax", kind="tier_choice", recipient="tax",
+                                 person_id=application.person_id, params=record,
+                                 body=json.dumps(record, ensure_ascii=False)))
+
+
+AT_ONCE = {"details_change": _change_details, "phone_change": _change_details,
+           "tier_choice": _choose_tier}
+ON_APPROVAL = {"enrolment": _open_insurance, "identity_change": _change_details}
+
+
+def resolve_dispute(application: Application, *, expected_version: int, outcome: str,
+                    explanation: str, corrections: list[tuple[int, int]], staff,
+                    channel: str = "counter") -> Application:
+    """第二十条: a dispute ends corrected or explained. A correction reverses each disputed
+    ledger entry and books the right amount, both with the dispute as their source document,
+    so the balance moves by exactly the difference."""
+    from ..models import LedgerEntry
+    from . import ledger
+
+    if application.version != expected_version:
+        raise ConcurrentDecision()
+    if application.kind != "dispute" or application.status not in OPEN:
+        raise NotOpen()
+    actor = staff.get_id()
+    account = db.session.scalar(select(PersonalAccount).filter_by(
+        person_id=application.person_id))
+    booked = []
+    for number, (entry_id, right_fen) in enumerate(corrections, start=1):
+        entry = db.session.get(LedgerEntry, entry_id)
+        if account is None or entry is None or entry.account_id != account.id:
+            raise ValueError("the entry is not on this resident's account")
+        ledger.reverse_entry(entry, explanation, actor=actor, channel=channel,
+                             source_key=f"dispute:{application.reference}:{number}:reversal")
+        booked.append(LedgerEntry(
+            account_id=account.id, kind=entry.kind, amount_fen=right_fen,
+            booked_on=entry.booked_on, year=entry.year, reason=explanation,
+            source_key=f"dispute:{application.reference}:{number}"))
+    db.session.add_all(booked)
+    application.status = outcome
+    application.decision_reason = explanation
+    application.decided_by, application.decided_at = actor, utcnow()
+    _event(application, outcome, actor, note=explanation)
+    audit.record("dispute_" + outcome, actor=actor, channel=channel,
+                 object_type="application", object_id=application.reference,
+                 on_behalf_of=f"resident:{application.person_id}",
+                 detail={"corrections": corrections, "version": expected_version})
+    _notify(application, outcome)
+    _commit_or_conflict()
+    return application
+
+
+def take_question(application: Application, *, expected_version: int, staff) -> Application:
+    """首问负责制: the first staff member to open a question owns it until it is answered."""
+    if application.version != expected_version:
+        raise ConcurrentDecision()
+    if application.kind != "question" or application.status != "submitted":
+        raise NotOpen()
+    application.status, application.owner = "in_hand", staff.get_id()
+    _event(application, "in_hand", staff.get_id())
+    audit.record("question_taken", actor=staff.get_id(), channel="counter",
+                 object_type="application", object_id=application.reference)
+    _commit_or_conflict()
+    return application
+
+
+def answer_question(application: Application, *, expected_version: int, answer: str,
+                    staff) -> Application:
+    if application.version != expected_version:
+        raise ConcurrentDecision()
+    if application.kind != "question" or application.status != "in_hand":
+        raise NotOpen()
+    if application.owner != staff.get_id():
+        raise NotOwner()
+    application.status, application.decision_reason = "answered", answer
+    application.decided_by, application.decided_at = staff.get_id(), utcnow()
+    _event(application, "answered", staff.get_id(), note=answer)
+    audit.record("question_answered", actor=staff.get_id(), channel="counter",
+                 object_type="application", object_id=application.reference)
+    _notify(application, "answered", answer=answer)
+    _commit_or_conflict()
+    return application
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConcurrentDecision() from error

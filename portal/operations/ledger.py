@@ -68,16 +68,24 @@ def statement(account_id: int, year: int | None) -> Statement:
                      contribution_years=len(contribution_years(account_id, year)))
 
 
-def reverse(entry: LedgerEntry, reason: str, actor: str, channel: str) -> LedgerEntry:
-    """A correction never edits: it books the opposite amount, pointing at the original."""
+def reverse_entry(entry: LedgerEntry, reason: str, *, actor: str, channel: str,
+                  source_key: str | None = None) -> LedgerEntry:
+    """A correction never edits: it books the opposite amount, pointing at the original.
+    The caller commits."""
     if not reason.strip():
         raise ValueError("a reversal needs its reason")
     reversal = LedgerEntry(account_id=entry.account_id, kind="reversal",
                            amount_fen=-entry.amount_fen, booked_on=entry.booked_on,
-                           year=entry.year, source_key=f"reversal:{entry.id}",
+                           year=entry.year, source_key=source_key or f"reversal:{entry.id}",
                            reverses_id=entry.id, reason=reason.strip())
     db.session.add(reversal)
     audit.record("ledger_reversal", actor=actor, channel=channel, object_type="ledger_entry",
-                 object_id=entry.id, detail={"amount_fen": -entry.amount_fen, "reason": reason})
+                 object_id=entry.id, detail={"amount_fen": -entry.amount_fen, "reason": reason,
+                                             "source_key": reversal.source_key})
+    return reversal
+
+
+def reverse(entry: LedgerEntry, reason: str, actor: str, channel: str) -> LedgerEntry:
+    reversal = reverse_entry(entry, reason, actor=actor, channel=channel)
     db.session.commit()
     return reversal

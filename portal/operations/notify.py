@@ -17,6 +17,16 @@ MESSAGES = {
     "application_approved": N_("Your application %(reference)s has been approved."),
     "application_rejected": N_("Your application %(reference)s was not approved. Sign in to read "
                                "why."),
+    "application_completed": N_("Your request %(reference)s is done: the change has taken "
+                                "effect."),
+    "application_corrected": N_("We checked your request %(reference)s and corrected the "
+                                "record. Sign in to see the correction."),
+    "application_explained": N_("We checked your request %(reference)s. Sign in to read our "
+                                "answer."),
+    "application_answered": N_("Your question %(reference)s has been answered: "
+                               "%(answer)s"),
+    "phone_changed": N_("The contact phone of your pension insurance was changed to "
+                        "%(phone)s. If this was not you, call 12333 at once."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
 }

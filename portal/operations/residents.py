@@ -1,10 +1,12 @@
-"""Residents as the portal knows them."""
+"""Residents as the portal knows them, and changes to their registered information
+(第九条 directly, 第十条 after review), each kept as history."""
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Person, utcnow
-from . import audit
+from ..models import Person, PersonChange, utcnow
+from ..rules import ids
+from . import audit, notify
 
 
 def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assurance) -> Person:
@@ -13,11 +15,12 @@ def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assuranc
     if person is None:
         person = Person(id_type=id_type, id_number=id_number, name=name)
         db.session.add(person)
-    # The identity platform is authoritative for name and real-name phone.
+    # The identity platform is authoritative for the name. Contact phone and sex are the
+    # resident's to change here (第九条), so the platform only fills them when none is recorded.
     person.name = name
-    person.phone = phone or person.phone
+    person.phone = person.phone or phone
     person.birth_date = birth_date or person.birth_date
-    person.sex = sex or person.sex
+    person.sex = person.sex or sex
     person.last_sign_in_at = utcnow()
     db.session.flush()
     audit.record(
@@ -30,3 +33,51 @@ def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assuranc
     )
     db.session.commit()
     return person
+
+
+DIRECT_FIELDS = ("sex", "ethnicity", "address", "phone")  # 第九条: no review
+IDENTITY_FIELDS = ("name", "birth_date", "id_number")  # 第十条: reviewed
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def change_details(person: Person, changes: dict, *, actor: str, channel: str,
+                   application_id: int | None = None, on_behalf_of: str | None = None) -> list:
+    """Apply changes to a person and keep each old and new value. The caller commits, so the
+    change, its history and its audit record land together or not at all."""
+    from datetime import date
+
+    made = []
+    for field, new in changes.items():
+        if field not in DIRECT_FIELDS + IDENTITY_FIELDS:
+            raise ValueError(f"not a registered detail: {field}")
+        if field == "birth_date" and isinstance(new, str):
+            new = date.fromisoformat(new)
+        old = getattr(person, field)
+        if old == new:
+            continue
+        setattr(person, field, new)
+        made.append(PersonChange(person_id=person.id, field=field, old_value=_text(old),
+                                 new_value=_text(new), actor=actor, channel=channel,
+                                 application_id=application_id))
+        if field == "phone" and old:
+            # The old number hears of it, so a hijacked account does not go unnoticed.
+            text, sms = notify.chinese_texts("phone_changed", {"phone": ids.mask_phone(new)})
+            notify.queue_sms(phone=old, body=sms, kind="phone_changed", person_id=person.id)
+    db.session.add_all(made)
+    if made:
+        audit.record("person_details_changed", actor=actor, channel=channel,
+                     on_behalf_of=on_behalf_of or (None if actor == person.get_id()
+                                                   else person.get_id()),
+                     object_type="person", object_id=person.id,
+                     detail={"fields": [change.field for change in made],
+                             "application_id": application_id})
+    db.session.flush()
+    return made
+
+
+def history(person_id: int) -> list[PersonChange]:
+    return db.session.scalars(select(PersonChange).filter_by(person_id=person_id)
+                              .order_by(PersonChange.id.desc())).all()

@@ -1,7 +1,24 @@
 """Public pages and the two display preferences, stored in plain cookies (nothing personal)."""
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..extensions import db
 
 bp = Blueprint("public", __name__)
 
@@ -114,3 +131,75 @@ def _safe_return_path(path: str | None) -> str:
     if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
         return path
     return url_for("public.start")
+
+
+class ReportForm(FlaskForm):
+    county = SelectField(_l("Which county is it about?"))
+    subject = RadioField(_l("What do you want to report?"), choices=[
+        ("pension_after_death", _l("A pension still drawn for someone who has died")),
+        ("false_documents", _l("False information or documents to get money")),
+        ("staff_misconduct", _l("Misconduct by a member of staff")),
+        ("other", _l("Something else"))],
+        validators=[InputRequired(_l("Choose what you want to report"))])
+    about_name = StringField(_l("Name of the person it is about (optional)"),
+                             validators=[Optional(), Length(max=40)])
+    staff_named = StringField(_l("Name of the member of staff involved (optional)"),
+                              validators=[Optional(), Length(max=40)])
+    details = TextAreaField(_l("What happened?"), validators=[
+        InputRequired(_l("Describe what happened")),
+        Length(min=10, max=2000, message=_l("Write between 10 and 2000 characters"))])
+    anonymous = RadioField(_l("Do you want to give your name?"), choices=[
+        ("yes", _l("No, report anonymously")), ("no", _l("Yes, the agency may contact me"))],
+        default="yes")
+    contact_phone = StringField(_l("Phone number to contact you (optional)"),
+                                validators=[Optional(), Length(max=20)])
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report():
+    """举报 (第六十六条): open to everyone, anonymous allowed."""
+    from ..models import Region
+    from ..operations import reports
+
+    form = ReportForm()
+    counties = db.session.scalars(select(Region).filter_by(level="county")
+                                  .order_by(Region.code)).all()
+    form.county.choices = [(c.code, c.name) for c in counties]
+    if not form.is_submitted():
+        form.county.data = current_app.config["SERVICE_COUNTY_CODE"]
+    if form.validate_on_submit():
+        named = form.anonymous.data == "no"
+        signed_in = current_user.is_authenticated and current_user.kind == "resident"
+        item, code = reports.file_report(
+            county_code=form.county.data, subject=form.subject.data, details=form.details.data,
+            about_name=form.about_name.data, staff_named=form.staff_named.data,
+            reporter=current_user.get_id() if named and signed_in else None,
+            contact_phone=form.contact_phone.data if named else None)
+        return render_template("public/report_received.html", report=item, code=code)
+    return render_template("public/report.html", form=form), 400 if form.errors else 200
+
+
+class ReportCheckForm(FlaskForm):
+    reference = StringField(_l("Report reference"),
+                            validators=[InputRequired(_l("Enter the reference"))])
+    code = StringField(_l("Check code"), validators=[InputRequired(_l("Enter the check code"))])
+
+
+@bp.route("/report/check", methods=["GET", "POST"])
+def report_check():
+    """The reporter sees their own report's outcome with reference + code, nothing else."""
+    from ..operations import reports
+    from ..ratelimit import verification_limiter
+
+    form = ReportCheckForm()
+    found = None
+    if form.validate_on_submit():
+        if not verification_limiter.allow("report:" + (request.remote_addr or "?"),
+                                          current_app.config["VERIFY_RATE_PER_MINUTE"]):
+            abort(429)
+        found = reports.find_for_reporter(form.reference.data, form.code.data)
+        if found is None:
+            form.code.errors = [_("No report has this reference and check code. Check both "
+                                  "and try again.")]
+    status = 400 if form.errors else 200
+    return render_template("public/report_check.html", form=form, report=found), status

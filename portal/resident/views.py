@@ -57,7 +57,28 @@ def home():
         applications=applications,
         relation=relation,
         flows=REGISTRY.values(),
+        this_year=this_years_contribution(relation),
     )
+
+
+def this_years_contribution(relation) -> dict | None:
+    """Whether this year's contribution has reached the account (from the tax import)."""
+    from ..models import LedgerEntry, PersonalAccount
+    from ..models.ledger import CONTRIBUTION_KINDS
+    from ..operations.applications import china_today
+
+    if relation is None or relation.status != "contributing":
+        return None
+    year = china_today().year
+    account = db.session.scalar(select(PersonalAccount).filter_by(person_id=current_user.id))
+    arrived = db.session.scalars(
+        select(LedgerEntry).filter(LedgerEntry.account_id == account.id,
+                                   LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
+                                   LedgerEntry.year == year)
+        .order_by(LedgerEntry.booked_on)).all() if account else []
+    return {"year": year, "arrived_on": arrived[0].booked_on if arrived else None,
+            "amount_fen": sum(e.amount_fen for e in arrived),
+            "tier_fen": relation.contribution_tier_fen}
 
 
 @bp.get("/applications")
@@ -84,9 +105,22 @@ def confirmation(reference):
     item = own_application(reference)
     tracking_url = current_app.config["EXTERNAL_URL"] + url_for(".application",
                                                                 reference=reference)
-    return render_template("resident/confirmation.html", application=item,
-                           flow=REGISTRY.get(item.kind), qr=qr_svg(tracking_url),
-                           tracking_url=tracking_url)
+    payment = payment_details(item) if item.kind == "tier_choice" else None
+    flow = REGISTRY.get(item.kind)
+    workdays = current_app.config.get(flow.deadline_setting) or flow.deadline_workdays
+    return render_template("resident/confirmation.html", application=item, flow=flow,
+                           qr=qr_svg(tracking_url), tracking_url=tracking_url, payment=payment,
+                           workdays=workdays)
+
+
+def payment_details(item: Application) -> dict:
+    """第十一条: how to pay the chosen level through the tax department's channel (outside
+    this portal): a QR code and a reference the channel recognises."""
+    amount = int(item.answers["tier"])
+    url = (f'{current_app.config["TAX_PAYMENT_URL"]}?ref={item.reference}'
+           f"&year={item.received_on.year}&amount_fen={amount}")
+    return {"amount_fen": amount, "reference": item.reference, "url": url, "qr": qr_svg(url),
+            "year": item.received_on.year}
 
 
 @bp.get("/uploads/<int:upload_id>")

@@ -34,3 +34,32 @@ def address_problem(text: str) -> str | None:
     if len(value) > 120:
         return N_("An address is at most 120 characters")
     return None
+
+
+# The 56 ethnic groups (GB/T 3304), as people write them.
+ETHNICITIES = (
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 "
+    "哈萨克族 傣族 黎族 傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 "
+    "达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 "
+    "乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 "
+    "门巴族 珞巴族 基诺族"
+).split()
+
+
+def normalize_ethnicity(text: str) -> str | None:
+    """'汉' and '汉族' are the same answer; None when it is not one of the 56."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if not value:
+        return None
+    if not value.endswith("族"):
+        value += "族"
+    return value if value in ETHNICITIES else None
+
+
+def name_problem(text: str) -> str | None:
+    value = (text or "").strip()
+    if not value:
+        return N_("Enter the name as it is on the new identity document")
+    if len(value) > 40 or any(ch.isdigit() for ch in value):
+        return N_("Enter the name exactly as it is on the identity document")
+    return None

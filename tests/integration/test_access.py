@@ -12,6 +12,7 @@ from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 PUBLIC = {
     "static", "public.start", "public.sign_in", "public.signed_out", "public.preferences",
     "public.wrong_details", "public.keep_alive", "public.verify", "public.estimate",
+    "public.report", "public.report_check",  # 举报: open to all; test_requests.py
     "auth.login", "auth.callback", "auth.logout",
     "agency.sign_in", "agency.second_factor",
     # bearer token of the tax department's system: test_account.py, test_tax_registration_export.py
@@ -45,6 +46,11 @@ STAFF_ONLY = {
     "agency.upload": ("GET", "/agency/uploads/999999"),
     "agency.township_check": ("POST", "/agency/applications/5399012611240000/township-check"),
     "agency.tax_registrations": ("GET", "/agency/tax-registrations"),
+    "agency.resolve": ("POST", "/agency/applications/5399012611240000/resolution"),
+    "agency.take_question": ("POST", "/agency/applications/5399012611240000/take"),
+    "agency.answer_question": ("POST", "/agency/applications/5399012611240000/answer"),
+    "agency.reports_queue": ("GET", "/agency/reports"),
+    "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
 }
 

@@ -122,7 +122,10 @@ def _contribution_history(data: dict) -> None:
             continue
         since = _date(next(e for e in person["enrolments"] if e["scheme"] == "resident")["since"])
         born = _date(person["birth_date"])
-        last = min(LAST_CREDITED_YEAR + 1, born.year + 60 - 1)  # this year's paid too, if young
+        # This year's contribution has arrived too for the young, unless the demo person is
+        # one who has not paid yet this year (paid_this_year: false).
+        this_year = LAST_CREDITED_YEAR + (1 if person.get("paid_this_year", True) else 0)
+        last = min(this_year, born.year + 60 - 1)
         payer = "government" if person.get("disability_grade") in (1, 2) else "person"
         for year in range(since.year, last + 1):
             lines.append(f"DEMO-{person['key']}-{year},{person['id_number']},{year},"

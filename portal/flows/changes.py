@@ -359,8 +359,8 @@ TIER = register(Flow(
         "open_application": _l("You already have a choice in progress."),
     },
     known_facts=lambda ctx: [],
-    next_steps=_l("Pay through the tax department's channel with the code below. Once the "
-                  "money arrives, your home page shows it."),
+    next_steps=_l("Pay through the tax department's channel with the payment code above. "
+                  "Once the money arrives, your home page shows it."),
     reviewed=False,
     offered=lambda ctx: ctx.extra.get("relation") is not None,
 ))

@@ -139,6 +139,70 @@ def init_app(app):
         click.echo(f"{year}: {result['accounts']} accounts credited, "
                    f"{result['interest_fen'] / 100:.2f} yuan interest")
 
+    @app.cli.command("pension-notices")
+    @click.option("--months", default=3, show_default=True, help="how far ahead to look")
+    def pension_notices(months):
+        """Generate the 告知书 for residents reaching pension age soon (第二十二条)."""
+        from .operations.applications import china_today
+        from .operations.benefits import generate_notices
+        from .schemes import scheme_for
+
+        made = generate_notices(scheme_for(app.config["SCHEME_PROVINCE"]), china_today(),
+                                months, actor="system:cli")
+        click.echo(f"{len(made)} notices generated")
+
+    @app.cli.command("pay-pensions")
+    @click.argument("month")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def pay_pensions(month, directory):
+        """Build MONTH's (YYYY-MM) payment list and bank file (第二十七条、第二十八条);
+        running it again for the same month pays nothing twice."""
+        from datetime import date
+
+        from .operations.benefits import run_month
+
+        try:
+            first = date.fromisoformat(month + "-01")
+        except ValueError as error:
+            raise click.ClickException("MONTH is YYYY-MM") from error
+        run = run_month(first, actor="system:cli")
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"pensions-{month}.csv").write_text(run.bank_file, encoding="utf-8")
+        click.echo(f"{month}: {run.payments} payments to {run.people} people, "
+                   f"basic {run.basic_fen / 100:.2f} + account {run.account_fen / 100:.2f} yuan "
+                   f"(待遇支付审批表) → {target / f'pensions-{month}.csv'}")
+
+    @app.cli.command("import-bank-result")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_bank_result(path):
+        """Mark payments paid or failed from the bank's answer (第二十九条)."""
+        from .operations.benefits import BadBankFile
+        from .operations.benefits import import_bank_result as apply_result
+
+        try:
+            report = apply_result(Path(path).read_text(encoding="utf-8"), actor="system:cli")
+        except BadBankFile as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(json.dumps(report))
+
+    @app.cli.command("reissue-payments")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def reissue_payments(directory):
+        """Re-issue each failed payment once, as a supplementary bank file (第二十九条)."""
+        from .operations.applications import china_today
+        from .operations.benefits import reissue_failed, reissue_file
+
+        again = reissue_failed(actor="system:cli")
+        if not again:
+            click.echo("nothing to re-issue")
+            return
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        name = f"pensions-reissue-{china_today():%Y%m%d}.csv"
+        (target / name).write_text(reissue_file(again), encoding="utf-8")
+        click.echo(f"{len(again)} payments re-issued → {target / name}")
+
     @app.cli.command("purge-sessions")
     def purge_sessions():
         """Delete web sessions past their idle timeout."""

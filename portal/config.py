@@ -87,6 +87,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SUPERVISION_PHONE": _env("SUPERVISION_PHONE", "12333"),  # 监督电话 (第六十六条)
         # 第二十条: disputes are checked at once; this is the outer limit in working days.
         "DISPUTE_DEADLINE_WORKDAYS": _env_int("DISPUTE_DEADLINE_WORKDAYS", 5),
+        # 第二十三条: claims may be filed this many days before the 60th birthday.
+        "CLAIM_ADVANCE_DAYS": _env_int("CLAIM_ADVANCE_DAYS", 31),
+        # Pensions reach the bank on this day of each month (第二十八条).
+        "PENSION_PAYMENT_DAY": _env_int("PENSION_PAYMENT_DAY", 10),
         # The tax department's payment channel (outside this project): the QR code leads here.
         "TAX_PAYMENT_URL": _env("TAX_PAYMENT_URL", "https://pay.tax.example.invalid/residents"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),

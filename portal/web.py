@@ -28,6 +28,7 @@ def init_app(app):
     from .idp import views as idp_views
     from .public import views as public_views
     from .resident import account as _account_routes  # noqa: F401  (adds the account pages)
+    from .resident import pension as _pension_routes  # noqa: F401  (adds the pension pages)
     from .resident import views as resident_views
 
     if not app.config["OIDC_ISSUER"]:

@@ -3,7 +3,16 @@
 import time
 from functools import wraps
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -15,16 +24,18 @@ from wtforms.validators import InputRequired
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import Application, OutboxMessage, Person, Region, StaffUser, Upload
-from ..operations import applications, ledger, residents, tax_export
+from ..operations import applications, benefits, ledger, residents, tax_export
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
 from ..rules import ids
+from ..schemes import scheme_for
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
 REVIEWERS = ("county_reviewer", "admin")
 CLERKS = ("township_clerk",)
+CHECKERS = ("county_checker", "admin")  # 复核 (第六十二条): never the one who prepared it
 PENDING_LIFETIME = 300  # seconds between password and code
 
 
@@ -73,6 +84,10 @@ def my_turn(application: Application) -> bool:
         return application.township_check and application.status == "submitted"
     if application.status == "in_hand":
         return application.owner == current_user.get_id()
+    if application.status == "prepared":
+        return current_user.role in CHECKERS
+    if current_user.role == "county_checker":
+        return False
     return application.status == ("township_checked" if application.township_check
                                   else "submitted")
 
@@ -124,18 +139,22 @@ def second_factor():
 
 
 @bp.get("/")
-@staff_required(*REVIEWERS, *CLERKS)
+@staff_required(*REVIEWERS, *CLERKS, *CHECKERS)
 def queue():
     area = db.session.get(Region, current_user.region_code)
     if current_user.role in CLERKS:
         waiting = (Application.township_code == area.code) & Application.township_check & (
             Application.status == "submitted")
+    elif current_user.role == "county_checker":
+        waiting = Application.region_code.startswith(area.code[:6]) & (
+            Application.status == "prepared")
     else:
         # A question someone else has taken up is theirs (首问负责制) and leaves this queue.
         waiting = Application.region_code.startswith(area.code[:6]) & (
             ((Application.status == "submitted") & ~Application.township_check)
             | (Application.status == "township_checked")
-            | ((Application.status == "in_hand") & (Application.owner == current_user.get_id())))
+            | ((Application.status == "in_hand") & (Application.owner == current_user.get_id()))
+            | ((Application.status == "prepared") & (current_user.role in CHECKERS)))
     urgent = [flow.name for flow in REGISTRY.values() if flow.urgent]
     rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
@@ -164,6 +183,7 @@ def render_review(item: Application, error, status, reason=None):
         changes=residents.history(item.person_id),
         ledger_entries=_ledger_entries(item) if item.kind == "dispute" else [],
         owner=db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None,
+        decision=benefits.decision_for(item) if item.kind == "claim" else None,
     ), status
 
 
@@ -173,7 +193,7 @@ def _ledger_entries(item: Application):
 
 
 @bp.get("/uploads/<int:upload_id>")
-@staff_required(*REVIEWERS, *CLERKS)
+@staff_required(*REVIEWERS, *CLERKS, *CHECKERS)
 def upload(upload_id):
     item = db.session.get(Upload, upload_id)
     application = db.session.get(Application, item.application_id) if item and (
@@ -184,7 +204,7 @@ def upload(upload_id):
 
 
 @bp.get("/applications/<reference>")
-@staff_required(*REVIEWERS, *CLERKS)
+@staff_required(*REVIEWERS, *CLERKS, *CHECKERS)
 def application(reference):
     return render_review(application_in_my_area(reference), None, 200)
 
@@ -397,3 +417,43 @@ def report(reference):
             reports.close(item, outcome, current_user)
             return redirect(url_for(".reports_queue"))
     return render_template("agency/report.html", report=item, error=error), 400 if error else 200
+
+
+
+@bp.post("/applications/<reference>/benefit")
+@staff_required(*REVIEWERS)
+def prepare_benefit(reference):
+    """核定 (第二十四条): compute the pension; a different person checks it."""
+    item = application_in_my_area(reference)
+    if item.kind != "claim":
+        abort(404)
+    try:
+        benefits.prepare(item, expected_version=_version(),
+                         scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]),
+                         staff=current_user)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        return _conflict(reference)
+    return redirect(url_for(".application", reference=reference))
+
+
+@bp.post("/applications/<reference>/benefit-check")
+@staff_required(*CHECKERS)
+def check_benefit(reference):
+    """复核 (第六十二条): approve or return the 核定表; the preparer is refused."""
+    item = application_in_my_area(reference)
+    if item.kind != "claim":
+        abort(404)
+    verdict = request.form.get("verdict")
+    note = (request.form.get("note") or "").strip()[:500] or None
+    if verdict not in ("approve", "return"):
+        return render_review(item, _("Choose approve or return"), 400)
+    try:
+        benefits.check(item, expected_version=_version(), approve=verdict == "approve",
+                       note=note, staff=current_user)
+    except benefits.SameStaff:
+        db.session.rollback()
+        return render_review(item, _("You prepared this decision, so a different member of "
+                                     "staff must check it (第六十二条)."), 403)
+    except (applications.ConcurrentDecision, applications.NotOpen):
+        return _conflict(reference)
+    return redirect(url_for(".queue"))

@@ -99,11 +99,12 @@ def resident_required(level: str = "real-name"):
 STEP_UP_SECONDS = 300
 
 
-def step_up_redirect():
-    """security.md: changing the phone (and claims, transfers) needs a face check made just now.
-    Returns the redirect to re-authenticate, or None when the session already has one."""
-    fresh = time.time() - session.get("auth_time", 0) <= STEP_UP_SECONDS
-    if session.get("acr") == "face" and fresh:
+def step_up_redirect(fresh: bool = True):
+    """security.md: claiming, deregistering, transferring need a face check; changing the phone
+    (or bank account) needs one made just now (`fresh`). Returns the redirect to
+    re-authenticate, or None when the session already has it."""
+    recent = time.time() - session.get("auth_time", 0) <= STEP_UP_SECONDS
+    if session.get("acr") == "face" and (recent or not fresh):
         return None
     session["next"] = request.full_path
     return redirect(url_for("auth.login", level="face"))

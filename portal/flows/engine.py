@@ -81,6 +81,8 @@ class Flow:
     reviewed: bool = True
     # The resident must have re-authenticated with a face check just now (security.md step-up).
     step_up: bool = False
+    # The resident must have signed in with a face check (claims, deregistration, transfers).
+    face: bool = False
     # Sits at the top of the county's queue (第二十条: 立即核查).
     urgent: bool = False
     # A configuration key that overrides deadline_workdays (e.g. DISPUTE_DEADLINE_WORKDAYS).

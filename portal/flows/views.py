@@ -15,7 +15,7 @@ from ..operations import applications
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
 from ..schemes import scheme_for, township_first_check
-from . import changes, enrolment, requests  # noqa: F401  (each registers its flows)
+from . import changes, claim, enrolment, requests  # noqa: F401  (each registers its flows)
 from .engine import REGISTRY, Context, Flow
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")
@@ -70,7 +70,7 @@ def hint_text(step, ctx):
 @resident_required()
 def start(flow_name):
     flow = _flow(flow_name)
-    if flow.step_up and (again := step_up_redirect()):
+    if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
         return again
     ctx = resident_context(flow)
     pending = open_application(flow)
@@ -91,7 +91,7 @@ def start(flow_name):
 @resident_required()
 def step(flow_name, step_name):
     flow = _flow(flow_name)
-    if flow.step_up and (again := step_up_redirect()):
+    if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
         return again
     ctx = resident_context(flow)
     if flow.obstacles(ctx) or open_application(flow):
@@ -142,7 +142,7 @@ def step(flow_name, step_name):
 @resident_required()
 def check(flow_name):
     flow = _flow(flow_name)
-    if flow.step_up and (again := step_up_redirect()):
+    if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
         return again
     ctx = resident_context(flow)
     draft = applications.draft_for(current_user.id, flow.name)

@@ -3,6 +3,13 @@
 from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
 from .audit import AuditRecord
 from .base import Base, utcnow
+from .benefit import (
+    BenefitDecision,
+    BenefitPayment,
+    EligibilityCheck,
+    PaymentRun,
+    PensionNotice,
+)
 from .calendar import WorkdayOverride
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpToken
@@ -33,6 +40,11 @@ __all__ = [
     "LedgerEntry",
     "PersonalAccount",
     "AuditRecord",
+    "BenefitDecision",
+    "BenefitPayment",
+    "EligibilityCheck",
+    "PaymentRun",
+    "PensionNotice",
     "Base",
     "IdpAuthorizationCode",
     "IdpToken",

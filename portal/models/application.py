@@ -7,12 +7,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 
-STATUSES = ("submitted", "township_checked", "in_hand", "approved", "rejected", "completed",
-            "corrected", "explained", "answered", "withdrawn")
+STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", "rejected",
+            "completed", "corrected", "explained", "answered", "withdrawn")
 # completed: a change that needs no review took effect at once (第九条);
 # corrected / explained: the outcomes of a dispute (第二十条); answered: a question (第六十五条);
-# in_hand: a question a staff member opened and now owns (首问负责制).
-OPEN_STATUSES = ("submitted", "township_checked", "in_hand")
+# in_hand: a question a staff member opened and now owns (首问负责制);
+# prepared: a claim's benefit computed (核定), waiting for a different person's check (复核).
+OPEN_STATUSES = ("submitted", "township_checked", "in_hand", "prepared")
 
 
 class Application(Base):

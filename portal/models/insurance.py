@@ -18,6 +18,10 @@ class InsuranceRelation(Base):
     started_on: Mapped[date] = mapped_column(Date)
     contribution_tier_fen: Mapped[int | None] = mapped_column(Integer)  # chosen yearly tier
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    # Receiving: paid from this month (第二十六条); suspended from a month on (第三十三条).
+    benefit_from: Mapped[date | None] = mapped_column(Date)
+    suspended_from: Mapped[date | None] = mapped_column(Date)
+    suspension_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

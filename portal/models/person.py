@@ -14,7 +14,7 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     id_type: Mapped[str] = mapped_column(String(24))
-    id_number: Mapped[str] = mapped_column(String(24))
+    id_number: Mapped[str] = mapped_column(String(24), index=True)  # tax rows name only this
     name: Mapped[str] = mapped_column(String(60))
     sex: Mapped[str | None] = mapped_column(String(1))
     birth_date: Mapped[date | None] = mapped_column(Date)

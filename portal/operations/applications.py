@@ -158,8 +158,10 @@ def decide(application: Application, *, expected_version: int, approve: bool,
         raise ConcurrentDecision()
     if application.status != ("township_checked" if application.township_check else "submitted"):
         raise NotOpen()
-    if application.kind in ("dispute", "question"):
-        raise NotOpen()  # they end corrected / explained / answered, not approved
+    if application.kind in ("dispute", "question") or (approve and application.kind == "claim"):
+        # They end corrected / explained / answered; a claim is approved only through its
+        # prepared decision and a different checker (operations.benefits).
+        raise NotOpen()
     actor = staff.get_id()
     application.status = "approved" if approve else "rejected"
     application.decision_reason = reason

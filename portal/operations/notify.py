@@ -27,6 +27,10 @@ MESSAGES = {
                                "%(answer)s"),
     "phone_changed": N_("The contact phone of your pension insurance was changed to "
                         "%(phone)s. If this was not you, call 12333 at once."),
+    "application_claim_approved": N_("Your pension claim %(reference)s has been decided. Sign in "
+                                     "to read the decision and confirm it."),
+    "pension_notice": N_("You reach pension age on %(date)s. Your pension notice (告知书) is "
+                         "ready: sign in to read it and claim your pension."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
 }

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..auth.resident import resident_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, InsuranceRelation, OutboxMessage, Upload
+from ..models import Application, InsuranceRelation, OutboxMessage, PensionNotice, Upload
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..rules import ids
@@ -58,6 +58,7 @@ def home():
         relation=relation,
         flows=REGISTRY.values(),
         this_year=this_years_contribution(relation),
+        notice=db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id)),
     )
 
 

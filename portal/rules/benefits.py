@@ -2,6 +2,7 @@
 and the estimate residents see before they reach 60 (预估权益, 第二十二条)."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from .contributions import Tier
 from .interest import round_half_up
@@ -65,3 +66,77 @@ def estimate(*, balance_fen: int, years_paid: int, age: int, this_year: int, tie
     return Estimate(tier=tier, years_at_60=total_years, reaches_minimum_in=reaches,
                     balance_at_60_fen=balance, basic_fen=basic_fen,
                     account_fen=account_pension_fen(balance, divisor))
+
+
+# Claiming (第二十二条至第二十六条) ------------------------------------------------------------
+
+def pension_age_date(birth: date, pension_age: int = 60) -> date:
+    """The day the resident reaches pension age (29 February birthdays fall on 28 February)."""
+    try:
+        return birth.replace(year=birth.year + pension_age)
+    except ValueError:
+        return date(birth.year + pension_age, 2, 28)
+
+
+def first_payment_month(eligible_on: date) -> date:
+    """第二十六条: payment starts the month after the resident becomes eligible."""
+    if eligible_on.month == 12:
+        return date(eligible_on.year + 1, 1, 1)
+    return date(eligible_on.year, eligible_on.month + 1, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """First days of every month from `first` to `last`, both included."""
+    months, current = [], date(first.year, first.month, 1)
+    while current <= last:
+        months.append(current)
+        current = first_payment_month(current)
+    return months
+
+
+def required_years(birth: date, scheme_start_year: int, minimum: int = 15,
+                   pension_age: int = 60) -> int:
+    """Years of contributions needed (domain.md, transitional rules from the scheme's start):
+    already at pension age when the scheme started → none; fewer than `minimum` years left to
+    pension age → every remaining year; otherwise `minimum`."""
+    years_left = birth.year + pension_age - scheme_start_year
+    if years_left <= 0:
+        return 0
+    return min(minimum, years_left)
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    birth_date: date
+    today: date
+    years_paid: int
+    alive: bool
+    contributing: bool  # an active relation in the contribution period
+    other_basic_pension: bool  # the employees' scheme or another basic pension
+
+
+def claim_obstacles(facts: ClaimFacts, scheme: dict, advance_days: int = 31) -> list[str]:
+    """Why a claim cannot go ahead, in the order the resident should hear them; [] = eligible.
+    A claim may be filed up to `advance_days` before the 60th birthday."""
+    reasons = []
+    pension_age = scheme.get("pension_age", 60)
+    if not facts.alive:
+        reasons.append("deceased")
+    if not facts.contributing:
+        reasons.append("not_contributing")
+    if facts.other_basic_pension:
+        reasons.append("other_pension")
+    if (pension_age_date(facts.birth_date, pension_age) - facts.today).days > advance_days:
+        reasons.append("not_yet_60")
+    needed = required_years(facts.birth_date, scheme.get("scheme_start_year", 2009),
+                            scheme.get("minimum_years", 15), pension_age)
+    if facts.years_paid < needed:
+        reasons.append("too_few_years")
+    return reasons
+
+
+def monthly_benefit(scheme: dict, eligible_on: date, county_code: str,
+                    balance_fen: int) -> tuple[int, int]:
+    """(basic pension, account pension) per month, in fen, at eligibility (第二十四条)."""
+    return (basic_pension_fen(scheme, eligible_on.year, county_code),
+            account_pension_fen(balance_fen, scheme.get("account_divisor", 139)))

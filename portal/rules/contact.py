@@ -63,3 +63,34 @@ def name_problem(text: str) -> str | None:
     if len(value) > 40 or any(ch.isdigit() for ch in value):
         return N_("Enter the name exactly as it is on the identity document")
     return None
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def bank_account_problem(text: str) -> str | None:
+    """The social security card's bank account (UnionPay): 16 to 19 digits with a valid
+    check digit (Luhn)."""
+    value = re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
+    if not value:
+        return N_("Enter the bank account number of your social security card")
+    if not value.isdigit() or not 16 <= len(value) <= 19:
+        return N_("A bank account number has 16 to 19 digits")
+    if not luhn_ok(value):
+        return N_("This bank account number is not valid. Check each digit on your card")
+    return None
+
+
+def normalize_bank_account(text: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def mask_bank_account(value: str) -> str:
+    return value[:4] + " **** **** " + value[-4:] if len(value) >= 8 else "****"

@@ -34,6 +34,9 @@ RESIDENT_ONLY = {
     "resident.statement": ("GET", "/me/account/statement/all"),
     "resident.statement_pdf": ("GET", "/me/account/statement/2025.pdf"),
     "resident.estimate": ("GET", "/me/account/estimate"),
+    "resident.pension": ("GET", "/me/pension"),
+    "resident.confirm_pension": ("POST", "/me/pension/confirm"),
+    "resident.pension_notice": ("GET", "/me/pension/notice"),
     "flows.start": ("GET", "/apply/enrolment/"),
     "flows.step": ("GET", "/apply/enrolment/step/phone"),
     "flows.check": ("GET", "/apply/enrolment/check"),
@@ -50,6 +53,8 @@ STAFF_ONLY = {
     "agency.take_question": ("POST", "/agency/applications/5399012611240000/take"),
     "agency.answer_question": ("POST", "/agency/applications/5399012611240000/answer"),
     "agency.reports_queue": ("GET", "/agency/reports"),
+    "agency.prepare_benefit": ("POST", "/agency/applications/5399012611240000/benefit"),
+    "agency.check_benefit": ("POST", "/agency/applications/5399012611240000/benefit-check"),
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
 }
@@ -147,3 +152,12 @@ def test_userinfo_needs_a_valid_access_token(client):
     assert client.get("/idp/userinfo").status_code == 401
     response = client.get("/idp/userinfo", headers={"Authorization": "Bearer forged"})
     assert response.status_code == 401
+
+
+def test_checkers_only_check(app):
+    """复核 staff see the queue of decisions to check but cannot prepare or decide."""
+    client = app.test_client()
+    staff_sign_in(client, app, "checker.qingshan")
+    assert request(client, "GET", "/agency/").status_code == 200
+    assert request(client, *STAFF_ONLY["agency.decide"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.prepare_benefit"]).status_code == 403

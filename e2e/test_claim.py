@@ -1,0 +1,78 @@
+"""On a phone: a resident turning 60 reads the notice, claims with a face check, and confirms the
+decision after the county computed it and a different person checked it (第二十二条至第二十六条)."""
+
+from playwright.sync_api import expect
+
+from e2e.conftest import KIOSK, PHONE, six_digit_code
+from e2e.test_sign_in import sign_in
+from tests.integration.helpers import csrf_token, staff_sign_in
+
+BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
+
+
+def face_check(page, person):
+    """The identity provider's pages when a face check is required (step-up)."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认您的身份")
+    page.get_by_label("姓名").fill(person["name"])
+    page.get_by_label("证件号码").fill(person["id_number"])
+    page.get_by_role("button", name="发送验证码到我的手机").click()
+    page.get_by_label("验证码").fill(six_digit_code(page.locator(".notice").inner_text()))
+    page.get_by_role("button", name="继续").click()
+    page.get_by_role("button", name="开始人脸核验").click()
+
+
+def staff_act(app, reference, username, action, **data):
+    import re
+
+    client = app.test_client()
+    staff_sign_in(client, app, username)
+    review = client.get(f"/agency/applications/{reference}")
+    version = re.search(r'name="version" value="(\d+)"', review.get_data(as_text=True)).group(1)
+    response = client.post(f"/agency/applications/{reference}/{action}", data={
+        "csrf_token": csrf_token(review), "version": version, **data})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_claim_and_confirm_on_a_phone(page, live_url, app, demo, checks):
+    person = demo["by_key"]["turning_60"]
+    assert app.test_cli_runner().invoke(args=["pension-notices"]).exit_code == 0
+    sign_in(page, live_url, person)
+    expect(page.get_by_text("告知书").first).to_be_visible()
+    page.get_by_role("link", name="查看养老金告知书").first.click()
+    checks.page(page, "notice-phone")
+    page.get_by_role("link", name="申领养老金").click()
+    face_check(page, person)  # claiming needs a face check (security.md)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("申领养老金（待遇申领）")
+    checks.page(page, "claim-start-phone")
+    page.get_by_role("link", name="开始办理").click()
+    page.get_by_label("是，信息正确").check()
+    page.get_by_role("button", name="继续").click()
+    page.get_by_label("社会保障卡银行账号").fill("6217 0000 1000 0000 008")
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    checks.page(page, "claim-bank-error-phone")
+    page.get_by_label("社会保障卡银行账号").fill(BANK_ACCOUNT)
+    page.get_by_role("button", name="继续").click()
+    page.get_by_label("否", exact=True).check()
+    page.get_by_role("button", name="继续").click()
+    checks.page(page, "claim-check-phone")
+    page.locator("#declaration").check()
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("申请已提交")
+    reference = page.locator(".reference").inner_text().strip()
+
+    staff_act(app, reference, "reviewer.qingshan", "benefit")
+    staff_act(app, reference, "checker.qingshan", "benefit-check", verdict="approve")
+
+    page.goto(live_url + "/me/pension")
+    expect(page.get_by_role("heading", name="您的养老金核定表")).to_be_visible()
+    checks.page(page, "decision-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.set_viewport_size(KIOSK)
+    checks.page(page, "decision-kiosk")
+    page.set_viewport_size(PHONE)
+    page.get_by_role("button", name="我确认核定结果").click()
+    expect(page.get_by_text("2027-01")).to_be_visible()  # from the month after turning 60
+    expect(page.get_by_text("2027年1月10日")).to_be_visible()  # so the first payment is then
+    checks.page(page, "pension-receiving-phone")

@@ -1,0 +1,108 @@
+"""Benefits (第二十二条至第三十三条): the notice at 60, the decision (核定表) with its separate
+check, monthly payments through the bank, and the yearly eligibility confirmation."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class PensionNotice(Base):
+    """《待遇领取告知书》 (第二十二条): generated once per resident before pension age."""
+
+    __tablename__ = "pension_notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
+    generated_on: Mapped[date] = mapped_column(Date)
+    eligible_on: Mapped[date] = mapped_column(Date)
+    years_paid: Mapped[int] = mapped_column(Integer)
+    years_required: Mapped[int] = mapped_column(Integer)
+    balance_fen: Mapped[int] = mapped_column(Integer)
+    basic_fen: Mapped[int] = mapped_column(Integer)
+    account_fen: Mapped[int] = mapped_column(Integer)
+    comparison: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class BenefitDecision(Base):
+    """The 核定表 of one claim: prepared by a reviewer, checked by a different person
+    (第二十四条、第六十二条), confirmed by the resident (第二十五条)."""
+
+    __tablename__ = "benefit_decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    eligible_on: Mapped[date] = mapped_column(Date)
+    first_month: Mapped[date] = mapped_column(Date)  # first day of the first paid month
+    balance_fen: Mapped[int] = mapped_column(Integer)
+    basic_fen: Mapped[int] = mapped_column(Integer)
+    account_fen: Mapped[int] = mapped_column(Integer)
+    years_paid: Mapped[int] = mapped_column(Integer)
+    bank_account: Mapped[str] = mapped_column(String(30))  # social security card bank account
+    prepared_by: Mapped[str] = mapped_column(String(40))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_by: Mapped[str | None] = mapped_column(String(40))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # prepared → checked → confirmed (or disputed by the resident, 第二十五条)
+    status: Mapped[str] = mapped_column(String(12), default="prepared")
+
+    @property
+    def monthly_fen(self) -> int:
+        return self.basic_fen + self.account_fen
+
+
+class PaymentRun(Base):
+    """One month's payment list, approval totals (待遇支付审批表) and bank file (第二十七条)."""
+
+    __tablename__ = "payment_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(40))
+    payments: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    basic_fen: Mapped[int] = mapped_column(Integer)
+    account_fen: Mapped[int] = mapped_column(Integer)
+    bank_file: Mapped[str] = mapped_column(Text)
+
+
+class BenefitPayment(Base):
+    """One month's pension for one person; a failed payment is re-issued once as attempt 2."""
+
+    __tablename__ = "benefit_payment"
+    __table_args__ = (UniqueConstraint("person_id", "month", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payment_run.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    month: Mapped[date] = mapped_column(Date)  # the month this pays for
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    basic_fen: Mapped[int] = mapped_column(Integer)
+    account_fen: Mapped[int] = mapped_column(Integer)
+    bank_account: Mapped[str] = mapped_column(String(30))
+    # sent → paid / failed; failed → reissued (attempt 2 carries on)
+    status: Mapped[str] = mapped_column(String(10), default="sent")
+    bank_note: Mapped[str | None] = mapped_column(String(200))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def total_fen(self) -> int:
+        return self.basic_fen + self.account_fen
+
+
+class EligibilityCheck(Base):
+    """待遇领取资格认证 (第三十一条): how and when a beneficiary was last confirmed alive and
+    entitled."""
+
+    __tablename__ = "eligibility_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    confirmed_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))  # data_comparison / face / home_visit
+    actor: Mapped[str] = mapped_column(String(40))

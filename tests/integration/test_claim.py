@@ -1,0 +1,222 @@
+"""Claiming the pension (第二十二条至第二十九条): notice, claim, prepared decision checked by a
+different person, the resident's confirmation, monthly payments and the bank's answer."""
+
+import itertools
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    Application,
+    BenefitPayment,
+    InsuranceRelation,
+    LedgerEntry,
+    OutboxMessage,
+    PensionNotice,
+    Person,
+    PersonalAccount,
+    RegistryEnrolment,
+    RegistryPerson,
+)
+from portal.operations import benefits
+from portal.operations.applications import china_today
+from portal.rules import ids
+from portal.rules.benefits import first_payment_month, pension_age_date
+from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
+from tests.integration.test_changes import answer, confirm
+
+_numbers = itertools.count(700)
+BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
+
+
+def make_claimant(app, years=16, employee_scheme=False):
+    """A resident turning 60 in ten days, enrolled since 2009, with `years` contributions."""
+    number = next(_numbers)
+    born = china_today() + timedelta(days=10)
+    born = born.replace(year=born.year - 60) if not (born.month == 2 and born.day == 29) else \
+        date(born.year - 60, 2, 28)
+    id_number = ids.compose_resident_id("539901", born, number)
+    person = {"name": f"领取{number}", "id_type": ids.RESIDENT_ID, "id_number": id_number,
+              "nationality": "CHN", "phone": f"136{number:08d}"}
+    with app.app_context():
+        db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=id_number,
+                                      name=person["name"], sex="M", birth_date=born,
+                                      phone=person["phone"], hukou_region_code="539901100201",
+                                      address="青山县青山镇东山村5组1号", alive=True))
+        if employee_scheme:
+            db.session.add(RegistryEnrolment(id_number=id_number, scheme="employee",
+                                             region_code="539901000000", status="receiving"))
+        resident = Person(id_type=ids.RESIDENT_ID, id_number=id_number, name=person["name"],
+                          birth_date=born, phone=person["phone"])
+        db.session.add(resident)
+        db.session.flush()
+        relation = InsuranceRelation(person_id=resident.id, region_code="539901000000",
+                                     status="contributing", started_on=date(2009, 10, 1),
+                                     contribution_tier_fen=50000)
+        db.session.add(relation)
+        db.session.flush()
+        db.session.add(PersonalAccount(person_id=resident.id, relation_id=relation.id,
+                                       opened_on=date(2009, 10, 1)))
+        db.session.commit()
+        db.session.remove()
+    rows = "\n".join(f"C{id_number}{year},{id_number},{year},50000,{year}-05-10,person"
+                     for year in range(2026 - years, 2026))
+    client = app.test_client()
+    booked = client.post("/exchange/tax/contributions",
+                         data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
+                         content_type="text/csv",
+                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
+    assert booked.status_code == 200, booked.json
+    person["born"] = born
+    return person
+
+
+def file_claim(client, app, person):
+    sign_in(client, app, person, face=True, level="face")
+    start = client.get("/apply/claim/")
+    assert start.status_code == 200, start.get_data(as_text=True)
+    assert answer(client, "/apply/claim/step/details_right", details_right="yes").status_code \
+        == 302
+    bad = answer(client, "/apply/claim/step/bank_account", bank_account="6217000010000000008")
+    assert bad.status_code == 400 and "有误" in bad.get_data(as_text=True)
+    assert answer(client, "/apply/claim/step/bank_account",
+                  bank_account=BANK_ACCOUNT).status_code == 302
+    assert answer(client, "/apply/claim/step/other_pension", other_pension="no").status_code \
+        == 302
+    return confirm(client, "claim")
+
+
+def version_of(page) -> str:
+    return re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True)).group(1)
+
+
+def staff_post(client, reference, action, **data):
+    page = client.get(f"/agency/applications/{reference}")
+    assert page.status_code == 200
+    if "version" not in data:
+        data["version"] = version_of(page)
+    return client.post(f"/agency/applications/{reference}/{action}", data={
+        "csrf_token": csrf_token(page), **data})
+
+
+def person_id(app, person) -> int:
+    with app.app_context():
+        found = db.session.scalar(select(Person.id).filter_by(id_number=person["id_number"]))
+        db.session.remove()
+    return found
+
+
+def test_notice_claim_separate_check_confirmation_and_first_payment(client, app):
+    person = make_claimant(app)
+    result = app.test_cli_runner().invoke(args=["pension-notices"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        notice = db.session.scalar(select(PensionNotice).filter_by(
+            person_id=person_id(app, person)))
+        assert notice.years_paid == 16 and notice.years_required == 15
+        assert notice.eligible_on == pension_age_date(person["born"])
+        assert db.session.scalar(select(OutboxMessage).filter_by(
+            kind="pension_notice", channel="sms", recipient=person["phone"]))
+        db.session.remove()
+    # A second run finds nobody new.
+    assert app.test_cli_runner().invoke(args=["pension-notices"]).output.startswith("0 ")
+
+    # Real-name sign-in is not enough to claim.
+    sign_in(client, app, person)
+    assert "level=face" in client.get("/apply/claim/").location
+    assert "告知书" in client.get("/me/").get_data(as_text=True)
+    reference = file_claim(client, app, person)
+    with app.app_context():
+        claim = db.session.scalar(select(Application).filter_by(reference=reference))
+        assert claim.status == "submitted" and claim.answers["bank_account"] == BANK_ACCOUNT
+        db.session.remove()
+
+    admin, checker = app.test_client(), app.test_client()
+    staff_sign_in(admin, app, "admin.qingshan")
+    staff_sign_in(checker, app, "checker.qingshan")
+    # Approving straight away is not possible: a claim goes through 核定 and 复核.
+    assert staff_post(admin, reference, "decision", decision="approve").status_code == 409
+    assert staff_post(admin, reference, "benefit").status_code == 302
+    # The preparer is not even offered the check; posting it anyway is refused.
+    own = staff_post(admin, reference, "benefit-check", verdict="approve", version="2")
+    assert own.status_code == 403 and "第六十二条" in own.get_data(as_text=True)
+    assert reference in checker.get("/agency/").get_data(as_text=True)
+    assert staff_post(checker, reference, "benefit-check", verdict="approve").status_code == 302
+
+    page = client.get("/me/pension").get_data(as_text=True)
+    assert "核定表" in page and "÷ 139" in page
+    confirm_page = client.get("/me/pension")
+    response = client.post("/me/pension/confirm", data={"csrf_token": csrf_token(confirm_page)})
+    assert response.status_code == 302
+    first_month = first_payment_month(person["born"].replace(year=person["born"].year + 60))
+    with app.app_context():
+        relation = db.session.scalar(select(InsuranceRelation).filter_by(
+            person_id=person_id(app, person)))
+        assert relation.status == "receiving" and relation.benefit_from == first_month
+        db.session.remove()
+
+    # The payment run for the first month pays once, however often it runs.
+    runner = app.test_cli_runner()
+    month = first_month.strftime("%Y-%m")
+    out = runner.invoke(args=["pay-pensions", month, str(app.instance_path)])
+    assert out.exit_code == 0, out.output
+    again = runner.invoke(args=["pay-pensions", month, str(app.instance_path)])
+    assert again.exit_code == 0
+    with app.app_context():
+        paid = db.session.scalars(select(BenefitPayment).filter_by(
+            person_id=person_id(app, person))).all()
+        assert [p.month for p in paid] == [first_month]
+        db.session.remove()
+    assert month in client.get("/me/pension").get_data(as_text=True)
+
+
+def test_arrears_failed_payment_reissued_once_and_account_part_booked(client, app):
+    person = make_claimant(app)
+    reference = file_claim(client, app, person)
+    admin, checker = app.test_client(), app.test_client()
+    staff_sign_in(admin, app, "reviewer.qingshan")
+    staff_sign_in(checker, app, "checker.qingshan")
+    staff_post(admin, reference, "benefit")
+    staff_post(checker, reference, "benefit-check", verdict="approve")
+    page = client.get("/me/pension")
+    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
+    pid = person_id(app, person)
+    with app.app_context():
+        first = db.session.scalar(select(InsuranceRelation.benefit_from).filter_by(
+            person_id=pid))
+        # Three months later the first run also pays the two months already due (arrears).
+        later = first_payment_month(first_payment_month(first))
+        run = benefits.run_month(later, actor="test")
+        mine = [p for p in db.session.scalars(select(BenefitPayment).filter_by(
+            run_id=run.id, person_id=pid))]
+        assert sorted(p.month for p in mine) == [first, first_payment_month(first), later]
+        ok, bad = mine[0], mine[1]
+        content = (f"payment_id,status,note\n{ok.id},paid,\n{bad.id},failed,账户已冻结\n")
+        assert benefits.import_bank_result(content, actor="test") == {
+            "paid": 1, "failed": 1, "already_settled": 0}
+        assert benefits.import_bank_result(content, actor="test")["already_settled"] == 2
+        booked = db.session.scalars(select(LedgerEntry).filter_by(kind="pension_paid")).all()
+        assert any(e.amount_fen == -ok.account_fen for e in booked)
+        reissued = benefits.reissue_failed(actor="test")
+        assert [(p.month, p.attempt) for p in reissued if p.person_id == pid] == [
+            (bad.month, 2)]
+        failed_again = f"payment_id,status\n{reissued[-1].id},failed\n"
+        benefits.import_bank_result(failed_again, actor="test")
+        assert [p for p in benefits.reissue_failed(actor="test") if p.person_id == pid] == []
+        db.session.remove()
+
+
+def test_fourteen_years_is_refused_with_the_reason(client, app):
+    person = make_claimant(app, years=14)
+    sign_in(client, app, person, face=True, level="face")
+    page = client.get("/apply/claim/").get_data(as_text=True)
+    assert "补缴" in page and "/apply/claim/step/" not in page
+
+
+def test_someone_drawing_the_employees_pension_is_refused(client, app):
+    person = make_claimant(app, employee_scheme=True)
+    sign_in(client, app, person, face=True, level="face")
+    page = client.get("/apply/claim/").get_data(as_text=True)
+    assert "职工" in page and "/apply/claim/step/" not in page

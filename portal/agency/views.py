@@ -457,3 +457,21 @@ def check_benefit(reference):
     except (applications.ConcurrentDecision, applications.NotOpen):
         return _conflict(reference)
     return redirect(url_for(".queue"))
+
+
+@bp.get("/payments")
+@staff_required(*CHECKERS)
+def payments():
+    """待遇支付审批表 (第二十七条) per month, and payments the bank could not make (第二十九条)."""
+    failed = benefits.failed_payments()
+    people = {p.id: p for p in db.session.scalars(
+        select(Person).filter(Person.id.in_({f.person_id for f in failed})))} if failed else {}
+    return render_template("agency/payments.html", runs=benefits.recent_runs(), failed=failed,
+                           people=people, mask=ids.mask)
+
+
+@bp.post("/payments/reissue")
+@staff_required(*CHECKERS)
+def reissue_payments():
+    benefits.reissue_failed(actor=current_user.get_id())
+    return redirect(url_for(".payments"))

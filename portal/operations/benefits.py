@@ -347,3 +347,44 @@ def payments_of(person_id: int) -> list[BenefitPayment]:
 def last_check(person_id: int) -> EligibilityCheck | None:
     return db.session.scalar(select(EligibilityCheck).filter_by(person_id=person_id)
                              .order_by(EligibilityCheck.confirmed_on.desc()).limit(1))
+
+
+# Suspension and resumption (第三十三条) -----------------------------------------------------
+
+def suspend(person_id: int, from_month: date, reason: str, actor: str,
+            channel: str = "counter") -> None:
+    """Stop paying from a month on while a doubt is investigated (e.g. a reported death)."""
+    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
+                                                                     status="receiving"))
+    if relation is None:
+        raise WrongState()
+    relation.suspended_from = date(from_month.year, from_month.month, 1)
+    relation.suspension_reason = reason
+    audit.record("benefit_suspended", actor=actor, channel=channel, object_type="person",
+                 object_id=person_id, detail={"from": relation.suspended_from.isoformat(),
+                                              "reason": reason})
+    db.session.commit()
+
+
+def resume(person_id: int, actor: str, channel: str = "counter") -> None:
+    """Still entitled: payment resumes, and the next run pays back every suspended month
+    (they were never covered by a payment)."""
+    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
+                                                                     status="receiving"))
+    if relation is None or relation.suspended_from is None:
+        raise WrongState()
+    audit.record("benefit_resumed", actor=actor, channel=channel, object_type="person",
+                 object_id=person_id, detail={"suspended_from":
+                                              relation.suspended_from.isoformat()})
+    relation.suspended_from = relation.suspension_reason = None
+    db.session.commit()
+
+
+def recent_runs(limit: int = 12) -> list[PaymentRun]:
+    return db.session.scalars(select(PaymentRun).order_by(PaymentRun.month.desc())
+                              .limit(limit)).all()
+
+
+def failed_payments() -> list[BenefitPayment]:
+    return db.session.scalars(select(BenefitPayment).filter_by(status="failed")
+                              .order_by(BenefitPayment.month)).all()

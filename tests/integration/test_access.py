@@ -53,6 +53,8 @@ STAFF_ONLY = {
     "agency.take_question": ("POST", "/agency/applications/5399012611240000/take"),
     "agency.answer_question": ("POST", "/agency/applications/5399012611240000/answer"),
     "agency.reports_queue": ("GET", "/agency/reports"),
+    "agency.payments": ("GET", "/agency/payments"),
+    "agency.reissue_payments": ("POST", "/agency/payments/reissue"),
     "agency.prepare_benefit": ("POST", "/agency/applications/5399012611240000/benefit"),
     "agency.check_benefit": ("POST", "/agency/applications/5399012611240000/benefit-check"),
     "agency.report": ("GET", "/agency/reports/JB0000000000"),

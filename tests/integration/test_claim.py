@@ -206,6 +206,9 @@ def test_arrears_failed_payment_reissued_once_and_account_part_booked(client, ap
         benefits.import_bank_result(failed_again, actor="test")
         assert [p for p in benefits.reissue_failed(actor="test") if p.person_id == pid] == []
         db.session.remove()
+    checker_page = checker.get("/agency/payments").get_data(as_text=True)
+    assert "待遇支付审批表" in checker_page and "账户已冻结" not in checker_page
+    assert person["name"] in checker_page  # the re-issue that failed again, for staff to follow
 
 
 def test_fourteen_years_is_refused_with_the_reason(client, app):
@@ -220,3 +223,31 @@ def test_someone_drawing_the_employees_pension_is_refused(client, app):
     sign_in(client, app, person, face=True, level="face")
     page = client.get("/apply/claim/").get_data(as_text=True)
     assert "职工" in page and "/apply/claim/step/" not in page
+
+
+def test_suspension_then_resumption_pays_back_exactly_the_suspended_months(client, app):
+    person = make_claimant(app)
+    reference = file_claim(client, app, person)
+    reviewer, checker = app.test_client(), app.test_client()
+    staff_sign_in(reviewer, app, "reviewer.qingshan")
+    staff_sign_in(checker, app, "checker.qingshan")
+    staff_post(reviewer, reference, "benefit")
+    staff_post(checker, reference, "benefit-check", verdict="approve")
+    page = client.get("/me/pension")
+    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
+    pid = person_id(app, person)
+    with app.app_context():
+        # Months no other test runs; the first run pays everything due until then.
+        m1, m2, m3, m4 = (date(2029, month, 1) for month in (1, 2, 3, 4))
+
+        def months_paid_in(month):
+            run = benefits.run_month(month, actor="test")
+            return sorted(p.month for p in db.session.scalars(select(BenefitPayment).filter_by(
+                run_id=run.id, person_id=pid)))
+
+        assert months_paid_in(m1)[-1] == m1
+        benefits.suspend(pid, m2, "村协办员报告疑似死亡 (第三十三条)", actor="test")
+        assert months_paid_in(m3) == []
+        benefits.resume(pid, actor="test")
+        assert months_paid_in(m4) == [m2, m3, m4]
+        db.session.remove()

@@ -13,6 +13,7 @@ STATUS_LABELS = {
     "corrected": _l("Checked – record corrected"),
     "explained": _l("Checked – answer given"),
     "answered": _l("Answered"),
+    "prepared": _l("Being reviewed"),
 }
 
 EVENT_TEXT = {
@@ -26,6 +27,10 @@ EVENT_TEXT = {
     "corrected": _l("Checked by the county: the record was corrected"),
     "explained": _l("Checked by the county: the record is right, see the explanation"),
     "answered": _l("Answered"),
+    "prepared": _l("Pension computed (核定), waiting for a second check (复核)"),
+    "returned": _l("Returned to be computed again"),
+    "confirmed": _l("You confirmed the decision"),
+    "transfer_completed": _l("Transfer completed: the money is in your account here"),
 }
 
 
@@ -62,6 +67,12 @@ def event_text(event) -> str:
     return EVENT_TEXT.get(event.kind, event.kind)
 
 
+def region_name(code: str | None) -> str:
+    from .regions import region_path
+
+    return (region_path(code) or code or "") if code else ""
+
+
 def template_helpers() -> dict:
     return {"status_label": status_label, "event_text": event_text, "ledger_kind": ledger_kind,
-            "yuan": yuan}
+            "yuan": yuan, "region_name": region_name}

@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import Application, OutboxMessage, Person, Region, StaffUser, Upload
-from ..operations import applications, benefits, ledger, residents, tax_export
+from ..operations import applications, benefits, closure, ledger, residents, tax_export
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
@@ -184,6 +184,11 @@ def render_review(item: Application, error, status, reason=None):
         ledger_entries=_ledger_entries(item) if item.kind == "dispute" else [],
         owner=db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None,
         decision=benefits.decision_for(item) if item.kind == "claim" else None,
+        subject=db.session.get(Person, item.subject_person_id) if item.subject_person_id
+        else None,
+        commitment=closure.commitment_for(item) if item.kind == "deregistration" else None,
+        settlement=closure.settlement_for(item) if item.kind == "deregistration" else None,
+        case=closure.transfer_case_for(item) if item.kind == "transfer_in" else None,
     ), status
 
 
@@ -475,3 +480,56 @@ def payments():
 def reissue_payments():
     benefits.reissue_failed(actor=current_user.get_id())
     return redirect(url_for(".payments"))
+
+
+
+@bp.get("/transfers")
+@staff_required(*REVIEWERS)
+def transfers():
+    """Transfer stages this county must act on (第四十三条、第四十四条), overdue ones flagged
+    (第四十五条)."""
+    cases = closure.transfers_held_by(current_user.region_code)
+    people = {p.id: p for p in db.session.scalars(
+        select(Person).filter(Person.id.in_({c.person_id for c in cases})))} if cases else {}
+    return render_template("agency/transfers.html", cases=cases, people=people, mask=ids.mask,
+                           today=applications.china_today())
+
+
+def _case_held_by_me(case_id: int):
+    from ..models import TransferCase
+
+    case = db.session.get(TransferCase, case_id)
+    if case is None or case.holder[:6] != current_user.region_code[:6]:
+        abort(404)
+    return case
+
+
+@bp.post("/transfers/<int:case_id>/settle")
+@staff_required(*REVIEWERS)
+def settle_transfer(case_id):
+    """The old county: interest to date, 审批表, balance out, relation ended here."""
+    case = _case_held_by_me(case_id)
+    if case.stage != "old_county_settling":
+        abort(409)
+    closure.settle_transfer_out(case, actor=current_user.get_id(),
+                                scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]))
+    return redirect(url_for(".transfers"))
+
+
+@bp.post("/transfers/<int:case_id>/funds-arrived")
+@staff_required(*REVIEWERS)
+def confirm_transfer_funds(case_id):
+    """The new county: the money arrived in full; book it with the years, close the case."""
+    case = _case_held_by_me(case_id)
+    if case.stage != "funds_in_transit":
+        abort(409)
+    closure.confirm_funds(case, actor=current_user.get_id())
+    return redirect(url_for(".transfers"))
+
+
+@bp.get("/debts")
+@staff_required(*REVIEWERS)
+def debts():
+    """第三十六条: overpaid pension the settlement could not cover, to recover."""
+    return render_template("agency/debts.html", rows=closure.debts(current_user.region_code),
+                           mask=ids.mask)

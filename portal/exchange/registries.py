@@ -60,3 +60,13 @@ def compare_person(id_type: str, id_number: str, name: str, today: date) -> Comp
         disability_grade=disability.grade if disability else None,
         death_recorded_on=death.death_date.isoformat() if death else None,
     )
+
+
+def relation_between(applicant_id_number: str, insured_id_number: str) -> str | None:
+    """How the applicant is related to the insured person by the household and civil records
+    ("child", "spouse", "parent", …), or None when the records show no link (第三十八条)."""
+    from ..models import RegistryRelative
+
+    link = db.session.scalar(select(RegistryRelative).filter_by(
+        id_number=applicant_id_number, relative_id_number=insured_id_number))
+    return link.relation if link else None

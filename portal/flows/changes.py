@@ -19,8 +19,9 @@ from wtforms.validators import InputRequired, ValidationError
 
 from ..exchange.population import population_register
 from ..extensions import db
-from ..models import LedgerEntry, PersonalAccount
+from ..models import LedgerEntry
 from ..models.ledger import CONTRIBUTION_KINDS
+from ..operations import ledger
 from ..presenters import yuan
 from ..rules import contact, contributions, ids
 from ..rules.enrolment import age_on
@@ -283,7 +284,7 @@ class ChooseTierForm(FlaskForm):
 
 
 def contribution_arrived(ctx: Context) -> bool:
-    account = db.session.scalar(select(PersonalAccount).filter_by(person_id=ctx.person.id))
+    account = ledger.account_of(ctx.person.id)
     return account is not None and db.session.scalar(
         select(LedgerEntry.id).filter(LedgerEntry.account_id == account.id,
                                       LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
@@ -302,11 +303,9 @@ def tier_obstacles(ctx: Context) -> list[str]:
 
 
 def prepare_choose_tier(form, answers, ctx: Context):
-    from ..models import PersonalAccount as Account
-    from ..operations import ledger
     from ..resident.account import estimates_for
 
-    account = db.session.scalar(select(Account).filter_by(person_id=ctx.person.id))
+    account = ledger.account_of(ctx.person.id)
     years = ledger.contribution_years(account.id) if account else []
     age = age_on(ctx.person.birth_date, ctx.today) if ctx.person.birth_date else 45
     rows, _assumptions = estimates_for(ledger.balance_fen(account.id) if account else 0,

@@ -15,7 +15,7 @@ from ..operations import applications
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
 from ..schemes import scheme_for, township_first_check
-from . import changes, claim, enrolment, requests  # noqa: F401  (each registers its flows)
+from . import changes, claim, closure, enrolment, requests  # noqa: F401  (registers flows)
 from .engine import REGISTRY, Context, Flow
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")
@@ -166,7 +166,8 @@ def check(flow_name):
             hukou = ctx.comparison.get("hukou_region_code")
             application = applications.submit(
                 flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra[
-                    "county_code" if flow.name == "enrolment" else "service_county"],
+                    "county_code" if flow.name in ("enrolment", "transfer_in")
+                    else "service_county"],
                 actor=current_user.get_id(), filed_by_kind="resident", channel=ctx.channel,
                 township_code=hukou[:9] + "000" if hukou else None,
                 township_check=flow.name == "enrolment" and township_first_check(

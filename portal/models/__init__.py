@@ -11,6 +11,7 @@ from .benefit import (
     PensionNotice,
 )
 from .calendar import WorkdayOverride
+from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
@@ -40,6 +41,10 @@ __all__ = [
     "LedgerEntry",
     "PersonalAccount",
     "AuditRecord",
+    "Commitment",
+    "ImmutableRecord",
+    "Settlement",
+    "TransferCase",
     "BenefitDecision",
     "BenefitPayment",
     "EligibilityCheck",

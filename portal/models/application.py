@@ -23,6 +23,8 @@ class Application(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # 受理编号
     kind: Mapped[str] = mapped_column(String(30))  # the flow's name, e.g. "enrolment"
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # The insured person it concerns when someone else applies (an heir deregistering, 第三十八条).
+    subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)  # the county
     # The township office that checks first (初审, 第四条) where the county asks for it.
     township_code: Mapped[str | None] = mapped_column(String(12), index=True)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -22,6 +22,9 @@ class InsuranceRelation(Base):
     benefit_from: Mapped[date | None] = mapped_column(Date)
     suspended_from: Mapped[date | None] = mapped_column(Date)
     suspension_reason: Mapped[str | None] = mapped_column(String(200))
+    # Terminated (第三十七条 deregistration, 第四十三条 transfer out): when and why.
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -29,6 +32,9 @@ class PersonalAccount(Base):
     __tablename__ = "personal_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
+    # A person has one account per relation: a transfer opens a new one in the new county.
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     relation_id: Mapped[int] = mapped_column(ForeignKey("insurance_relation.id"))
     opened_on: Mapped[date] = mapped_column(Date)
+    # Contribution years brought by a transfer in (第四十四条); they count like the account's own.
+    carried_years: Mapped[list | None] = mapped_column(JSON)

@@ -123,6 +123,8 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
                                  Upload.person_id == draft.person_id)
             .values(application_id=application.id))
     _event(application, "submitted", actor)
+    if flow.name in AT_SUBMIT:
+        AT_SUBMIT[flow.name](application, actor=actor, channel=channel)
     audit.record("application_submitted", actor=actor, on_behalf_of=on_behalf_of,
                  channel=channel, object_type="application", object_id=application.reference,
                  detail={"kind": flow.name, "due_on": deadline.due.isoformat()})
@@ -170,6 +172,10 @@ def decide(application: Application, *, expected_version: int, approve: bool,
     _event(application, application.status, actor, note=reason)
     if approve and application.kind in ON_APPROVAL:
         ON_APPROVAL[application.kind](application, actor=actor, channel=channel)
+    if not approve and application.kind == "transfer_in":
+        from . import closure
+
+        closure.transfer_refused(application)
     audit.record("application_" + application.status, actor=actor, channel=channel,
                  object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",
@@ -272,9 +278,35 @@ def _choose_tier(application: Application, actor: str, channel: str) -> None:
                                  body=json.dumps(record, ensure_ascii=False)))
 
 
+def _deregistration_submitted(application, actor, channel):
+    from . import closure
+
+    closure.deregistration_submitted(application, actor, channel)
+
+
+def _deregister(application, actor, channel):
+    from . import closure
+
+    closure.deregister(application, actor, channel)
+
+
+def _transfer_submitted(application, actor, channel):
+    from . import closure
+
+    closure.transfer_submitted(application, actor, channel)
+
+
+def _transfer_accepted(application, actor, channel):
+    from . import closure
+
+    closure.transfer_accepted(application, actor, channel)
+
+
 AT_ONCE = {"details_change": _change_details, "phone_change": _change_details,
            "tier_choice": _choose_tier}
-ON_APPROVAL = {"enrolment": _open_insurance, "identity_change": _change_details}
+AT_SUBMIT = {"deregistration": _deregistration_submitted, "transfer_in": _transfer_submitted}
+ON_APPROVAL = {"enrolment": _open_insurance, "identity_change": _change_details,
+               "deregistration": _deregister, "transfer_in": _transfer_accepted}
 
 
 def resolve_dispute(application: Application, *, expected_version: int, outcome: str,
@@ -291,8 +323,7 @@ def resolve_dispute(application: Application, *, expected_version: int, outcome:
     if application.kind != "dispute" or application.status not in OPEN:
         raise NotOpen()
     actor = staff.get_id()
-    account = db.session.scalar(select(PersonalAccount).filter_by(
-        person_id=application.person_id))
+    account = ledger.account_of(application.person_id)
     booked = []
     for number, (entry_id, right_fen) in enumerate(corrections, start=1):
         entry = db.session.get(LedgerEntry, entry_id)

@@ -12,7 +12,9 @@ from . import audit
 
 
 def account_of(person_id: int) -> PersonalAccount | None:
-    return db.session.scalar(select(PersonalAccount).filter_by(person_id=person_id))
+    """The person's current account: a transfer between counties opens a new one."""
+    return db.session.scalar(select(PersonalAccount).filter_by(person_id=person_id)
+                             .order_by(PersonalAccount.id.desc()).limit(1))
 
 
 def balance_fen(account_id: int, until: date | None = None) -> int:
@@ -25,7 +27,8 @@ def balance_fen(account_id: int, until: date | None = None) -> int:
 
 
 def contribution_years(account_id: int, until_year: int | None = None) -> list[int]:
-    """Years with a contribution that still stands (a reversed contribution does not count)."""
+    """Years with a contribution that still stands (a reversed contribution does not count),
+    with the years a transfer brought in (第四十四条)."""
     reversed_ids = select(LedgerEntry.reverses_id).filter(
         LedgerEntry.account_id == account_id, LedgerEntry.reverses_id.is_not(None))
     query = select(LedgerEntry.year).distinct().filter(
@@ -33,7 +36,10 @@ def contribution_years(account_id: int, until_year: int | None = None) -> list[i
         LedgerEntry.amount_fen > 0, LedgerEntry.id.not_in(reversed_ids))
     if until_year is not None:
         query = query.filter(LedgerEntry.year <= until_year)
-    return sorted(db.session.scalars(query))
+    carried = db.session.get(PersonalAccount, account_id).carried_years or []
+    years = set(db.session.scalars(query)) | {y for y in carried
+                                              if until_year is None or y <= until_year}
+    return sorted(years)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ MESSAGES = {
                                      "to read the decision and confirm it."),
     "pension_notice": N_("You reach pension age on %(date)s. Your pension notice (告知书) is "
                          "ready: sign in to read it and claim your pension."),
+    "transfer_completed": N_("Your insurance has been moved here (%(reference)s). Your balance "
+                             "and contribution years are in your new account."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
 }

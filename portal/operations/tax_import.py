@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from ..exchange.registries import compare_person
 from ..extensions import db
-from ..models import ImportBatch, LedgerEntry, Person, PersonalAccount
+from ..models import ImportBatch, LedgerEntry, Person
 from ..rules import contributions
 from ..rules.ids import N_
-from . import audit
+from . import audit, ledger
 
 FIELDS = ("tax_ref", "id_number", "year", "amount_fen", "paid_on")
 REASONS = {
@@ -124,7 +124,7 @@ def _plan(row: dict, scheme: dict):
     person = db.session.scalar(select(Person).filter_by(id_number=row["id_number"]))
     if person is None:
         return "rejected", "unknown_person", []
-    account = db.session.scalar(select(PersonalAccount).filter_by(person_id=person.id))
+    account = ledger.account_of(person.id)
     if account is None:
         return "rejected", "not_enrolled", []
     try:

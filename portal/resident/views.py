@@ -28,6 +28,12 @@ def own_application(reference: str) -> Application:
     return application
 
 
+def china_today_():
+    from ..operations.applications import china_today
+
+    return china_today()
+
+
 def qr_svg(url: str) -> Markup:
     """An inline SVG QR code (no image request, works offline and in print)."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
@@ -64,14 +70,15 @@ def home():
 
 def this_years_contribution(relation) -> dict | None:
     """Whether this year's contribution has reached the account (from the tax import)."""
-    from ..models import LedgerEntry, PersonalAccount
+    from ..models import LedgerEntry
     from ..models.ledger import CONTRIBUTION_KINDS
+    from ..operations import ledger
     from ..operations.applications import china_today
 
     if relation is None or relation.status != "contributing":
         return None
     year = china_today().year
-    account = db.session.scalar(select(PersonalAccount).filter_by(person_id=current_user.id))
+    account = ledger.account_of(current_user.id)
     arrived = db.session.scalars(
         select(LedgerEntry).filter(LedgerEntry.account_id == account.id,
                                    LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
@@ -95,9 +102,14 @@ def applications():
 @bp.get("/applications/<reference>")
 @resident_required()
 def application(reference):
+    from ..operations import closure
+
     item = own_application(reference)
-    return render_template("resident/application.html", application=item,
-                           flow=REGISTRY.get(item.kind))
+    return render_template(
+        "resident/application.html", application=item, flow=REGISTRY.get(item.kind),
+        settlement=closure.settlement_for(item) if item.kind == "deregistration" else None,
+        case=closure.transfer_case_for(item) if item.kind == "transfer_in" else None,
+        today=china_today_())
 
 
 @bp.get("/applications/<reference>/confirmation")

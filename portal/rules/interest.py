@@ -37,3 +37,21 @@ def rate_for(scheme: dict, year: int) -> int:
     if str(year) not in rates:
         raise LookupError(f"no interest rate configured for {year}")
     return int(rates[str(year)])
+
+
+def interest_to_date(opening_fen: int, bookings: Iterable[tuple[date, int]], rate_bp: int,
+                     months: int) -> int:
+    """Interest for the first `months` full months of a year, when an account is settled during
+    the year (a transfer out, 第四十三条): the same monthly-product method, stopped early."""
+    weighted = months * opening_fen + sum(amount * max(months - day.month, 0)
+                                          for day, amount in bookings)
+    return round_half_up(rate_bp * weighted)
+
+
+def latest_rate(scheme: dict, year: int) -> int:
+    """The year's rate, or the latest one published before it (this year's is announced later)."""
+    rates = {int(y): int(r) for y, r in scheme.get("interest_rates_bp", {}).items()}
+    known = [y for y in rates if y <= year]
+    if not known:
+        raise LookupError(f"no interest rate configured up to {year}")
+    return rates[max(known)]

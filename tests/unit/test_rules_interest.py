@@ -88,3 +88,15 @@ def test_estimate_reaches_minimum_year():
     result = benefits.estimate(balance_fen=0, years_paid=10, age=45, this_year=2026,
                                tier=Tier(10_000, 3_000), rate_bp=150, basic_fen=16_300)
     assert result.reaches_minimum_in == 2030  # 2026..2030 are years 11..15
+
+def test_interest_to_date_for_a_transfer_in_the_year():
+    from portal.rules.interest import interest_to_date, latest_rate
+
+    # 10 000.00 opening, 6 full months at 2.62%: 1 000 000 × 6 × 262 / 120 000 = 13 100 fen.
+    assert interest_to_date(1_000_000, [], 262, 6) == 13_100
+    # 500.00 booked in March earns from April: 3 of 6 months → 50 000 × 3 × 262 / 120 000.
+    assert interest_to_date(0, [(date(2026, 3, 10), 50_000)], 262, 6) == 328  # 327.5 → 328
+    # A full year equals the yearly formula.
+    assert interest_to_date(1_000_000, [(date(2026, 3, 10), 50_000)], 262, 12) == \
+        yearly_interest(1_000_000, [(date(2026, 3, 10), 50_000)], 262)
+    assert latest_rate({"interest_rates_bp": {"2024": 262, "2025": 150}}, 2026) == 150

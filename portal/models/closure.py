@@ -1,0 +1,82 @@
+"""Deregistration under the commitment system (第三十六条至第三十九条) and transfers between
+counties (第四十条至第四十五条)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Commitment(Base):
+    """A signed 告知承诺书 (第三十八条): the exact text and version signed, who, when, channel.
+    Permanent: once written it can be neither changed nor deleted."""
+
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    version: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    signer: Mapped[str] = mapped_column(String(40))  # "resident:7"
+    signer_name: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(10))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImmutableRecord(RuntimeError):
+    pass
+
+
+@event.listens_for(Commitment, "before_update")
+@event.listens_for(Commitment, "before_delete")
+def _refuse_change(mapper, connection, target):
+    raise ImmutableRecord("a signed commitment is a permanent record")
+
+
+class Settlement(Base):
+    """What deregistration pays out (第三十六条): account balance (inheritable) + funeral subsidy
+    − pension paid for months after death; any remainder is a debt the county pursues."""
+
+    __tablename__ = "settlement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    insured_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    payee_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    ground: Mapped[str] = mapped_column(String(20))  # death / nationality / other_pension
+    event_on: Mapped[date] = mapped_column(Date)  # date of death or of the other ground
+    balance_fen: Mapped[int] = mapped_column(Integer)
+    refundable_fen: Mapped[int] = mapped_column(Integer)  # of the balance, what may be paid out
+    funeral_fen: Mapped[int] = mapped_column(Integer)
+    overpaid_fen: Mapped[int] = mapped_column(Integer)
+    payable_fen: Mapped[int] = mapped_column(Integer)
+    debt_fen: Mapped[int] = mapped_column(Integer)
+    bank_account: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default="to_pay")  # to_pay / paid
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TransferCase(Base):
+    """One transfer of a relation from an old county to a new one, stage by stage (第四十二条至
+    第四十五条). Each stage has the county holding it, since when, and its deadline."""
+
+    __tablename__ = "transfer_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    from_county: Mapped[str] = mapped_column(String(12))
+    to_county: Mapped[str] = mapped_column(String(12))
+    # new_county_review → old_county_settling → funds_in_transit → completed (or refused)
+    stage: Mapped[str] = mapped_column(String(25))
+    stage_since: Mapped[date] = mapped_column(Date)
+    stage_due: Mapped[date] = mapped_column(Date)
+    holder: Mapped[str] = mapped_column(String(12))  # the county that must act now
+    letter: Mapped[dict | None] = mapped_column(JSON)  # 接收函
+    approval_sheet: Mapped[dict | None] = mapped_column(JSON)  # 审批表 from the old county
+    amount_fen: Mapped[int | None] = mapped_column(Integer)
+    years: Mapped[list | None] = mapped_column(JSON)
+    history: Mapped[list] = mapped_column(JSON, default=list)  # [{stage, since, due, done}]

@@ -1,0 +1,326 @@
+"""Deregistration (第三十六条至第三十九条) and transfers between counties (第四十条至第四十五条).
+
+Called from operations.applications when a deregistration or transfer application is submitted
+or approved, and by the county consoles for the later transfer stages. Every step writes its
+audit record; money moves only as ledger entries and bank instructions in the outbox.
+"""
+
+import hashlib
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..exchange.registries import compare_person, relation_between
+from ..extensions import db
+from ..models import (
+    Application,
+    ApplicationEvent,
+    BenefitPayment,
+    Commitment,
+    InsuranceRelation,
+    LedgerEntry,
+    OutboxMessage,
+    Person,
+    PersonalAccount,
+    Settlement,
+    StaffUser,
+    TransferCase,
+)
+from ..rules import commitment as commitment_texts
+from ..rules import ids
+from ..rules import settlement as rules
+from ..rules.interest import interest_to_date, latest_rate
+from . import audit, ledger, notify
+from .calendar import workday_calendar
+
+STAGE_WORKDAYS = {"old_county_settling": 15, "funds_in_transit": 15}  # domain.md: common practice
+
+
+def _today():
+    from .applications import china_today
+
+    return china_today()
+
+
+def _event(application, kind, actor, note=None):
+    db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
+
+
+# Deregistration ----------------------------------------------------------------------------
+
+def deregistration_submitted(application: Application, actor: str, channel: str) -> None:
+    """Keep the signed commitment for good and point the application at the insured person and
+    their county, with the death and relationship as the records show them."""
+    answers = application.answers
+    if answers.get("ground") == "death":
+        subject = db.session.scalar(select(Person).filter_by(
+            id_number=ids.normalize(answers["deceased_id_number"])))
+    else:
+        subject = db.session.get(Person, application.person_id)
+    applicant = db.session.get(Person, application.person_id)
+    relation = db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == subject.id, InsuranceRelation.status != "terminated"))
+    application.subject_person_id = subject.id
+    application.region_code = relation.region_code
+    application.comparison = {
+        **application.comparison,
+        "subject": compare_person(subject.id_type, subject.id_number, subject.name,
+                                  application.received_on).as_dict(),
+        "relationship": relation_between(applicant.id_number, subject.id_number),
+    }
+    text = _(commitment_texts.TEXTS[commitment_texts.CURRENT_VERSION])
+    db.session.add(Commitment(
+        application_id=application.id, version=commitment_texts.CURRENT_VERSION, text=text,
+        text_sha256=hashlib.sha256(text.encode()).hexdigest(), signer=actor,
+        signer_name=applicant.name, channel=channel))
+    audit.record("commitment_signed", actor=actor, channel=channel, object_type="application",
+                 object_id=application.reference, on_behalf_of=subject.get_id(),
+                 detail={"version": commitment_texts.CURRENT_VERSION})
+
+
+def _event_date(application: Application) -> date:
+    subject = application.comparison.get("subject") or {}
+    if application.answers.get("ground") == "death" and subject.get("death_recorded_on"):
+        return date.fromisoformat(subject["death_recorded_on"])
+    return application.received_on
+
+
+def deregister(application: Application, actor: str, channel: str) -> Settlement:
+    """On approval (第三十九条): end the relation, stop the pension from the month after the event
+    (第三十四条), and settle the account (第三十六条)."""
+    from flask import current_app
+
+    from ..schemes import scheme_for
+
+    scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
+    subject = db.session.get(Person, application.subject_person_id)
+    relation = db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == subject.id, InsuranceRelation.status != "terminated"))
+    event_on = _event_date(application)
+    ground = application.answers["ground"]
+    account = ledger.account_of(subject.id)
+    balance = ledger.balance_fen(account.id) if account else 0
+    government = int(db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).filter(
+            LedgerEntry.account_id == account.id,
+            LedgerEntry.kind.in_(("subsidy", "government_paid"))))) if account else 0
+    paid = db.session.scalars(select(BenefitPayment).filter(
+        BenefitPayment.person_id == subject.id, BenefitPayment.status.in_(("paid", "sent")))).all()
+    overpaid_months = set(rules.overpaid_months(event_on, [p.month for p in paid]))
+    overpaid = sum(p.total_fen for p in paid if p.month in overpaid_months)
+    result = rules.settle(
+        ground=ground, balance_fen=balance, government_fen=government,
+        funeral_fen=rules.funeral_subsidy_fen(scheme, relation.region_code,
+                                              relation.status == "receiving"),
+        overpaid_fen=overpaid)
+    settlement = Settlement(
+        application_id=application.id, insured_person_id=subject.id,
+        payee_person_id=application.person_id, ground=ground, event_on=event_on,
+        balance_fen=balance, refundable_fen=result.refundable_fen,
+        funeral_fen=result.funeral_fen, overpaid_fen=result.overpaid_fen,
+        payable_fen=result.payable_fen, debt_fen=result.debt_fen,
+        bank_account=application.answers["bank_account"])
+    db.session.add(settlement)
+    relation.status, relation.ended_on, relation.end_reason = "terminated", event_on, ground
+    if account and balance:
+        # The account closes: what may be refunded leaves it for the payee; the rest (government
+        # money when another pension is drawn) returns to the fund. Both as settlement entries.
+        db.session.add(LedgerEntry(
+            account_id=account.id, kind="settlement", amount_fen=-balance, booked_on=_today(),
+            year=_today().year, source_key=f"settlement:{application.reference}",
+            reason=ground))
+    db.session.flush()
+    if result.payable_fen:
+        db.session.add(OutboxMessage(
+            channel="bank", kind="settlement", person_id=application.person_id,
+            recipient="bank", params={"settlement_id": settlement.id,
+                                      "amount_fen": result.payable_fen,
+                                      "bank_account": settlement.bank_account},
+            body=f"settlement {application.reference} {result.payable_fen}"))
+    audit.record("relation_deregistered", actor=actor, channel=channel, object_type="person",
+                 object_id=subject.id, on_behalf_of=subject.get_id(),
+                 detail={"ground": ground, "event_on": event_on.isoformat(),
+                         "payable_fen": result.payable_fen, "debt_fen": result.debt_fen})
+    return settlement
+
+
+def settlement_for(application: Application) -> Settlement | None:
+    return db.session.scalar(select(Settlement).filter_by(application_id=application.id))
+
+
+def commitment_for(application: Application) -> Commitment | None:
+    return db.session.scalar(select(Commitment).filter_by(application_id=application.id))
+
+
+def debts(county_code: str) -> list[tuple[Settlement, Person]]:
+    """Overpaid pension the settlement could not cover (第三十六条): for staff to recover."""
+    rows = db.session.execute(
+        select(Settlement, Person, Application)
+        .join(Person, Person.id == Settlement.insured_person_id)
+        .join(Application, Application.id == Settlement.application_id)
+        .filter(Settlement.debt_fen > 0, Application.region_code.startswith(county_code[:6]))
+        .order_by(Settlement.id)).all()
+    return [(s, p) for s, p, _a in rows]
+
+
+# Transfers ------------------------------------------------------------------------------------
+
+def _stage(case: TransferCase, stage: str, holder: str, workdays: int | None = None,
+           due: date | None = None) -> None:
+    today = _today()
+    history = list(case.history or [])
+    if history:
+        history[-1] = {**history[-1], "done": today.isoformat()}
+    due = due or workday_calendar().deadline(today, workdays).due
+    history.append({"stage": stage, "holder": holder, "since": today.isoformat(),
+                    "due": due.isoformat(), "done": None})
+    case.stage, case.holder, case.stage_since, case.stage_due, case.history = (
+        stage, holder, today, due, history)
+
+
+def on_this_system(county_code: str) -> bool:
+    """Counties with staff here exchange documents in-process; others through the interface."""
+    return db.session.scalar(select(StaffUser.id).filter(
+        StaffUser.region_code.startswith(county_code[:6])).limit(1)) is not None
+
+
+def transfer_submitted(application: Application, actor: str, channel: str) -> None:
+    found = application.comparison
+    person_id = application.person_id
+    relation = db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == person_id, InsuranceRelation.status != "terminated"))
+    old = found.get("resident_scheme_region") or relation.region_code
+    case = TransferCase(application_id=application.id, person_id=person_id, from_county=old,
+                        to_county=application.region_code, history=[])
+    _stage(case, "new_county_review", application.region_code, due=application.due_on)
+    db.session.add(case)
+
+
+def transfer_case_for(application: Application) -> TransferCase | None:
+    return db.session.scalar(select(TransferCase).filter_by(application_id=application.id))
+
+
+def transfer_accepted(application: Application, actor: str, channel: str) -> None:
+    """第四十二条、第四十三条: the new county accepts and sends the 接收函 to the old county."""
+    case = transfer_case_for(application)
+    person = db.session.get(Person, application.person_id)
+    case.letter = {"reference": application.reference, "name": person.name,
+                   "id_number": person.id_number, "from_county": case.from_county,
+                   "to_county": case.to_county, "accepted_on": _today().isoformat()}
+    _stage(case, "old_county_settling", case.from_county, STAGE_WORKDAYS["old_county_settling"])
+    if not on_this_system(case.from_county):
+        # An outside county: the letter leaves through the transfer interface.
+        db.session.add(OutboxMessage(channel="transfer", kind="acceptance_letter",
+                                     person_id=person.id, recipient=case.from_county,
+                                     params=case.letter, body=str(case.letter)))
+    audit.record("transfer_letter_sent", actor=actor, channel=channel,
+                 object_type="transfer_case", object_id=application.reference,
+                 detail={"from": case.from_county, "to": case.to_county})
+
+
+def transfer_refused(application: Application) -> None:
+    case = transfer_case_for(application)
+    if case is not None:
+        _stage(case, "refused", case.to_county, due=_today())
+
+
+def settle_transfer_out(case: TransferCase, actor: str, scheme: dict,
+                        channel: str = "counter") -> None:
+    """The old county (on this system): interest to date, the 审批表, the whole balance out in
+    one payment the following month, and the relation ends here with its records kept."""
+    if case.stage != "old_county_settling":
+        raise ValueError("not waiting for the old county")
+    relation = db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == case.person_id,
+        InsuranceRelation.region_code.startswith(case.from_county[:6]),
+        InsuranceRelation.status != "terminated"))
+    account = db.session.scalar(select(PersonalAccount).filter_by(relation_id=relation.id))
+    today = _today()
+    opening = ledger.balance_fen(account.id, date(today.year - 1, 12, 31))
+    bookings = [(e.booked_on, e.amount_fen) for e in db.session.scalars(
+        select(LedgerEntry).filter(LedgerEntry.account_id == account.id,
+                                   LedgerEntry.booked_on >= date(today.year, 1, 1)))]
+    interest = interest_to_date(opening, bookings, latest_rate(scheme, today.year),
+                                today.month - 1)
+    if interest:
+        db.session.add(LedgerEntry(account_id=account.id, kind="interest", amount_fen=interest,
+                                   booked_on=today, year=today.year,
+                                   source_key=f"transfer-interest:{case.id}"))
+        db.session.flush()
+    amount = ledger.balance_fen(account.id)
+    years = ledger.contribution_years(account.id)
+    db.session.add(LedgerEntry(account_id=account.id, kind="transfer_out", amount_fen=-amount,
+                               booked_on=today, year=today.year,
+                               source_key=f"transfer-out:{case.id}"))
+    relation.status, relation.ended_on, relation.end_reason = "terminated", today, \
+        "transferred_out"
+    case.amount_fen, case.years = amount, years
+    case.approval_sheet = {"balance_fen": amount, "interest_to_date_fen": interest,
+                           "years": years, "settled_on": today.isoformat()}
+    _stage(case, "funds_in_transit", case.to_county, STAGE_WORKDAYS["funds_in_transit"])
+    audit.record("transfer_settled_out", actor=actor, channel=channel,
+                 object_type="transfer_case", object_id=case.id,
+                 detail={"amount_fen": amount, "interest_fen": interest, "years": len(years)})
+    db.session.commit()
+
+
+def receive_from_outside(case: TransferCase, amount_fen: int, years: list[int],
+                         actor: str = "system:transfer") -> None:
+    """An outside county's approval sheet and funds arrive through the transfer interface."""
+    if case.stage != "old_county_settling" or on_this_system(case.from_county):
+        raise ValueError("not waiting for an outside county")
+    case.amount_fen, case.years = amount_fen, sorted(years)
+    case.approval_sheet = {"balance_fen": amount_fen, "years": sorted(years),
+                           "settled_on": _today().isoformat()}
+    _stage(case, "funds_in_transit", case.to_county, STAGE_WORKDAYS["funds_in_transit"])
+    audit.record("transfer_received_from_outside", actor=actor, channel="system",
+                 object_type="transfer_case", object_id=case.id,
+                 detail={"amount_fen": amount_fen, "years": len(years)})
+    db.session.commit()
+
+
+def confirm_funds(case: TransferCase, actor: str, channel: str = "counter") -> None:
+    """第四十四条: the new county confirms the funds arrived in full, books them with the history
+    into a new account (contribution years carried over), closes the case, tells the resident."""
+    if case.stage != "funds_in_transit":
+        raise ValueError("no funds on the way")
+    today = _today()
+    relation = InsuranceRelation(person_id=case.person_id, region_code=case.to_county,
+                                 status="contributing", started_on=today,
+                                 application_id=case.application_id)
+    db.session.add(relation)
+    db.session.flush()
+    previous = ledger.account_of(case.person_id)
+    account = PersonalAccount(person_id=case.person_id, relation_id=relation.id, opened_on=today,
+                              carried_years=case.years or [])
+    if previous is not None:
+        relation.contribution_tier_fen = db.session.get(
+            InsuranceRelation, previous.relation_id).contribution_tier_fen
+    db.session.add(account)
+    db.session.flush()
+    db.session.add(LedgerEntry(account_id=account.id, kind="transfer_in",
+                               amount_fen=case.amount_fen, booked_on=today, year=today.year,
+                               source_key=f"transfer-in:{case.id}"))
+    _stage(case, "completed", case.to_county, due=today)
+    application = db.session.get(Application, case.application_id)
+    _event(application, "transfer_completed", actor)
+    person = db.session.get(Person, case.person_id)
+    text, sms = notify.chinese_texts("transfer_completed", {"reference": application.reference})
+    db.session.add(OutboxMessage(channel="in_app", kind="transfer_completed",
+                                 person_id=person.id, body=text,
+                                 params={"reference": application.reference}))
+    if person.phone:
+        notify.queue_sms(phone=person.phone, body=sms, kind="transfer_completed",
+                         person_id=person.id)
+    audit.record("transfer_completed", actor=actor, channel=channel,
+                 object_type="transfer_case", object_id=case.id,
+                 detail={"amount_fen": case.amount_fen, "years": len(case.years or [])})
+    db.session.commit()
+
+
+def transfers_held_by(county_code: str) -> list[TransferCase]:
+    return db.session.scalars(select(TransferCase).filter(
+        TransferCase.holder.startswith(county_code[:6]),
+        TransferCase.stage.in_(("old_county_settling", "funds_in_transit")))
+        .order_by(TransferCase.stage_due)).all()

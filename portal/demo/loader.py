@@ -93,6 +93,7 @@ def load_demo() -> dict:
                  detail={"people": len(data["people"]), "staff": len(data["staff"])})
     session.commit()
     _contribution_history(data)
+    _pensions_in_payment(data)
     return {"regions": len(data["regions"]), "people": len(data["people"]),
             "staff": len(data["staff"])}
 
@@ -153,3 +154,53 @@ def _registry_person(person: dict) -> RegistryPerson:
         phone=person["phone"], hukou_region_code=person["hukou_region"],
         address=person["address"], alive=person["alive"], death_date=_date(person["death_date"]),
     )
+
+
+DEMO_BANK_ACCOUNT = "6217000010000000003"  # synthetic, Luhn-valid
+PAID_MONTHS = (date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1))  # the bank has answered
+SENT_MONTH = date(2026, 11, 1)  # sent to the bank, no answer yet
+
+
+def _pensions_in_payment(data: dict) -> None:
+    """Beneficiaries get the decision they confirmed back then and their payments through the
+    real payment run; the first run (August) also carries all earlier months as history."""
+    from ..models import Application, BenefitDecision, BenefitPayment, EligibilityCheck
+    from ..operations import benefits, ledger
+    from ..rules import benefits as rules
+
+    scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
+    for person in data["people"]:
+        enrolment = next((e for e in person["enrolments"] if e["scheme"] == "resident"), None)
+        if not _known_to_agency(person) or enrolment["status"] != "receiving":
+            continue
+        resident = db.session.scalar(select(Person).filter_by(id_number=person["id_number"]))
+        relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=resident.id))
+        since = _date(enrolment["since"])
+        account = ledger.account_of(resident.id)
+        balance = ledger.balance_fen(account.id, since)
+        basic, account_part = rules.monthly_benefit(scheme, since, relation.region_code, balance)
+        claim = Application(
+            reference=f"{relation.region_code[:6]}DEMO{resident.id:05d}", kind="claim",
+            person_id=resident.id, region_code=relation.region_code, filed_by="staff:demo",
+            filed_by_kind="staff", channel="counter", submission_key=f"demo-claim-{resident.id}",
+            received_on=since, due_on=since, status="approved",
+            answers={"bank_account": DEMO_BANK_ACCOUNT})
+        db.session.add(claim)
+        db.session.flush()
+        db.session.add(BenefitDecision(
+            application_id=claim.id, person_id=resident.id, eligible_on=since, first_month=since,
+            balance_fen=balance, basic_fen=basic, account_fen=account_part,
+            years_paid=len(ledger.contribution_years(account.id)),
+            bank_account=DEMO_BANK_ACCOUNT, prepared_by="staff:demo", checked_by="staff:demo",
+            status="confirmed"))
+        relation.benefit_from = since
+        db.session.add(EligibilityCheck(person_id=resident.id, confirmed_on=date(2026, 3, 16),
+                                        method="data_comparison", actor="system:demo"))
+    db.session.commit()
+    for month in (*PAID_MONTHS, SENT_MONTH):
+        benefits.run_month(month, actor="system:demo")
+    paid = db.session.scalars(select(BenefitPayment.id).filter(
+        BenefitPayment.month < SENT_MONTH)).all()
+    if paid:
+        benefits.import_bank_result("payment_id,status\n" + "\n".join(
+            f"{payment_id},paid" for payment_id in paid), actor="system:demo")

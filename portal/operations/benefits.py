@@ -338,10 +338,11 @@ def reissue_file(payments: list[BenefitPayment]) -> str:
     return _bank_file(payments)
 
 
-def payments_of(person_id: int) -> list[BenefitPayment]:
+def payments_of(person_id: int, limit: int = 12) -> list[BenefitPayment]:
+    """The latest payments, newest first (a year's worth on the resident's page)."""
     return db.session.scalars(select(BenefitPayment).filter_by(person_id=person_id)
                               .order_by(BenefitPayment.month.desc(),
-                                        BenefitPayment.attempt.desc())).all()
+                                        BenefitPayment.attempt.desc()).limit(limit)).all()
 
 
 def last_check(person_id: int) -> EligibilityCheck | None:

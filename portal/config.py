@@ -87,6 +87,14 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SUPERVISION_PHONE": _env("SUPERVISION_PHONE", "12333"),  # 监督电话 (第六十六条)
         # 第二十条: disputes are checked at once; this is the outer limit in working days.
         "DISPUTE_DEADLINE_WORKDAYS": _env_int("DISPUTE_DEADLINE_WORKDAYS", 5),
+        # Kiosks: "还在使用吗？" after this many idle seconds, then a countdown (ux.md).
+        "KIOSK_IDLE_SECONDS": _env_int("KIOSK_IDLE_SECONDS", 60),
+        "KIOSK_COUNTDOWN_SECONDS": _env_int("KIOSK_COUNTDOWN_SECONDS", 30),
+        # The terminal's card-reader agent (kiosk/agent.py), local to each terminal.
+        "KIOSK_AGENT_URL": _env("KIOSK_AGENT_URL", "http://127.0.0.1:8765"),
+        # The simulated 电子社保卡 issuer's public key (Ed25519, base64url); generated for demo.
+        "ESSC_ISSUER_PUBLIC_KEY": _env("ESSC_ISSUER_PUBLIC_KEY")
+        or ("" if production else _essc_demo_public_key(instance_path)),
         # 第二十三条: claims may be filed this many days before the 60th birthday.
         "CLAIM_ADVANCE_DAYS": _env_int("CLAIM_ADVANCE_DAYS", 31),
         # Pensions reach the bank on this day of each month (第二十八条).
@@ -112,6 +120,27 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     if production:
         check_production(config)
     return config
+
+
+def _essc_demo_public_key(instance_path: Path) -> str:
+    """Development only: a simulated 电子社保卡 issuer whose private key stays in instance/
+    (never in the repository); production configures the real issuer's public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = instance_path / "essc_issuer.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.NoEncryption()))
+        path.chmod(0o600)
+    key = Ed25519PrivateKey.from_private_bytes(path.read_bytes())
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    import base64
+
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def check_production(config: dict) -> None:

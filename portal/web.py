@@ -30,6 +30,7 @@ def init_app(app):
     from .resident import account as _account_routes  # noqa: F401  (adds the account pages)
     from .resident import pension as _pension_routes  # noqa: F401  (adds the pension pages)
     from .resident import views as resident_views
+    from .terminal import views as kiosk_views
 
     if not app.config["OIDC_ISSUER"]:
         idp_views.init_app(app)
@@ -38,6 +39,7 @@ def init_app(app):
     app.register_blueprint(flow_views.bp)
     app.register_blueprint(agency_views.bp)
     tax_api.init_app(app)
+    kiosk_views.init_app(app)
     cli.init_app(app)
 
     app.before_request(load_preferences)
@@ -55,6 +57,8 @@ def select_locale():
 
 def load_preferences():
     g.elder_mode = request.cookies.get("elder") == "1"
+    # A terminal's browser carries this (set by the kiosk's start screen): kiosk layout.
+    g.kiosk = request.cookies.get("kiosk") == "1"
 
 
 def template_globals():
@@ -69,6 +73,7 @@ def template_globals():
         "html_lang": "zh-Hans-CN" if locale.startswith("zh") else "en",
         "current_locale": locale,
         "elder_mode": g.get("elder_mode", False),
+        "kiosk": g.get("kiosk", False),
     }
 
 

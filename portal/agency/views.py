@@ -533,3 +533,47 @@ def debts():
     """第三十六条: overpaid pension the settlement could not cover, to recover."""
     return render_template("agency/debts.html", rows=closure.debts(current_user.region_code),
                            mask=ids.mask)
+
+
+@bp.route("/terminals", methods=["GET", "POST"])
+@staff_required("admin")
+def terminals():
+    """County admins register self-service terminals (their public keys) and revoke them."""
+    from ..models import KioskTerminal
+    from ..operations import kiosk
+
+    error = None
+    if request.method == "POST":
+        device_id = (request.form.get("device_id") or "").strip()
+        name = (request.form.get("name") or "").strip()
+        key = (request.form.get("public_key") or "").strip()
+        if not device_id or not name:
+            error = _("Enter the terminal's device id and a name staff will recognise")
+        elif db.session.scalar(select(KioskTerminal.id).filter_by(device_id=device_id)):
+            error = _("A terminal with this device id is already registered")
+        else:
+            try:
+                kiosk.register(device_id, name, current_user.region_code, key,
+                               actor=current_user.get_id())
+                return redirect(url_for(".terminals"))
+            except ValueError:
+                db.session.rollback()
+                error = _("The public key must be a 32-byte Ed25519 key in base64")
+    rows = db.session.scalars(select(KioskTerminal).filter(
+        KioskTerminal.region_code.startswith(current_user.region_code[:6]))
+        .order_by(KioskTerminal.id)).all()
+    return render_template("agency/terminals.html", terminals=rows, error=error,
+                           form=request.form), 400 if error else 200
+
+
+@bp.post("/terminals/<int:terminal_id>/revoke")
+@staff_required("admin")
+def revoke_terminal(terminal_id):
+    from ..models import KioskTerminal
+    from ..operations import kiosk
+
+    terminal = db.session.get(KioskTerminal, terminal_id)
+    if terminal is None or not terminal.region_code.startswith(current_user.region_code[:6]):
+        abort(404)
+    kiosk.revoke(terminal, actor=current_user.get_id())
+    return redirect(url_for(".terminals"))

@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -161,12 +162,15 @@ def callback():
         birth_date=check.birth_date,
         sex=check.sex,
         assurance=level,
+        channel="kiosk" if g.get("kiosk") else "online",
     )
     next_url = session.get("next")
     session.rotate()  # a fresh session id at sign-in: nothing from before carries over
     login_user(person)
     session["acr"] = level
     session["auth_time"] = int(claims.get("auth_time") or time.time())
+    if g.get("kiosk"):
+        session["channel"] = "kiosk"  # shorter idle limit, kiosk layout, channel on records
     if next_url and next_url.startswith("/") and not next_url.startswith("//"):
         return redirect(next_url)
     return redirect(url_for("resident.home"))

@@ -17,7 +17,8 @@ from werkzeug.datastructures import CallbackDict
 from ..extensions import db
 from ..models import WebSession, utcnow
 
-TOUCH_INTERVAL = timedelta(seconds=30)  # don't write last-seen on every single request
+TOUCH_INTERVAL = timedelta(seconds=30)
+KIOSK_GRACE_SECONDS = 30  # don't write last-seen on every single request
 
 
 def _hash(token: str) -> str:
@@ -59,6 +60,12 @@ class DatabaseSessionInterface(SessionInterface):
                 return ServerSession()
             now = utcnow()
             idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+            if (row.data or {}).get("channel") == "kiosk":
+                # A shared terminal: the next person must never find this one signed in.
+                # The screen asks and counts down first; the server allows a little more so
+                # that leaving (or "continue") still reaches a live session.
+                idle = timedelta(seconds=app.config["KIOSK_IDLE_SECONDS"]
+                                 + app.config["KIOSK_COUNTDOWN_SECONDS"] + KIOSK_GRACE_SECONDS)
             absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
             if now - row.last_seen_at > idle or now - row.created_at > absolute:
                 was_signed_in = "_user_id" in (row.data or {})

@@ -94,6 +94,7 @@ def load_demo() -> dict:
     session.commit()
     _contribution_history(data)
     _pensions_in_payment(data)
+    _demo_terminal()
     return {"regions": len(data["regions"]), "people": len(data["people"]),
             "staff": len(data["staff"])}
 
@@ -204,3 +205,27 @@ def _pensions_in_payment(data: dict) -> None:
     if paid:
         benefits.import_bank_result("payment_id,status\n" + "\n".join(
             f"{payment_id},paid" for payment_id in paid), actor="system:demo")
+
+
+DEMO_TERMINAL = "KIOSK-539901101-01"
+
+
+def _demo_terminal() -> None:
+    """One registered terminal in 石桥乡; its private key is generated into instance/ (never in
+    the repository) for `python -m kiosk.agent --key instance/kiosk_terminal.key`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ..operations import kiosk
+
+    key = Ed25519PrivateKey.generate()
+    path = Path(current_app.instance_path) / "kiosk_terminal.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(key.private_bytes(serialization.Encoding.Raw,
+                                       serialization.PrivateFormat.Raw,
+                                       serialization.NoEncryption()))
+    path.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                           serialization.PublicFormat.Raw)
+    kiosk.register(DEMO_TERMINAL, "石桥乡便民服务中心 1号机", "539901101000",
+                   kiosk.b64encode(public), actor="system:demo")

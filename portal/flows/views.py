@@ -2,7 +2,16 @@
 
 from types import FunctionType
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -39,6 +48,7 @@ def resident_context(flow: Flow) -> Context:
     return Context(
         person=person,
         today=today,
+        channel=session.get("channel", "online"),
         comparison=comparison,
         scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]),
         extra={

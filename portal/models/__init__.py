@@ -15,6 +15,7 @@ from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
+from .kiosk import KioskNonce, KioskRating, KioskTerminal
 from .ledger import ImportBatch, LedgerEntry
 from .notification import OutboxMessage
 from .person import Person, PersonChange
@@ -53,6 +54,9 @@ __all__ = [
     "Base",
     "IdpAuthorizationCode",
     "IdpToken",
+    "KioskNonce",
+    "KioskRating",
+    "KioskTerminal",
     "OutboxMessage",
     "OutgoingBatch",
     "Person",

@@ -9,7 +9,8 @@ from ..rules import ids
 from . import audit, notify
 
 
-def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assurance) -> Person:
+def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assurance,
+                   channel: str = "online") -> Person:
     """Find or create the person behind a verified identity and log the sign-in (第六条)."""
     person = db.session.scalar(select(Person).filter_by(id_type=id_type, id_number=id_number))
     if person is None:
@@ -26,7 +27,7 @@ def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assuranc
     audit.record(
         "sign_in",
         actor=person.get_id(),
-        channel="online",
+        channel=channel,
         object_type="person",
         object_id=person.id,
         detail={"assurance": assurance},

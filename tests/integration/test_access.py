@@ -13,6 +13,8 @@ PUBLIC = {
     "static", "public.start", "public.sign_in", "public.signed_out", "public.preferences",
     "public.wrong_details", "public.keep_alive", "public.verify", "public.estimate",
     "public.report", "public.report_check",  # 举报: open to all; test_requests.py
+    "kiosk.start", "kiosk.leave",  # the terminal's start screen and leaving: test_kiosk.py
+    "kiosk.assertion",  # authenticated by the terminal's signature: test_kiosk.py
     "auth.login", "auth.callback", "auth.logout",
     "agency.sign_in", "agency.second_factor",
     # bearer token of the tax department's system: test_account.py, test_tax_registration_export.py
@@ -37,6 +39,8 @@ RESIDENT_ONLY = {
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
+    "kiosk.receipt": ("GET", "/kiosk/receipt/5399012611240000"),
+    "kiosk.rating": ("POST", "/kiosk/rating"),
     "flows.start": ("GET", "/apply/enrolment/"),
     "flows.step": ("GET", "/apply/enrolment/step/phone"),
     "flows.check": ("GET", "/apply/enrolment/check"),
@@ -54,6 +58,8 @@ STAFF_ONLY = {
     "agency.answer_question": ("POST", "/agency/applications/5399012611240000/answer"),
     "agency.reports_queue": ("GET", "/agency/reports"),
     "agency.payments": ("GET", "/agency/payments"),
+    "agency.terminals": ("GET", "/agency/terminals"),
+    "agency.revoke_terminal": ("POST", "/agency/terminals/999999/revoke"),
     "agency.transfers": ("GET", "/agency/transfers"),
     "agency.settle_transfer": ("POST", "/agency/transfers/999999/settle"),
     "agency.confirm_transfer_funds": ("POST", "/agency/transfers/999999/funds-arrived"),

@@ -11,6 +11,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
   warnBeforeSignOut();
+  kioskIdle();
+  kioskKeypads();
+  autoPrint();
 });
 
 // Two minutes before the server ends an idle session, ask whether the person is still there
@@ -46,4 +49,77 @@ function warnBeforeSignOut() {
     schedule();
   });
   schedule();
+}
+
+// Kiosk: any touch keeps the screen; after the idle time ask "还在使用吗？" with a countdown; at
+// zero, leave (the server ends the session and the start screen comes back) (ux.md, kiosk).
+function kioskIdle() {
+  var body = document.body;
+  var idle = parseInt(body.dataset.kioskIdle || "0", 10);
+  var dialog = document.getElementById("kiosk-idle-dialog");
+  var exitForm = document.getElementById("kiosk-exit");
+  if (!idle || !dialog || !exitForm || typeof dialog.showModal !== "function") { return; }
+  var countdownFrom = parseInt(body.dataset.kioskCountdown || "30", 10);
+  var countdown = document.getElementById("kiosk-idle-countdown");
+  var idleTimer, tick;
+  function restart() {
+    if (dialog.open) { return; }
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(ask, idle * 1000);
+  }
+  function ask() {
+    var left = countdownFrom;
+    countdown.textContent = left;
+    dialog.showModal();
+    tick = setInterval(function () {
+      left -= 1;
+      countdown.textContent = left;
+      if (left <= 0) { clearInterval(tick); exitForm.submit(); }
+    }, 1000);
+  }
+  document.getElementById("kiosk-idle-continue").addEventListener("click", function () {
+    clearInterval(tick);
+    dialog.close();
+    var token = document.querySelector('meta[name="csrf-token"]').content;
+    fetch(body.dataset.keepAlive, {method: "POST", headers: {"X-CSRFToken": token},
+                                   credentials: "same-origin"});
+    restart();
+  });
+  ["pointerdown", "keydown", "input", "scroll"].forEach(function (name) {
+    document.addEventListener(name, restart, {passive: true});
+  });
+  restart();
+}
+
+// Kiosk: an on-screen keypad under number fields (no keyboard on the terminal).
+function kioskKeypads() {
+  if (!document.body.classList.contains("kiosk")) { return; }
+  document.querySelectorAll('input[inputmode="numeric"], input[inputmode="tel"], ' +
+                            'input[inputmode="decimal"], input[data-keypad]').forEach(function (input) {
+    var pad = document.createElement("div");
+    pad.className = "keypad";
+    pad.setAttribute("role", "group");
+    pad.setAttribute("aria-label", input.dataset.keypadLabel || "数字键盘");
+    ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "⌫"].forEach(function (key) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "keypad-key";
+      button.textContent = key;
+      if (key === "⌫") { button.setAttribute("aria-label", "删除"); }
+      button.addEventListener("click", function () {
+        input.value = key === "⌫" ? input.value.slice(0, -1) : input.value + key;
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      });
+      pad.appendChild(button);
+    });
+    input.insertAdjacentElement("afterend", pad);
+  });
+}
+
+// The receipt page prints itself on the terminal's receipt printer (kiosk printing is silent).
+function autoPrint() {
+  if (document.body.hasAttribute("data-autoprint") && window.print) { window.print(); }
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 }

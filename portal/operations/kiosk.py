@@ -1,0 +1,137 @@
+"""Terminal sign-in (issue: kiosk): a registered terminal vouches for a resident with a signed
+assertion, read from the ID card chip (or a verified 电子社保卡 QR code).
+
+The portal trusts an assertion only when its terminal is registered and active, the Ed25519
+signature checks against the stored public key, it is at most 30 seconds old, and its nonce has
+never been seen. Everything else is refused with a reason that goes to the audit log.
+"""
+
+import base64
+import binascii
+import json
+import time
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import KioskNonce, KioskRating, KioskTerminal, utcnow
+from . import audit
+
+MAX_AGE_SECONDS = 30
+
+
+class Refused(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def b64decode(text: str) -> bytes:
+    padded = text + "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(padded.encode())
+
+
+def b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _verify(public_key_b64: str, message: bytes, signature: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(b64decode(public_key_b64)).verify(signature, message)
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return True
+
+
+def verify_assertion(assertion_b64: str, signature_b64: str, now: float | None = None):
+    """(terminal, claims) for a genuine, fresh, first-time assertion; otherwise Refused."""
+    now = time.time() if now is None else now
+    try:
+        message = b64decode(assertion_b64 or "")
+        signature = b64decode(signature_b64 or "")
+        claims = json.loads(message)
+    except (ValueError, binascii.Error):
+        raise Refused("malformed") from None
+    if not isinstance(claims, dict) or not isinstance(claims.get("device_id"), str):
+        raise Refused("malformed")
+    terminal = db.session.scalar(select(KioskTerminal).filter_by(device_id=claims["device_id"]))
+    if terminal is None:
+        raise Refused("unknown_terminal")
+    if terminal.status != "active":
+        raise Refused("revoked_terminal")
+    if not _verify(terminal.public_key, message, signature):
+        raise Refused("bad_signature")
+    issued = claims.get("time")
+    if not isinstance(issued, int | float) or abs(now - issued) > MAX_AGE_SECONDS:
+        raise Refused("stale")
+    nonce = claims.get("nonce")
+    if not isinstance(nonce, str) or not 16 <= len(nonce) <= 64:
+        raise Refused("malformed")
+    db.session.add(KioskNonce(device_id=terminal.device_id, nonce=nonce))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Refused("replayed") from None
+    return terminal, claims
+
+
+def verify_essc(code: str, issuer_public_key_b64: str, now: float | None = None) -> dict:
+    """电子社保卡 QR code: ESSC1.<payload>.<signature>, signed by the (simulated) issuer. The
+    code is verified, never trusted as it stands."""
+    now = time.time() if now is None else now
+    try:
+        prefix, payload_b64, signature_b64 = (code or "").split(".")
+        payload = b64decode(payload_b64)
+        claims = json.loads(payload)
+    except (ValueError, binascii.Error):
+        raise Refused("essc_malformed") from None
+    if prefix != "ESSC1" or not _verify(issuer_public_key_b64, payload_b64.encode(),
+                                        b64decode(signature_b64)):
+        raise Refused("essc_bad_signature")
+    if not isinstance(claims.get("exp"), int | float) or claims["exp"] < now:
+        raise Refused("essc_expired")
+    return claims
+
+
+def refused(reason: str, device_id: str | None) -> None:
+    audit.record("kiosk_sign_in", actor="terminal:" + (device_id or "?"), channel="kiosk",
+                 outcome="failure", detail={"reason": reason})
+    db.session.commit()
+
+
+def register(device_id: str, name: str, region_code: str, public_key_b64: str,
+             actor: str) -> KioskTerminal:
+    key = b64decode(public_key_b64.strip())
+    Ed25519PublicKey.from_public_bytes(key)  # raises ValueError on anything else
+    terminal = KioskTerminal(device_id=device_id.strip(), name=name.strip(),
+                             region_code=region_code, public_key=b64encode(key),
+                             registered_by=actor)
+    db.session.add(terminal)
+    db.session.flush()
+    audit.record("kiosk_terminal_registered", actor=actor, channel="console",
+                 object_type="kiosk_terminal", object_id=terminal.device_id)
+    db.session.commit()
+    return terminal
+
+
+def revoke(terminal: KioskTerminal, actor: str) -> None:
+    terminal.status, terminal.revoked_at = "revoked", utcnow()
+    audit.record("kiosk_terminal_revoked", actor=actor, channel="console",
+                 object_type="kiosk_terminal", object_id=terminal.device_id)
+    db.session.commit()
+
+
+def rate(visit: str, rating: int, device_id: str | None, reference: str | None) -> bool:
+    """好差评, once per visit; False when this visit already rated."""
+    db.session.add(KioskRating(visit=visit, rating=rating, device_id=device_id,
+                               reference=reference))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True

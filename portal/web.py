@@ -23,6 +23,7 @@ def init_app(app):
     resident.init_app(app)
 
     from .agency import views as agency_views
+    from .assist import views as assist_views
     from .exchange import tax_api
     from .flows import views as flow_views
     from .idp import views as idp_views
@@ -40,6 +41,7 @@ def init_app(app):
     app.register_blueprint(agency_views.bp)
     tax_api.init_app(app)
     kiosk_views.init_app(app)
+    app.register_blueprint(assist_views.bp)
     cli.init_app(app)
 
     app.before_request(load_preferences)

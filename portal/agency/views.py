@@ -134,6 +134,8 @@ def second_factor():
         session.rotate()
         login_user(staff)
         session["acr"] = "staff-mfa"
+        if staff.role == "village_assistant":
+            return redirect(url_for("assist.dashboard"))
         return redirect(url_for(".queue"))
     return render_template("agency/code.html", form=form), 400 if form.errors else 200
 
@@ -577,3 +579,52 @@ def revoke_terminal(terminal_id):
         abort(404)
     kiosk.revoke(terminal, actor=current_user.get_id())
     return redirect(url_for(".terminals"))
+
+
+@bp.get("/death-reports")
+@staff_required(*CLERKS, *REVIEWERS)
+def death_reports():
+    """第三十二条、第三十三条: the township forwards its villages' reports; the county decides on
+    each beneficiary whose payment the match suspended."""
+    from ..models import DeathReport
+    from ..operations import assist
+
+    area = db.session.get(Region, current_user.region_code)
+    if current_user.role in CLERKS:
+        rows = db.session.scalars(select(DeathReport).filter(
+            DeathReport.village_code.startswith(area.code[:9]),
+            DeathReport.status == "reported").order_by(DeathReport.id)).all()
+        objections = assist.objections_for(area.code)
+    else:
+        rows = db.session.scalars(select(DeathReport).filter(
+            DeathReport.village_code.startswith(area.code[:6]),
+            DeathReport.status == "matched").order_by(DeathReport.id)).all()
+        objections = []
+    return render_template("agency/death_reports.html", reports=rows, mask=ids.mask,
+                           clerk=current_user.role in CLERKS, objections=objections)
+
+
+@bp.post("/death-reports/forward")
+@staff_required(*CLERKS)
+def forward_death_reports():
+    from ..operations import assist
+
+    assist.forward(current_user)
+    return redirect(url_for(".death_reports"))
+
+
+@bp.post("/death-reports/<int:report_id>/<verdict>")
+@staff_required(*REVIEWERS)
+def decide_death_report(report_id, verdict):
+    from ..models import DeathReport
+    from ..operations import assist
+
+    report = db.session.get(DeathReport, report_id)
+    if (report is None or report.status != "matched" or verdict not in ("confirmed", "alive")
+            or not report.village_code.startswith(current_user.region_code[:6])):
+        abort(404)
+    if verdict == "confirmed":
+        assist.confirm_death(report, current_user)
+    else:
+        assist.still_alive(report, current_user)
+    return redirect(url_for(".death_reports"))

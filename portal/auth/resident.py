@@ -74,23 +74,28 @@ def assurance() -> str | None:
     return session.get("acr") if current_user.is_authenticated else None
 
 
+def resident_guard(level: str = "real-name"):
+    """None when a signed-in resident holds the assurance level; otherwise the response that
+    sends them to sign in (or refuses anyone who is not a resident)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.kind != "resident":
+        abort(403)
+    held = session.get("acr")
+    if held not in ASSURANCE_ORDER or ASSURANCE_ORDER.index(held) < ASSURANCE_ORDER.index(level):
+        session["next"] = request.full_path
+        return redirect(url_for("auth.login", level=level))
+    return None
+
+
 def resident_required(level: str = "real-name"):
     """Deny by default: only a signed-in resident at the given assurance level gets through."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.kind != "resident":
-                abort(403)
-            held = session.get("acr")
-            if held not in ASSURANCE_ORDER or ASSURANCE_ORDER.index(held) < ASSURANCE_ORDER.index(
-                level
-            ):
-                session["next"] = request.full_path
-                return redirect(url_for("auth.login", level=level))
-            return view(*args, **kwargs)
+            refused = resident_guard(level)
+            return refused if refused is not None else view(*args, **kwargs)
 
         return wrapper
 

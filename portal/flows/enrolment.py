@@ -64,14 +64,27 @@ class DocumentsForm(FlaskForm):
 
 
 def documents_needed(answers, ctx: Context) -> bool:
-    """第六条: documents only where data comparison cannot confirm identity and hukou."""
+    """第六条: documents only where data comparison cannot confirm identity and hukou; and on the
+    assisted channel, where the village assistant photographs the identity card and household
+    register and uploads them (第七条（二）)."""
     found = ctx.comparison
-    return not found.get("population_found") or not found.get("hukou_region_code")
+    return (ctx.channel == "assisted" or not found.get("population_found")
+            or not found.get("hukou_region_code"))
+
+
+def documents_hint(ctx: Context):
+    if ctx.channel == "assisted":
+        return _("Photograph the resident's identity card (both sides) and the household "
+                 "register's first page and their own page (第七条（二）). Take several photos "
+                 "if a page is hard to read. JPG or PNG, up to 5 MB each.")
+    return _("We could not confirm your household registration from the records. Upload your "
+             "identity document (both sides) and the household register's first page and your "
+             "own page, or your residence permit. JPG, PNG or PDF, up to 5 MB each.")
 
 
 def store_documents(form, answers, ctx: Context) -> dict:
     stored = [uploads.store(ctx.person.id, "enrolment_documents", item.read(),
-                            actor=ctx.person.get_id())
+                            actor=ctx.extra.get("actor", ctx.person.get_id()))
               for item in form.documents.data if item and item.filename]
     return {"documents": [upload.id for upload in stored]}
 
@@ -155,11 +168,7 @@ ENROLMENT = register(Flow(
              hint=_l("Full-time students enrol after they finish their studies.")),
         Step("documents", DocumentsForm, _l("Upload photos of your documents"),
              summary=lambda a, c: _("%(count)s files uploaded", count=len(a.get("documents", []))),
-             condition=documents_needed, to_answers=store_documents,
-             hint=_l("We could not confirm your household registration from the records. Upload "
-                     "your identity document (both sides) and the household register's first "
-                     "page and your own page, or your residence permit. JPG, PNG or PDF, up to "
-                     "5 MB each.")),
+             condition=documents_needed, to_answers=store_documents, hint=documents_hint),
         Step("phone", PhoneForm, _l("Contact phone number"),
              summary=lambda a, c: a.get("phone", ""), prepare=prepare_phone,
              hint=_l("We send messages about your application to this number.")),

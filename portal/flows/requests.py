@@ -48,7 +48,7 @@ class EvidenceForm(FlaskForm):
 
 def store_evidence(form, answers, ctx: Context) -> dict:
     stored = [uploads.store(ctx.person.id, "dispute_evidence", item.read(),
-                            actor=ctx.person.get_id())
+                            actor=ctx.extra.get("actor", ctx.person.get_id()))
               for item in form.documents.data or [] if item and item.filename]
     return {"documents": [upload.id for upload in stored]}
 

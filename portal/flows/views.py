@@ -1,11 +1,19 @@
-"""The pages every declared flow gets: start, one question per page, check answers, submit."""
+"""The pages every declared flow gets: start, one question per page, check answers, submit.
 
+The same pages serve a resident for themselves and a village assistant filing for a resident
+under that resident's consent for the task (/apply/assist/<consent>/…): who is acting, for whom
+and through which channel is decided once, in `acting_for`, and recorded on the application.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
 from types import FunctionType
 
 from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -16,11 +24,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.resident import resident_required, step_up_redirect
+from ..auth.resident import resident_guard, step_up_redirect
 from ..exchange.registries import compare_person
 from ..extensions import db
-from ..models import OPEN_STATUSES, Application, InsuranceRelation
-from ..operations import applications
+from ..models import OPEN_STATUSES, Application, InsuranceRelation, Person
+from ..operations import applications, assist
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
 from ..schemes import scheme_for, township_first_check
@@ -28,6 +36,62 @@ from . import changes, claim, closure, enrolment, requests  # noqa: F401  (regis
 from .engine import REGISTRY, Context, Flow
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")
+ASSISTED = "/assist/<int:consent_id>"
+
+
+@dataclass
+class Acting:
+    """Who files, for whom, through which channel."""
+
+    person: Person
+    actor: str
+    filed_by_kind: str  # resident / assistant
+    channel: str  # online / kiosk / assisted
+    on_behalf_of: str | None = None
+    consent: object = None
+    assistant_name: str | None = None
+
+
+@bp.url_defaults
+def keep_consent(endpoint, values):
+    """Inside an assisted task every flow link stays inside it."""
+    if g.get("consent_id") and "consent_id" not in values and endpoint.startswith("flows."):
+        values["consent_id"] = g.consent_id
+
+
+def acting_for(view):
+    """Deny by default: a signed-in resident for themselves, or a village assistant (two
+    factors) under a valid consent of the resident for this very service."""
+
+    @wraps(view)
+    def wrapper(*args, consent_id=None, **kwargs):
+        if consent_id is None:
+            refused = resident_guard()
+            if refused is not None:
+                return refused
+            g.acting = Acting(current_user, current_user.get_id(), "resident",
+                              session.get("channel", "online"))
+            return view(*args, **kwargs)
+        if not current_user.is_authenticated:
+            return redirect(url_for("agency.sign_in"))
+        if (current_user.kind != "staff" or session.get("acr") != "staff-mfa"
+                or current_user.role != "village_assistant"):
+            abort(403)
+        consent = assist.valid_consent(consent_id, current_user, applications.china_today())
+        if consent is None or consent.flow != kwargs.get("flow_name"):
+            abort(404)
+        g.consent_id = consent_id
+        person = db.session.get(Person, consent.person_id)
+        g.acting = Acting(person, current_user.get_id(), "assistant", "assisted",
+                          person.get_id(), consent, current_user.name)
+        flow = _flow(kwargs["flow_name"])
+        if flow.face or flow.step_up:
+            # The resident's own face check is needed: the assistant's device has no certified
+            # face check here, so the resident is routed to a kiosk visit.
+            return render_template("flows/needs_kiosk.html", flow=flow, person=person)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _flow(name: str) -> Flow:
@@ -38,7 +102,7 @@ def _flow(name: str) -> Flow:
 
 
 def resident_context(flow: Flow) -> Context:
-    person = current_user
+    person = g.acting.person
     today = applications.china_today()
     comparison = compare_person(person.id_type, person.id_number, person.name, today).as_dict()
     relation = db.session.scalar(
@@ -48,7 +112,7 @@ def resident_context(flow: Flow) -> Context:
     return Context(
         person=person,
         today=today,
-        channel=session.get("channel", "online"),
+        channel=g.acting.channel,
         comparison=comparison,
         scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]),
         extra={
@@ -59,13 +123,14 @@ def resident_context(flow: Flow) -> Context:
             # Where the resident is insured handles everything after enrolment.
             "service_county": relation.region_code if relation else county_of(
                 comparison.get("hukou_region_code")),
+            "actor": g.acting.actor,  # who stores uploads: the resident or the assistant
         },
     )
 
 
 def open_application(flow: Flow) -> Application | None:
     return db.session.scalar(
-        select(Application).filter(Application.person_id == current_user.id,
+        select(Application).filter(Application.person_id == g.acting.person.id,
                                    Application.kind == flow.name,
                                    Application.status.in_(OPEN_STATUSES))
     )
@@ -77,7 +142,8 @@ def hint_text(step, ctx):
 
 
 @bp.get("/<flow_name>/")
-@resident_required()
+@bp.get(ASSISTED + "/<flow_name>/")
+@acting_for
 def start(flow_name):
     flow = _flow(flow_name)
     if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
@@ -91,14 +157,15 @@ def start(flow_name):
     if reasons:
         return render_template("flows/stopped.html", flow=flow, application=None,
                                reasons=[flow.obstacle_text[r] for r in reasons])
-    draft = applications.draft_for(current_user.id, flow.name)
+    draft = applications.draft_for(g.acting.person.id, flow.name)
     resume = flow.first_unanswered(draft.answers, ctx) if draft else None
     return render_template("flows/start.html", flow=flow, facts=flow.known_facts(ctx),
                            draft=draft, resume=resume)
 
 
 @bp.route("/<flow_name>/step/<step_name>", methods=["GET", "POST"])
-@resident_required()
+@bp.route(ASSISTED + "/<flow_name>/step/<step_name>", methods=["GET", "POST"])
+@acting_for
 def step(flow_name, step_name):
     flow = _flow(flow_name)
     if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
@@ -106,7 +173,7 @@ def step(flow_name, step_name):
     ctx = resident_context(flow)
     if flow.obstacles(ctx) or open_application(flow):
         return redirect(url_for(".start", flow_name=flow.name))
-    draft = applications.draft_for(current_user.id, flow.name)
+    draft = applications.draft_for(g.acting.person.id, flow.name)
     answers = dict(draft.answers) if draft else {}
     current = flow.step(step_name)
     if current is None or not current.condition(answers, ctx):
@@ -128,7 +195,7 @@ def step(flow_name, step_name):
                                    back=url_for(".start", flow_name=flow.name),
                                    hint=hint_text(current, ctx), returning=returning), 400
         keep = flow.relevant_answers({**answers, **new}, ctx)
-        applications.save_answers(current_user.id, flow.name, current.name, new, keep)
+        applications.save_answers(g.acting.person.id, flow.name, current.name, new, keep)
         merged = {**keep, **new}
         reason = flow.stop_reason(merged, ctx)
         if reason:
@@ -149,19 +216,20 @@ def step(flow_name, step_name):
 
 
 @bp.route("/<flow_name>/check", methods=["GET", "POST"])
-@resident_required()
+@bp.route(ASSISTED + "/<flow_name>/check", methods=["GET", "POST"])
+@acting_for
 def check(flow_name):
     flow = _flow(flow_name)
     if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
         return again
     ctx = resident_context(flow)
-    draft = applications.draft_for(current_user.id, flow.name)
+    draft = applications.draft_for(g.acting.person.id, flow.name)
     if draft is None:
         # Back button after submitting: show what was submitted instead of an empty form.
         key = request.form.get("submission_key")
         done = applications.by_submission_key(key) if key else None
-        if done is not None and done.person_id == current_user.id:
-            return redirect(url_for("resident.confirmation", reference=done.reference))
+        if done is not None and done.person_id == g.acting.person.id:
+            return confirmation(done)
         return redirect(url_for(".start", flow_name=flow.name))
     missing = flow.first_unanswered(draft.answers, ctx)
     if missing is not None:
@@ -178,12 +246,15 @@ def check(flow_name):
                 flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra[
                     "county_code" if flow.name in ("enrolment", "transfer_in")
                     else "service_county"],
-                actor=current_user.get_id(), filed_by_kind="resident", channel=ctx.channel,
+                actor=g.acting.actor, filed_by_kind=g.acting.filed_by_kind,
+                channel=ctx.channel, on_behalf_of=g.acting.on_behalf_of,
+                consent_id=g.acting.consent.id if g.acting.consent else None,
+                also=_tell_the_resident if g.acting.consent else None,
                 township_code=hukou[:9] + "000" if hukou else None,
                 township_check=flow.name == "enrolment" and township_first_check(
                     ctx.scheme, ctx.extra["county_code"]),
                 deadline_workdays=current_app.config.get(flow.deadline_setting))
-            return redirect(url_for("resident.confirmation", reference=application.reference))
+            return confirmation(application)
     visible = flow.visible_steps(draft.answers, ctx)
     rows = [(s.title, s.summary(draft.answers, ctx),
              url_for(".step", flow_name=flow.name, step_name=s.name, **{"return": "check"}))
@@ -194,8 +265,19 @@ def check(flow_name):
 
 
 @bp.post("/<flow_name>/discard")
-@resident_required()
+@bp.post(ASSISTED + "/<flow_name>/discard")
+@acting_for
 def discard(flow_name):
     flow = _flow(flow_name)
-    applications.discard_draft(current_user.id, flow.name)
+    applications.discard_draft(g.acting.person.id, flow.name)
     return redirect(url_for(".start", flow_name=flow.name))
+
+
+def confirmation(application: Application):
+    if g.acting.consent is not None:
+        return redirect(url_for("assist.application", reference=application.reference))
+    return redirect(url_for("resident.confirmation", reference=application.reference))
+
+
+def _tell_the_resident(application: Application) -> None:
+    assist.notify_filing(application, current_user, g.acting.consent)

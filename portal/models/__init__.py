@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
 from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
+from .assist import Consent, DeathReport
 from .audit import AuditRecord
 from .base import Base, utcnow
 from .benefit import (
@@ -42,6 +43,8 @@ __all__ = [
     "LedgerEntry",
     "PersonalAccount",
     "AuditRecord",
+    "Consent",
+    "DeathReport",
     "Commitment",
     "ImmutableRecord",
     "Settlement",

@@ -8,10 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, UTCDateTime, utcnow
 
 STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", "rejected",
-            "completed", "corrected", "explained", "answered", "withdrawn")
+            "completed", "corrected", "explained", "answered", "withdrawn", "frozen")
 # completed: a change that needs no review took effect at once (第九条);
 # corrected / explained: the outcomes of a dispute (第二十条); answered: a question (第六十五条);
 # in_hand: a question a staff member opened and now owns (首问负责制);
+# frozen: filed by an assistant and objected to by the resident; nobody acts on it until the
+# township has looked into it;
 # prepared: a claim's benefit computed (核定), waiting for a different person's check (复核).
 OPEN_STATUSES = ("submitted", "township_checked", "in_hand", "prepared")
 
@@ -46,6 +48,8 @@ class Application(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # First-contact responsibility (首问负责制): the staff member who opened it owns it.
     owner: Mapped[str | None] = mapped_column(String(40))
+    # Filed by a village assistant under this consent (channel "assisted").
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list["ApplicationEvent"]] = relationship(

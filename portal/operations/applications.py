@@ -87,8 +87,8 @@ def _new_reference(county_code: str, day) -> str:
 
 def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_kind: str,
            channel: str, township_code: str | None = None, township_check: bool = False,
-           on_behalf_of: str | None = None, deadline_workdays: int | None = None
-           ) -> Application:
+           on_behalf_of: str | None = None, deadline_workdays: int | None = None,
+           consent_id: int | None = None, also=None) -> Application:
     """Turn a complete draft into an application exactly once (double tap, retry, back button).
     A flow that needs no review (第九条) takes effect in the same transaction."""
     existing = by_submission_key(draft.submission_key)
@@ -113,6 +113,7 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
         status="submitted",
         answers=flow.relevant_answers(draft.answers, ctx),
         comparison=ctx.comparison,
+        consent_id=consent_id,
     )
     db.session.add(application)
     db.session.flush()
@@ -139,6 +140,8 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
                      channel=channel, object_type="application",
                      object_id=application.reference)
         _notify(application, "completed")
+    if also is not None:
+        also(application)  # e.g. telling the resident an assistant filed it, in this transaction
     db.session.delete(draft)
     try:
         db.session.commit()

@@ -353,7 +353,7 @@ def last_check(person_id: int) -> EligibilityCheck | None:
 # Suspension and resumption (第三十三条) -----------------------------------------------------
 
 def suspend(person_id: int, from_month: date, reason: str, actor: str,
-            channel: str = "counter") -> None:
+            channel: str = "counter", commit: bool = True) -> None:
     """Stop paying from a month on while a doubt is investigated (e.g. a reported death)."""
     relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
                                                                      status="receiving"))
@@ -364,10 +364,11 @@ def suspend(person_id: int, from_month: date, reason: str, actor: str,
     audit.record("benefit_suspended", actor=actor, channel=channel, object_type="person",
                  object_id=person_id, detail={"from": relation.suspended_from.isoformat(),
                                               "reason": reason})
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def resume(person_id: int, actor: str, channel: str = "counter") -> None:
+def resume(person_id: int, actor: str, channel: str = "counter", commit: bool = True) -> None:
     """Still entitled: payment resumes, and the next run pays back every suspended month
     (they were never covered by a payment)."""
     relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
@@ -378,7 +379,8 @@ def resume(person_id: int, actor: str, channel: str = "counter") -> None:
                  object_id=person_id, detail={"suspended_from":
                                               relation.suspended_from.isoformat()})
     relation.suspended_from = relation.suspension_reason = None
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def recent_runs(limit: int = 12) -> list[PaymentRun]:

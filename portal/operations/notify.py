@@ -33,6 +33,14 @@ MESSAGES = {
                          "ready: sign in to read it and claim your pension."),
     "transfer_completed": N_("Your insurance has been moved here (%(reference)s). Your balance "
                              "and contribution years are in your new account."),
+    "consent_code": N_("Village assistant %(name)s asks your consent to handle a pension "
+                       "service for you. If you agree, tell them this code: %(code)s. If not, "
+                       "do not share it."),
+    "proxy_filed": N_("Village assistant %(name)s filed application %(reference)s for you. If "
+                      "you did not agree, sign in and object, or call 12333."),
+    "heir_invited": N_("We are sorry for the loss of %(name)s. As a relative you can end the "
+                       "pension insurance and receive the account balance online, at a kiosk "
+                       "or through your village assistant. No death certificate is needed."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
 }

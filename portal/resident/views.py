@@ -5,7 +5,16 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, abort, current_app, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -154,3 +163,30 @@ def messages():
     ).all()
     texts = [(m, message_text(m.kind, m.params) if m.params else m.body) for m in rows]
     return render_template("resident/messages.html", messages=texts)
+
+
+@bp.get("/consents")
+@resident_required()
+def consents():
+    """Who may file for me, for what, until when; and a way to object (村协办员代办)."""
+    from ..models import StaffUser
+    from ..operations import assist
+
+    rows = assist.consents_of(current_user.id)
+    staff = {s.id: s for s in db.session.scalars(select(StaffUser).filter(
+        StaffUser.id.in_({c.staff_id for c in rows})))} if rows else {}
+    return render_template("resident/consents.html", consents=rows, staff=staff,
+                           flows=REGISTRY)
+
+
+@bp.post("/consents/<int:consent_id>/object")
+@resident_required()
+def object_to_consent(consent_id):
+    from ..models import Consent
+    from ..operations import assist
+
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.person_id != current_user.id:
+        abort(404)
+    assist.object_to(consent, current_user, request.form.get("reason"))
+    return redirect(url_for(".consents"))

@@ -39,6 +39,8 @@ RESIDENT_ONLY = {
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
+    "resident.consents": ("GET", "/me/consents"),
+    "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
     "kiosk.receipt": ("GET", "/kiosk/receipt/5399012611240000"),
     "kiosk.rating": ("POST", "/kiosk/rating"),
     "flows.start": ("GET", "/apply/enrolment/"),
@@ -58,6 +60,9 @@ STAFF_ONLY = {
     "agency.answer_question": ("POST", "/agency/applications/5399012611240000/answer"),
     "agency.reports_queue": ("GET", "/agency/reports"),
     "agency.payments": ("GET", "/agency/payments"),
+    "agency.death_reports": ("GET", "/agency/death-reports"),
+    "agency.forward_death_reports": ("POST", "/agency/death-reports/forward"),
+    "agency.decide_death_report": ("POST", "/agency/death-reports/999999/alive"),
     "agency.terminals": ("GET", "/agency/terminals"),
     "agency.revoke_terminal": ("POST", "/agency/terminals/999999/revoke"),
     "agency.transfers": ("GET", "/agency/transfers"),
@@ -72,9 +77,19 @@ STAFF_ONLY = {
 }
 
 
+# Village assistants only (two factors, role village_assistant): test_assist.py checks the rest.
+ASSISTANT_ONLY = {
+    "assist.dashboard": ("GET", "/assist/"),
+    "assist.resident": ("GET", "/assist/residents/1"),
+    "assist.consent_code": ("GET", "/assist/consents/999999/code"),
+    "assist.application": ("GET", "/assist/applications/5399012611240000"),
+    "assist.deaths": ("GET", "/assist/deaths"),
+}
+
+
 def test_every_route_is_declared(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    undeclared = endpoints - PUBLIC - set(RESIDENT_ONLY) - set(STAFF_ONLY)
+    undeclared = endpoints - PUBLIC - set(RESIDENT_ONLY) - set(STAFF_ONLY) - set(ASSISTANT_ONLY)
     assert not undeclared, f"declare who may use: {sorted(undeclared)}"
 
 
@@ -173,3 +188,11 @@ def test_checkers_only_check(app):
     assert request(client, "GET", "/agency/").status_code == 200
     assert request(client, *STAFF_ONLY["agency.decide"]).status_code == 403
     assert request(client, *STAFF_ONLY["agency.prepare_benefit"]).status_code == 403
+
+
+@pytest.mark.parametrize(("method", "path"), ASSISTANT_ONLY.values())
+def test_only_assistants_reach_assistant_pages(client, reviewer_client, resident_client,
+                                               method, path):
+    assert request(client, method, path).status_code == 302  # to the staff sign-in
+    assert request(reviewer_client, method, path).status_code == 403
+    assert request(resident_client, method, path).status_code == 403

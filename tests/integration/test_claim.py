@@ -31,7 +31,7 @@ _numbers = itertools.count(700)
 BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
 
 
-def make_claimant(app, years=16, employee_scheme=False):
+def make_claimant(app, years=16, employee_scheme=False, village="539901100201"):
     """A resident turning 60 in ten days, enrolled since 2009, with `years` contributions."""
     number = next(_numbers)
     born = china_today() + timedelta(days=10)
@@ -43,7 +43,7 @@ def make_claimant(app, years=16, employee_scheme=False):
     with app.app_context():
         db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=id_number,
                                       name=person["name"], sex="M", birth_date=born,
-                                      phone=person["phone"], hukou_region_code="539901100201",
+                                      phone=person["phone"], hukou_region_code=village,
                                       address="青山县青山镇东山村5组1号", alive=True))
         if employee_scheme:
             db.session.add(RegistryEnrolment(id_number=id_number, scheme="employee",

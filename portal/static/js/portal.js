@@ -123,3 +123,43 @@ function autoPrint() {
     button.addEventListener("click", function () { window.print(); });
   });
 }
+
+// Consent by signature: the resident signs with a finger; the drawing goes up as a PNG.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-signature-pad]").forEach(function (pad) {
+    var canvas = pad.querySelector("canvas");
+    var field = pad.querySelector('input[name="signature_png"]');
+    var context = canvas.getContext("2d");
+    var drawing = false;
+    pad.hidden = false;
+    context.lineWidth = 4;
+    context.lineCap = "round";
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return [(event.clientX - box.left) * canvas.width / box.width,
+              (event.clientY - box.top) * canvas.height / box.height];
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      var p = point(event);
+      context.beginPath();
+      context.moveTo(p[0], p[1]);
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var p = point(event);
+      context.lineTo(p[0], p[1]);
+      context.stroke();
+    });
+    ["pointerup", "pointerleave"].forEach(function (name) {
+      canvas.addEventListener(name, function () {
+        if (drawing) { field.value = canvas.toDataURL("image/png"); }
+        drawing = false;
+      });
+    });
+    pad.querySelector("[data-signature-clear]").addEventListener("click", function () {
+      context.clearRect(0, 0, canvas.width, canvas.height);
+      field.value = "";
+    });
+  });
+});

@@ -1,0 +1,1 @@
+"""Village assistants' pages (村协办员)."""

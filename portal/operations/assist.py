@@ -1,0 +1,299 @@
+"""Village assistants (村协办员, 第四条、第六条、第三十二条): consent per task, filing on a
+resident's behalf, objections, and the monthly death reports that suspend payment (第三十三条).
+
+An assistant sees a resident's data only for a task the resident consented to, only in their own
+village, and only until the consent expires or the resident objects.
+"""
+
+import csv
+import hashlib
+import io
+import secrets
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Application,
+    ApplicationEvent,
+    Consent,
+    DeathReport,
+    InsuranceRelation,
+    OutboxMessage,
+    Person,
+    Region,
+    RegistryPerson,
+    RegistryRelative,
+    StaffUser,
+    utcnow,
+)
+from ..rules import ids
+from . import audit, benefits, notify
+
+CONSENT_DAYS = 30
+REASONS = ("limited_mobility", "illness", "age", "other")
+METHODS = ("sms", "signature", "paper")
+
+
+class NoPhone(ValueError):
+    """SMS consent needs a phone registered to the resident's real name."""
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _area_prefix(staff: StaffUser) -> str:
+    from ..models.region import PREFIX_LENGTH
+
+    region = db.session.get(Region, staff.region_code)
+    return staff.region_code[:PREFIX_LENGTH[region.level]]
+
+
+def in_area(staff: StaffUser, region_code: str | None) -> bool:
+    return bool(region_code) and region_code.startswith(_area_prefix(staff))
+
+
+def residents_of(staff: StaffUser) -> list[tuple[RegistryPerson, Person | None]]:
+    """People registered (户籍) in the assistant's village, with their portal record if any."""
+    rows = db.session.scalars(select(RegistryPerson).filter(
+        RegistryPerson.hukou_region_code.startswith(_area_prefix(staff)))
+        .order_by(RegistryPerson.name)).all()
+    people = {p.id_number: p for p in db.session.scalars(select(Person).filter(
+        Person.id_number.in_([r.id_number for r in rows])))} if rows else {}
+    return [(row, people.get(row.id_number)) for row in rows]
+
+
+def registry_row(staff: StaffUser, registry_id: int) -> RegistryPerson:
+    row = db.session.get(RegistryPerson, registry_id)
+    if row is None or not in_area(staff, row.hukou_region_code):
+        raise LookupError("not a resident of this assistant's village")
+    return row
+
+
+def ensure_person(row: RegistryPerson) -> Person:
+    """The resident's portal record, created from the household register when new."""
+    person = db.session.scalar(select(Person).filter_by(id_type=row.id_type,
+                                                        id_number=row.id_number))
+    if person is None:
+        check = ids.validate(row.id_type, row.id_number)
+        person = Person(id_type=row.id_type, id_number=row.id_number, name=row.name,
+                        sex=row.sex, birth_date=row.birth_date or check.birth_date,
+                        phone=row.phone, hukou_region_code=row.hukou_region_code)
+        db.session.add(person)
+        db.session.flush()
+    return person
+
+
+def start_consent(staff: StaffUser, row: RegistryPerson, flow: str, method: str, reason: str,
+                  evidence_upload_id: int | None, today: date) -> tuple[Consent, str | None]:
+    """Record consent for one task. SMS: a code goes to the resident's registered phone and
+    the consent waits for it; signature or signed paper: active at once with its image kept."""
+    if method not in METHODS or reason not in REASONS:
+        raise ValueError("unknown method or reason")
+    if method == "sms" and not row.phone:
+        raise NoPhone()
+    person = ensure_person(row)
+    code = f"{secrets.randbelow(10**6):06d}" if method == "sms" else None
+    consent = Consent(staff_id=staff.id, person_id=person.id, flow=flow, method=method,
+                      reason=reason, evidence_upload_id=evidence_upload_id,
+                      sms_code_hash=_hash(code) if code else None,
+                      status="pending" if code else "active",
+                      confirmed_at=None if code else utcnow(),
+                      expires_on=today + timedelta(days=CONSENT_DAYS))
+    db.session.add(consent)
+    db.session.flush()
+    if code:
+        notify.queue_sms(phone=row.phone, kind="consent_code", person_id=person.id,
+                         body=notify.chinese_texts("consent_code", {
+                             "name": staff.name, "code": code})[1])
+    audit.record("consent_started", actor=staff.get_id(), channel="assisted",
+                 on_behalf_of=person.get_id(), object_type="consent", object_id=consent.id,
+                 detail={"flow": flow, "method": method, "reason": reason})
+    db.session.commit()
+    return consent, code
+
+
+def confirm_sms(consent: Consent, code: str) -> bool:
+    if consent.status != "pending" or not consent.sms_code_hash:
+        return False
+    if _hash((code or "").strip()) != consent.sms_code_hash:
+        audit.record("consent_code_wrong", actor=f"staff:{consent.staff_id}",
+                     channel="assisted", outcome="failure", object_type="consent",
+                     object_id=consent.id)
+        db.session.commit()
+        return False
+    consent.status, consent.confirmed_at, consent.sms_code_hash = "active", utcnow(), None
+    audit.record("consent_confirmed", actor=f"staff:{consent.staff_id}", channel="assisted",
+                 on_behalf_of=f"resident:{consent.person_id}", object_type="consent",
+                 object_id=consent.id, detail={"method": "sms"})
+    db.session.commit()
+    return True
+
+
+def valid_consent(consent_id: int, staff: StaffUser, today: date) -> Consent | None:
+    """The consent, if this assistant may act under it now; None tells nothing more."""
+    consent = db.session.get(Consent, consent_id)
+    if (consent is None or consent.staff_id != staff.id or consent.status != "active"
+            or consent.expires_on < today):
+        return None
+    person = db.session.get(Person, consent.person_id)
+    row = db.session.scalar(select(RegistryPerson).filter_by(id_number=person.id_number))
+    if row is None or not in_area(staff, row.hukou_region_code):
+        return None
+    return consent
+
+
+def consents_of(person_id: int) -> list[Consent]:
+    return db.session.scalars(select(Consent).filter_by(person_id=person_id)
+                              .order_by(Consent.id.desc())).all()
+
+
+def notify_filing(application: Application, staff: StaffUser, consent: Consent) -> None:
+    """Every proxy filing reaches the resident (SMS + messages) with a way to object."""
+    person = db.session.get(Person, application.person_id)
+    params = {"name": staff.name, "reference": application.reference}
+    text, sms = notify.chinese_texts("proxy_filed", params)
+    db.session.add(OutboxMessage(channel="in_app", kind="proxy_filed", person_id=person.id,
+                                 body=text, params=params))
+    if person.phone:
+        notify.queue_sms(phone=person.phone, body=sms, kind="proxy_filed", person_id=person.id)
+
+
+def object_to(consent: Consent, person: Person, reason: str | None) -> list[Application]:
+    """The resident objects: the consent is frozen, so is what was filed under it, and the
+    township office is alerted to look into it."""
+    if consent.person_id != person.id:
+        raise LookupError("not this resident's consent")
+    consent.status, consent.objected_at = "objected", utcnow()
+    consent.objection = (reason or "").strip()[:500] or None
+    frozen = db.session.scalars(select(Application).filter(
+        Application.consent_id == consent.id,
+        Application.status.in_(("submitted", "township_checked", "in_hand")))).all()
+    for application in frozen:
+        application.status = "frozen"
+        db.session.add(ApplicationEvent(application=application, kind="frozen",
+                                        actor=person.get_id(), note=consent.objection))
+    staff = db.session.get(StaffUser, consent.staff_id)
+    township = staff.region_code[:9] + "000"
+    db.session.add(OutboxMessage(
+        channel="staff", kind="proxy_objection", recipient=township, person_id=person.id,
+        params={"consent_id": consent.id, "assistant": staff.name,
+                "applications": [a.reference for a in frozen]},
+        body=f"objection to assistant {staff.username} (consent {consent.id})"))
+    audit.record("consent_objected", actor=person.get_id(), channel="online",
+                 object_type="consent", object_id=consent.id,
+                 detail={"assistant": staff.get_id(),
+                         "frozen": [a.reference for a in frozen]})
+    db.session.commit()
+    return frozen
+
+
+def objections_for(township_code: str) -> list[OutboxMessage]:
+    return db.session.scalars(select(OutboxMessage).filter_by(
+        channel="staff", kind="proxy_objection", recipient=township_code)
+        .order_by(OutboxMessage.id.desc())).all()
+
+
+# Monthly death reports (第三十二条、第三十三条) ----------------------------------------------
+
+class BadReport(ValueError):
+    pass
+
+
+def _clean_report(staff: StaffUser, name: str, id_number: str, death_date: str) -> dict:
+    check = ids.validate(ids.RESIDENT_ID, id_number or "")
+    if not check.ok:
+        raise BadReport("id_number")
+    try:
+        died = date.fromisoformat((death_date or "").strip())
+    except ValueError:
+        raise BadReport("death_date") from None
+    if not (name or "").strip():
+        raise BadReport("name")
+    return {"name": name.strip(), "id_number": check.number, "death_date": died}
+
+
+def report_deaths(staff: StaffUser, rows: list[dict], month: date, today: date) -> list:
+    """One or many reports; all or nothing."""
+    cleaned = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            item = _clean_report(staff, row.get("name"), row.get("id_number"),
+                                 row.get("death_date"))
+        except BadReport as error:
+            raise BadReport(f"{number}:{error}") from None
+        if item["death_date"] > today:
+            raise BadReport(f"{number}:death_date")
+        cleaned.append(item)
+    reports = [DeathReport(reported_by=staff.id, village_code=staff.region_code, month=month,
+                           **item) for item in cleaned]
+    db.session.add_all(reports)
+    audit.record("deaths_reported", actor=staff.get_id(), channel="assisted",
+                 object_type="death_report", detail={"count": len(reports),
+                                                     "month": month.isoformat()})
+    db.session.commit()
+    return reports
+
+
+def parse_csv(content: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(content))
+    if not reader.fieldnames or not {"name", "id_number", "death_date"} <= set(
+            reader.fieldnames):
+        raise BadReport("header")
+    return list(reader)
+
+
+def forward(clerk: StaffUser) -> list[DeathReport]:
+    """The township consolidates its villages' reports and forwards them to the county, where
+    each is compared with the beneficiaries at once: a match suspends payment (第三十三条)."""
+    township = clerk.region_code[:9]
+    reports = db.session.scalars(select(DeathReport).filter(
+        DeathReport.village_code.startswith(township), DeathReport.status == "reported")).all()
+    for report in reports:
+        report.status, report.forwarded_by = "forwarded", clerk.get_id()
+        person = db.session.scalar(select(Person).filter_by(id_number=report.id_number))
+        relation = db.session.scalar(select(InsuranceRelation).filter_by(
+            person_id=person.id, status="receiving")) if person else None
+        if relation is not None:
+            report.person_id, report.status = person.id, "matched"
+            if relation.suspended_from is None:
+                benefits.suspend(person.id, _month_after(report.death_date),
+                                 f"death reported by the village ({report.death_date})",
+                                 actor=clerk.get_id(), channel="counter", commit=False)
+    audit.record("deaths_forwarded", actor=clerk.get_id(), channel="counter",
+                 object_type="death_report", detail={"count": len(reports)})
+    db.session.commit()
+    return reports
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def confirm_death(report: DeathReport, staff: StaffUser) -> None:
+    """Confirmed: the heirs are invited to apply for deregistration (no certificate needed)."""
+    report.status, report.decided_by = "confirmed", staff.get_id()
+    person = db.session.get(Person, report.person_id)
+    relatives = db.session.scalars(select(RegistryRelative).filter_by(
+        relative_id_number=person.id_number)).all()
+    for link in relatives:
+        row = db.session.scalar(select(RegistryPerson).filter_by(id_number=link.id_number))
+        if row and row.phone:
+            notify.queue_sms(phone=row.phone, kind="heir_invited",
+                             body=notify.chinese_texts("heir_invited", {"name": person.name})[1])
+    audit.record("death_confirmed", actor=staff.get_id(), channel="counter",
+                 object_type="person", object_id=person.id,
+                 detail={"report": report.id, "heirs_invited": len(relatives)})
+    db.session.commit()
+
+
+def still_alive(report: DeathReport, staff: StaffUser) -> None:
+    """Wrongly reported: payment resumes and the next run pays back the suspended months."""
+    report.status, report.decided_by = "alive", staff.get_id()
+    benefits.resume(report.person_id, actor=staff.get_id(), commit=False)
+    audit.record("death_refuted", actor=staff.get_id(), channel="counter",
+                 object_type="person", object_id=report.person_id,
+                 detail={"report": report.id})
+    db.session.commit()

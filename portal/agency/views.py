@@ -92,10 +92,11 @@ def my_turn(application: Application) -> bool:
                                   else "submitted")
 
 
-def application_in_my_area(reference: str) -> Application:
-    """Record-level check: outside the staff member's area an application does not exist."""
+def application_in_my_area(reference: str, kind: str | None = None) -> Application:
+    """Record-level check: outside the staff member's area (or of another kind than the action
+    is for) an application does not exist."""
     item = db.session.scalar(select(Application).filter_by(reference=reference))
-    if item is None or not in_my_area(item):
+    if item is None or not in_my_area(item) or (kind and item.kind != kind):
         abort(404)
     return item
 
@@ -230,17 +231,10 @@ def decide(reference):
     if error:
         return render_review(item, error, 400, reason=reason)
     try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
-    try:
-        applications.decide(item, expected_version=version, approve=decision == "approve",
+        applications.decide(item, expected_version=_version(), approve=decision == "approve",
                             reason=reason or None, staff=current_user)
     except (applications.ConcurrentDecision, applications.NotOpen):
-        db.session.rollback()
-        fresh = db.session.scalar(select(Application).filter_by(reference=reference))
-        return render_review(fresh, _("Someone else has already dealt with this application. "
-                                      "Here it is as it stands now."), 409)
+        return _conflict(reference)
     return redirect(url_for(".queue"))
 
 
@@ -250,17 +244,10 @@ def township_check(reference):
     item = application_in_my_area(reference)
     note = (request.form.get("note") or "").strip()[:500] or None
     try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
-    try:
-        applications.township_checked(item, expected_version=version, note=note,
+        applications.township_checked(item, expected_version=_version(), note=note,
                                       staff=current_user)
     except (applications.ConcurrentDecision, applications.NotOpen):
-        db.session.rollback()
-        fresh = db.session.scalar(select(Application).filter_by(reference=reference))
-        return render_review(fresh, _("Someone else has already dealt with this application. "
-                                      "Here it is as it stands now."), 409)
+        return _conflict(reference)
     return redirect(url_for(".queue"))
 
 
@@ -316,9 +303,7 @@ def _yuan_to_fen(text: str) -> int | None:
 @staff_required(*REVIEWERS)
 def resolve(reference):
     """第二十条: a dispute ends with a correction or an explanation; the resident is told."""
-    item = application_in_my_area(reference)
-    if item.kind != "dispute":
-        abort(404)
+    item = application_in_my_area(reference, kind="dispute")
     explanation = (request.form.get("explanation") or "").strip()
     entry_id = request.form.get("entry", type=int)
     right_text = (request.form.get("right_amount") or "").strip()
@@ -353,9 +338,7 @@ def resolve(reference):
 @staff_required(*REVIEWERS)
 def take_question(reference):
     """首问负责制: whoever opens a question first owns it until it is answered."""
-    item = application_in_my_area(reference)
-    if item.kind != "question":
-        abort(404)
+    item = application_in_my_area(reference, kind="question")
     try:
         applications.take_question(item, expected_version=_version(), staff=current_user)
     except (applications.ConcurrentDecision, applications.NotOpen):
@@ -366,9 +349,7 @@ def take_question(reference):
 @bp.post("/applications/<reference>/answer")
 @staff_required(*REVIEWERS)
 def answer_question(reference):
-    item = application_in_my_area(reference)
-    if item.kind != "question":
-        abort(404)
+    item = application_in_my_area(reference, kind="question")
     answer = (request.form.get("answer") or "").strip()
     if len(answer) < 4:
         return render_review(item, _("Write the answer (at least 4 characters)"), 400)
@@ -431,9 +412,7 @@ def report(reference):
 @staff_required(*REVIEWERS)
 def prepare_benefit(reference):
     """核定 (第二十四条): compute the pension; a different person checks it."""
-    item = application_in_my_area(reference)
-    if item.kind != "claim":
-        abort(404)
+    item = application_in_my_area(reference, kind="claim")
     try:
         benefits.prepare(item, expected_version=_version(),
                          scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]),
@@ -447,9 +426,7 @@ def prepare_benefit(reference):
 @staff_required(*CHECKERS)
 def check_benefit(reference):
     """复核 (第六十二条): approve or return the 核定表; the preparer is refused."""
-    item = application_in_my_area(reference)
-    if item.kind != "claim":
-        abort(404)
+    item = application_in_my_area(reference, kind="claim")
     verdict = request.form.get("verdict")
     note = (request.form.get("note") or "").strip()[:500] or None
     if verdict not in ("approve", "return"):

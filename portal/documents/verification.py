@@ -5,6 +5,7 @@ period and closing balance, plus the account id to check the figure against the 
 """
 
 from datetime import date
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -18,8 +19,18 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def issue(*, account_id: int, masked_name: str, period: str, closing_fen: int,
           issued_on: date) -> str:
-    return _serializer().dumps({"a": account_id, "n": masked_name, "p": period,
-                                "c": closing_fen, "d": issued_on.isoformat()})
+    """The same statement on the same day gets the same token, so its QR code is drawn once
+    (drawing it is most of a statement page's time)."""
+    return _issue(current_app.config["SECRET_KEY"], account_id, masked_name, period,
+                  closing_fen, issued_on.isoformat())
+
+
+@lru_cache(maxsize=4096)
+def _issue(secret: str, account_id: int, masked_name: str, period: str, closing_fen: int,
+           issued_on: str) -> str:
+    serializer = URLSafeTimedSerializer(secret, salt=SALT)
+    return serializer.dumps({"a": account_id, "n": masked_name, "p": period, "c": closing_fen,
+                             "d": issued_on})
 
 
 class Forged(ValueError):

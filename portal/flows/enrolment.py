@@ -46,21 +46,26 @@ class TierForm(FlaskForm):
                       validators=[InputRequired(_l("Choose how much you will pay each year"))])
 
 
+def check_files(field, required: bool) -> None:
+    """The chosen files: how many, and each one's type and size (security.md)."""
+    chosen = [f for f in field.data or [] if f and f.filename]
+    if required and not chosen:
+        raise ValidationError(_("Choose at least one photo or PDF"))
+    if len(chosen) > files.MAX_FILES:
+        raise ValidationError(_("Choose at most %(count)s files", count=files.MAX_FILES))
+    for item in chosen:
+        data = item.read()
+        item.seek(0)
+        problem = files.problem(data)
+        if problem:
+            raise ValidationError(_(problem))
+
+
 class DocumentsForm(FlaskForm):
     documents = MultipleFileField(_l("Photos of your documents"))
 
     def validate_documents(self, field):
-        chosen = [f for f in field.data or [] if f and f.filename]
-        if not chosen:
-            raise ValidationError(_("Choose at least one photo or PDF"))
-        if len(chosen) > files.MAX_FILES:
-            raise ValidationError(_("Choose at most %(count)s files", count=files.MAX_FILES))
-        for item in chosen:
-            data = item.read()
-            item.seek(0)
-            problem = files.problem(data)
-            if problem:
-                raise ValidationError(_(problem))
+        check_files(field, required=True)
 
 
 def documents_needed(answers, ctx: Context) -> bool:

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length
 
 from ..operations import uploads
-from ..rules import files
 from .engine import Context, Flow, Step, register
+from .enrolment import check_files
 
 SUBJECTS = {
     "account": _l("My personal account record (contributions, subsidies, interest)"),
@@ -35,15 +35,7 @@ class EvidenceForm(FlaskForm):
     documents = MultipleFileField(_l("Evidence (optional)"))
 
     def validate_documents(self, field):
-        chosen = [f for f in field.data or [] if f and f.filename]
-        if len(chosen) > files.MAX_FILES:
-            raise ValidationError(_("Choose at most %(count)s files", count=files.MAX_FILES))
-        for item in chosen:
-            data = item.read()
-            item.seek(0)
-            problem = files.problem(data)
-            if problem:
-                raise ValidationError(_(problem))
+        check_files(field, required=False)
 
 
 def store_evidence(form, answers, ctx: Context) -> dict:

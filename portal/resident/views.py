@@ -2,6 +2,7 @@
 own records (a reference that is not theirs is simply not found)."""
 
 import io
+from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
@@ -43,6 +44,7 @@ def china_today_():
     return china_today()
 
 
+@lru_cache(maxsize=2048)
 def qr_svg(url: str) -> Markup:
     """An inline SVG QR code (no image request, works offline and in print)."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)

@@ -23,7 +23,7 @@ from portal.operations import benefits
 from portal.rules.benefits import months_between
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 from tests.integration.test_changes import answer
-from tests.integration.test_claim import file_claim, make_claimant, person_id, staff_post
+from tests.integration.test_claim import become_beneficiary, make_claimant
 
 VILLAGE = "539901101201"  # 石桥村, xieban.shiqiao's village
 
@@ -189,15 +189,7 @@ def test_a_claim_needs_the_residents_own_face_check(app, demo):
 def test_a_death_report_suspends_and_resumption_pays_back_exactly(app):
     resident = app.test_client()
     person = make_claimant(app, village=VILLAGE)
-    reference = file_claim(resident, app, person)
-    reviewer, checker = app.test_client(), app.test_client()
-    staff_sign_in(reviewer, app, "reviewer.qingshan")
-    staff_sign_in(checker, app, "checker.qingshan")
-    staff_post(reviewer, reference, "benefit")
-    staff_post(checker, reference, "benefit-check", verdict="approve")
-    page = resident.get("/me/pension")
-    resident.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
-    pid = person_id(app, person)
+    pid = become_beneficiary(resident, app, person)
 
     client = assistant(app)
     page = client.get("/assist/deaths")
@@ -227,6 +219,8 @@ def test_a_death_report_suspends_and_resumption_pays_back_exactly(app):
             person_id=pid)))
         db.session.remove()
 
+    reviewer = app.test_client()
+    staff_sign_in(reviewer, app, "reviewer.qingshan")
     page = reviewer.get("/agency/death-reports")
     assert person["name"] in page.get_data(as_text=True)
     assert reviewer.post(f"/agency/death-reports/{report_id}/alive",

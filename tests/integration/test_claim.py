@@ -88,6 +88,19 @@ def file_claim(client, app, person):
     return confirm(client, "claim")
 
 
+def become_beneficiary(client, app, person) -> int:
+    """Claim, 核定 by a reviewer, 复核 by a checker, and the resident's confirmation."""
+    reference = file_claim(client, app, person)
+    reviewer, checker = app.test_client(), app.test_client()
+    staff_sign_in(reviewer, app, "reviewer.qingshan")
+    staff_sign_in(checker, app, "checker.qingshan")
+    staff_post(reviewer, reference, "benefit")
+    staff_post(checker, reference, "benefit-check", verdict="approve")
+    page = client.get("/me/pension")
+    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
+    return person_id(app, person)
+
+
 def version_of(page) -> str:
     return re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True)).group(1)
 
@@ -174,15 +187,7 @@ def test_notice_claim_separate_check_confirmation_and_first_payment(client, app)
 
 def test_arrears_failed_payment_reissued_once_and_account_part_booked(client, app):
     person = make_claimant(app)
-    reference = file_claim(client, app, person)
-    admin, checker = app.test_client(), app.test_client()
-    staff_sign_in(admin, app, "reviewer.qingshan")
-    staff_sign_in(checker, app, "checker.qingshan")
-    staff_post(admin, reference, "benefit")
-    staff_post(checker, reference, "benefit-check", verdict="approve")
-    page = client.get("/me/pension")
-    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
-    pid = person_id(app, person)
+    pid = become_beneficiary(client, app, person)
     with app.app_context():
         first = db.session.scalar(select(InsuranceRelation.benefit_from).filter_by(
             person_id=pid))
@@ -206,6 +211,8 @@ def test_arrears_failed_payment_reissued_once_and_account_part_booked(client, ap
         benefits.import_bank_result(failed_again, actor="test")
         assert [p for p in benefits.reissue_failed(actor="test") if p.person_id == pid] == []
         db.session.remove()
+    checker = app.test_client()
+    staff_sign_in(checker, app, "checker.qingshan")
     checker_page = checker.get("/agency/payments").get_data(as_text=True)
     assert "待遇支付审批表" in checker_page and "账户已冻结" not in checker_page
     assert person["name"] in checker_page  # the re-issue that failed again, for staff to follow
@@ -227,15 +234,7 @@ def test_someone_drawing_the_employees_pension_is_refused(client, app):
 
 def test_suspension_then_resumption_pays_back_exactly_the_suspended_months(client, app):
     person = make_claimant(app)
-    reference = file_claim(client, app, person)
-    reviewer, checker = app.test_client(), app.test_client()
-    staff_sign_in(reviewer, app, "reviewer.qingshan")
-    staff_sign_in(checker, app, "checker.qingshan")
-    staff_post(reviewer, reference, "benefit")
-    staff_post(checker, reference, "benefit-check", verdict="approve")
-    page = client.get("/me/pension")
-    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
-    pid = person_id(app, person)
+    pid = become_beneficiary(client, app, person)
     with app.app_context():
         # Months no other test runs; the first run pays everything due until then.
         m1, m2, m3, m4 = (date(2029, month, 1) for month in (1, 2, 3, 4))

@@ -31,10 +31,9 @@ from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 from tests.integration.test_changes import answer, confirm
 from tests.integration.test_claim import (
     BANK_ACCOUNT,
-    file_claim,
+    become_beneficiary,
     make_claimant,
     person_id,
-    staff_post,
 )
 
 _numbers = itertools.count(600)
@@ -59,15 +58,7 @@ def beneficiary_paid_until(app, paid_until: date, died_on: date):
     """A pensioner paid every month up to `paid_until` who died on `died_on`, and their child."""
     client = app.test_client()
     person = make_claimant(app)
-    reference = file_claim(client, app, person)
-    reviewer, checker = app.test_client(), app.test_client()
-    staff_sign_in(reviewer, app, "reviewer.qingshan")
-    staff_sign_in(checker, app, "checker.qingshan")
-    staff_post(reviewer, reference, "benefit")
-    staff_post(checker, reference, "benefit-check", verdict="approve")
-    page = client.get("/me/pension")
-    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
-    pid = person_id(app, person)
+    pid = become_beneficiary(client, app, person)
     heir = registry_person(app)
     with app.app_context():
         run = benefits.run_month(paid_until, actor="test")

@@ -1,0 +1,1 @@
+"""Benchmark of the personal-account part of the portal (see bench/README.md)."""

@@ -1,0 +1,476 @@
+"""Benchmark of the personal account: fill, tax import, interest crediting, statement latency.
+
+    .venv/bin/python -m bench.run --residents 100000 --years 5
+
+Fills the database (DATABASE_URL, or a SQLite file in a temporary folder) with synthetic residents
+and their contribution history, then measures the three things the account part must do at scale:
+booking a tax department batch (rows/s), crediting a year's interest on every account (seconds),
+and serving the yearly statement page to signed-in residents under concurrent load (p50/p95/p99).
+All traffic stays on 127.0.0.1. See bench/README.md for the numbers measured on this machine.
+"""
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
+
+from portal import create_app
+from portal.cli import upgrade_database
+from portal.config import database_url
+from portal.demo.loader import demo_data
+from portal.extensions import db, login_manager
+from portal.models import LedgerEntry, Person, PersonalAccount, Region, WebSession
+from portal.models.base import UTCDateTime
+from portal.operations import ledger
+from portal.operations.applications import china_today
+from portal.operations.interest import credit_year
+from portal.operations.tax_import import import_batch
+from portal.rules import contributions, ids
+from portal.rules.interest import rate_for
+from portal.schemes import scheme_for
+
+# The demo's unassigned county codes (README "Demo data"): no real person has these numbers.
+COUNTIES = {"539901": "539901100201", "539902": "539902100201"}  # county → a village in it
+FIRST_BIRTH = date(1960, 1, 1)
+BIRTH_DAYS = 16_000  # birth dates spread over ~44 years
+FIRST_SEQUENCE = 900  # demo people and tests use lower sequence numbers, so none collide
+MAX_RESIDENTS = (1000 - FIRST_SEQUENCE) * BIRTH_DAYS * len(COUNTIES)
+SLOTS = 36  # account id % SLOTS picks the tier and the day of the year a resident pays on
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
+USER_AGENT = "portal-bench/1"
+CHUNK = 50_000
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Database and app
+
+
+def reset_database(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            for table in inspect(connection).get_table_names():
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+    engine.dispose()
+
+
+def has_tables(url: str) -> bool:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = bool(inspect(connection).get_table_names())
+    engine.dispose()
+    return found
+
+
+def free_port() -> int:
+    # The app must know its own URL (statement QR codes link to it) before it exists.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Fill
+
+
+def synthetic_person(number: int, now: datetime) -> dict:
+    """Resident number `number` (0-based): a valid GB 11643 number in an unassigned county."""
+    county = sorted(COUNTIES)[number % len(COUNTIES)]
+    born = FIRST_BIRTH + timedelta(days=(number // len(COUNTIES)) % BIRTH_DAYS)
+    sequence = FIRST_SEQUENCE + number // (len(COUNTIES) * BIRTH_DAYS)
+    given = GIVEN[number % len(GIVEN)] + GIVEN[(number // len(GIVEN)) % len(GIVEN)]
+    return {
+        "id_type": ids.RESIDENT_ID,
+        "id_number": ids.compose_resident_id(county, born, sequence),
+        "name": SURNAMES[(number // 7) % len(SURNAMES)] + given,
+        "sex": "M" if sequence % 2 else "F",  # the 17th digit: odd for men (GB 11643)
+        "birth_date": born,
+        "phone": f"138{number:08d}",
+        "hukou_region_code": COUNTIES[county],
+        "created_at": now,
+    }
+
+
+def ensure_regions() -> None:
+    """The demo's synthetic region tree (counties 539901 and 539902), where missing."""
+    present = set(db.session.scalars(select(Region.code)))
+    for region in demo_data()["regions"]:
+        if region["code"] not in present:
+            db.session.add(Region(code=region["code"], name=region["name"],
+                                  name_en=region["name_en"], level=region["level"],
+                                  parent_code=region["parent"]))
+    db.session.commit()
+
+
+def fill(residents: int, years: list[int], scheme: dict) -> dict:
+    """Persons in chunks of executemany; everything else set-based (INSERT … SELECT)."""
+    if residents > MAX_RESIDENTS:
+        raise SystemExit(f"at most {MAX_RESIDENTS} synthetic residents")
+    session = db.session
+    now = datetime.now(UTC)
+    started = date(years[0], 1, 1)
+    ensure_regions()
+    after = {table: session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}"))
+             for table in ("person", "insurance_relation", "personal_account")}
+    timings = {}
+
+    clock = time.perf_counter()
+    for low in range(0, residents, CHUNK):
+        rows = [synthetic_person(n, now) for n in range(low, min(low + CHUNK, residents))]
+        session.execute(insert(Person), rows)
+        session.commit()
+    timings["persons"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    typed = [bindparam("now", type_=UTCDateTime()), bindparam("started", type_=Date())]
+    # ORDER BY keeps relation and account ids in person order (dense ranges for the batches).
+    session.execute(text(
+        "INSERT INTO insurance_relation (person_id, region_code, status, started_on, created_at) "
+        "SELECT id, substr(id_number, 1, 6) || '000000', 'contributing', :started, :now "
+        "FROM person WHERE id > :after ORDER BY id").bindparams(*typed),
+        {"now": now, "started": started, "after": after["person"]})
+    session.execute(text(
+        "INSERT INTO personal_account (person_id, relation_id, opened_on) "
+        "SELECT person_id, id, started_on FROM insurance_relation WHERE id > :after ORDER BY id"),
+        {"after": after["insurance_relation"]})
+    session.commit()
+    timings["relations_and_accounts"] = time.perf_counter() - clock
+
+    # A small helper table says, per year and slot, what a resident pays and on which day; each
+    # year is then two INSERT … SELECT statements (contribution and subsidy) over all accounts.
+    slot_table = Table("bench_slot", MetaData(), Column("year", Integer), Column("slot", Integer),
+                       Column("amount_fen", Integer), Column("subsidy_fen", Integer),
+                       Column("booked_on", Date))
+    slot_table.drop(session.connection(), checkfirst=True)
+    slot_table.create(session.connection())
+    slots = []
+    for year in years:
+        tiers = contributions.tiers(scheme, year)[:5]  # the common lower tiers
+        for slot in range(SLOTS):
+            slots.append({"year": year, "slot": slot, "amount_fen": tiers[slot % len(tiers)]
+                          .amount_fen, "subsidy_fen": tiers[slot % len(tiers)].subsidy_fen,
+                          "booked_on": date(year, 1 + slot % 12, 5 + slot % 20)})
+    session.execute(insert(slot_table), slots)
+    clock = time.perf_counter()
+    ledger_rows = 0
+    for year in years:
+        for kind, amount, suffix in (("personal", "amount_fen", ""),
+                                     ("subsidy", "subsidy_fen", ":subsidy")):
+            result = session.execute(text(
+                "INSERT INTO ledger_entry (account_id, kind, amount_fen, booked_on, year, "
+                "source_key, created_at) "
+                f"SELECT a.id, '{kind}', s.{amount}, s.booked_on, s.year, "
+                "'tax:B' || s.year || '-' || a.id || :suffix, :now "
+                "FROM personal_account a JOIN bench_slot s ON s.slot = a.id % :slots "
+                "WHERE a.id > :after AND s.year = :year").bindparams(typed[0]),
+                {"now": now, "slots": SLOTS, "after": after["personal_account"], "year": year,
+                 "suffix": suffix})
+            ledger_rows += result.rowcount
+        session.commit()
+    slot_table.drop(session.connection())
+    session.commit()
+    timings["ledger"] = time.perf_counter() - clock
+    # Fresh planner statistics, as autovacuum would have them on a database that grew slowly.
+    clock = time.perf_counter()
+    session.execute(text("ANALYZE"))
+    session.commit()
+    timings["analyze"] = time.perf_counter() - clock
+    return {"after_person": after["person"], "ledger_rows": ledger_rows, "seconds": timings}
+
+
+def credit_prior_years(years: list[int], scheme: dict) -> dict:
+    """Interest for every year but the last, with the real credit_year (notifications off: these
+    years are history; the measured run below has them on)."""
+    seconds = {}
+    for year in years[:-1]:
+        clock = time.perf_counter()
+        result = credit_year(year, rate_for(scheme, year), actor="system:bench", notify=False)
+        seconds[year] = round(time.perf_counter() - clock, 2)
+        log(f"  interest {year}: {result['accounts']} accounts in {seconds[year]:.1f} s")
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# Tax import
+
+
+def tax_batch(rows: int, year: int, after_person: int, residents: int, scheme: dict) -> bytes:
+    """A CSV batch as the tax department sends it: one contribution each for `rows` residents
+    spread over the whole population, paid in `year`."""
+    step = max(1, residents // rows)
+    people = db.session.execute(
+        select(Person.id, Person.id_number)
+        .where(Person.id > after_person, (Person.id - after_person - 1) % step == 0)
+        .order_by(Person.id).limit(rows)).all()
+    tiers = contributions.tiers(scheme, year)[:5]
+    lines = ["tax_ref,id_number,year,amount_fen,paid_on,payer"]
+    for person_id, id_number in people:
+        paid_on = date(year, 1, 10) + timedelta(days=person_id % 60)
+        lines.append(f"B{year}-{person_id},{id_number},{year},"
+                     f"{tiers[person_id % len(tiers)].amount_fen},{paid_on},person")
+    return "\n".join(lines).encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Statement load
+
+
+def signed_in_sessions(app, count: int, year: int) -> list[dict]:
+    """Sessions stored the way auth/sessions.py stores them after a real-name sign-in: the
+    cookie is the raw token, the row is keyed by its SHA-256 and holds what Flask-Login and
+    resident_required read (user id, session identifier, assurance level)."""
+    with app.test_request_context("/", headers={"User-Agent": USER_AGENT},
+                                  environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        # Flask-Login's "basic" protection compares this hash of address and user agent.
+        identifier = login_manager._session_identifier_generator()
+    people = db.session.scalars(
+        select(Person.id).join(PersonalAccount, PersonalAccount.person_id == Person.id)
+        .order_by(func.random()).limit(count)).all()
+    now = datetime.now(UTC)
+    sessions = []
+    for person_id in people:
+        account = ledger.account_of(person_id)
+        token = secrets.token_urlsafe(32)
+        db.session.add(WebSession(
+            id_hash=hashlib.sha256(token.encode()).hexdigest(), created_at=now, last_seen_at=now,
+            data={"_user_id": f"resident:{person_id}", "_fresh": True, "_id": identifier,
+                  "acr": "real-name", "auth_time": int(time.time())}))
+        closing = ledger.balance_fen(account.id, date(year, 12, 31))
+        sessions.append({"token": token, "expect": f"{closing / 100:,.2f}"})
+    db.session.commit()
+    return sessions
+
+
+def start_server(app, kind: str, port: int, workers: int, environment: dict):
+    """Returns a function that stops it. gunicorn runs in its own processes, so the load
+    generator's threads don't share a GIL with the app."""
+    if kind == "werkzeug":
+        from werkzeug.serving import make_server
+
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server.shutdown
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "portal:create_app()"],
+        env={**os.environ, **environment})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.terminate()
+        raise SystemExit("gunicorn did not start")
+
+    def stop():
+        process.terminate()
+        process.wait(timeout=30)
+
+    return stop
+
+
+def get_statement(port: int, path: str, cookie: str, session: dict) -> tuple[float, bool]:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": f"{cookie}={session['token']}",
+                                                 "User-Agent": USER_AGENT})
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+    elapsed = time.perf_counter() - started
+    return elapsed, response.status == 200 and session["expect"] in body
+
+
+def load(port: int, path: str, cookie: str, sessions: list[dict], clients: int,
+         seconds: float, max_requests: int) -> dict:
+    """Closed loop: `clients` threads each send the next request as soon as the last one is
+    answered, until the time or the request budget runs out."""
+    latencies, failures, lock = [], [0], threading.Lock()
+    counter = iter(range(max_requests))
+    deadline = time.perf_counter() + seconds
+
+    def client():
+        while time.perf_counter() < deadline:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                return
+            try:
+                elapsed, ok = get_statement(port, path, cookie, sessions[number % len(sessions)])
+            except OSError:
+                elapsed, ok = 0.0, False
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    failures[0] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+
+    def percentile(share):
+        return round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 1)
+
+    return {"clients": clients, "requests": len(latencies), "errors": failures[0],
+            "requests_per_s": round(len(latencies) / wall, 1),
+            "p50_ms": percentile(0.50) if latencies else None,
+            "p95_ms": percentile(0.95) if latencies else None,
+            "p99_ms": percentile(0.99) if latencies else None}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--residents", type=int, default=10_000, help="N synthetic residents")
+    parser.add_argument("--years", type=int, default=5, help="M contribution years each")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="default: DATABASE_URL, else SQLite in a temporary folder")
+    parser.add_argument("--reset", action="store_true",
+                        help="drop everything in a database that already has tables")
+    parser.add_argument("--no-prior-interest", action="store_true",
+                        help="skip crediting interest for the years before the measured one")
+    parser.add_argument("--import-rows", type=int, default=20_000, help="rows in the tax batch")
+    parser.add_argument("--sessions", type=int, default=200, help="signed-in residents")
+    parser.add_argument("--clients", default="1,8,32",
+                        help="concurrent clients, comma-separated: one load run each")
+    parser.add_argument("--duration", type=float, default=20, help="seconds per load run")
+    parser.add_argument("--max-requests", type=int, default=100_000, help="per load run")
+    parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
+        return run(args, Path(folder))
+
+
+def run(args, folder: Path) -> dict:
+    url = database_url(args.database_url or f"sqlite:///{folder / 'bench.db'}")
+    if has_tables(url):
+        if not args.reset:
+            raise SystemExit("the database has tables: pass --reset to drop everything in it")
+        reset_database(url)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    environment = {"INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": url,
+                   "EXTERNAL_URL": base_url}
+    app = create_app({**environment})
+    upgrade_database(app)
+    this_year = china_today().year
+    years = list(range(this_year - args.years, this_year))  # whole years, the last one credited
+    scheme = scheme_for(app.config["SCHEME_PROVINCE"])
+    dialect = url.split(":", 1)[0].split("+", 1)[0]
+    result = {"database": dialect, "residents": args.residents, "years": args.years,
+              "contribution_years": f"{years[0]}-{years[-1]}"}
+    log(f"{dialect}: {args.residents} residents, contributions {years[0]}–{years[-1]}")
+
+    with app.app_context():
+        clock = time.perf_counter()
+        filled = fill(args.residents, years, scheme)
+        result["fill_seconds"] = {k: round(v, 1) for k, v in filled["seconds"].items()}
+        result["fill_ledger_rows"] = filled["ledger_rows"]
+        log(f"fill: {args.residents} residents, {filled['ledger_rows']} ledger rows in "
+            f"{time.perf_counter() - clock:.1f} s ({result['fill_seconds']})")
+        if not args.no_prior_interest:
+            result["prior_interest_seconds"] = credit_prior_years(years, scheme)
+
+        rows = min(args.import_rows, args.residents)
+        content = tax_batch(rows, this_year, filled["after_person"], args.residents, scheme)
+        clock = time.perf_counter()
+        batch = import_batch(content, "text/csv", scheme, received_by="system:bench")
+        seconds = time.perf_counter() - clock
+        if batch.status != "booked" or batch.report["accepted"] != rows:
+            raise SystemExit(f"tax batch not booked: {batch.report}")
+        result["import"] = {"rows": rows, "entries": batch.report["booked_entries"],
+                            "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+        log(f"tax import: {rows} rows ({batch.report['booked_entries']} entries) in "
+            f"{seconds:.1f} s = {rows / seconds:.0f} rows/s")
+
+        year = years[-1]
+        clock = time.perf_counter()
+        credited = credit_year(year, rate_for(scheme, year), actor="system:bench", notify=True)
+        seconds = time.perf_counter() - clock
+        result["credit"] = {"year": year, "accounts": credited["accounts"],
+                            "interest_fen": credited["interest_fen"], "notify": True,
+                            "seconds": round(seconds, 2)}
+        log(f"interest {year} (notifications on): {credited['accounts']} accounts in "
+            f"{seconds:.1f} s")
+        entries = db.session.scalar(select(func.count(LedgerEntry.id)))
+        result["ledger_rows_total"] = entries
+        sessions = signed_in_sessions(app, args.sessions, year)
+        db.session.remove()
+
+    stop = start_server(app, args.server, port, args.workers, environment)
+    result["server"] = (f"gunicorn, {args.workers} sync workers" if args.server == "gunicorn"
+                        else "werkzeug, threaded")
+    path = f"/me/account/statement/{year}"
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    try:
+        # Warm-up: every worker imports, compiles templates and opens connections once.
+        load(port, path, cookie, sessions, 4, 10, 2 * len(sessions))
+        result["statement"] = []
+        for clients in [int(c) for c in args.clients.split(",")]:
+            measured = load(port, path, cookie, sessions, clients, args.duration,
+                            args.max_requests)
+            result["statement"].append(measured)
+            log(f"statement {path}, {clients} clients: {measured['requests']} ok, "
+                f"{measured['errors']} failed, {measured['requests_per_s']} req/s, "
+                f"p50 {measured['p50_ms']} ms, p95 {measured['p95_ms']} ms, "
+                f"p99 {measured['p99_ms']} ms")
+    finally:
+        stop()
+        app.extensions["portal_engine"].dispose()
+    print(json.dumps(result, ensure_ascii=False))
+    return result
+
+
+if __name__ == "__main__":
+    main()

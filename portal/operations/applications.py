@@ -123,23 +123,23 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
             update(Upload).where(Upload.id.in_(document_ids),
                                  Upload.person_id == draft.person_id)
             .values(application_id=application.id))
-    _event(application, "submitted", actor)
+    record_event(application, "submitted", actor)
     if flow.name in AT_SUBMIT:
         AT_SUBMIT[flow.name](application, actor=actor, channel=channel)
     audit.record("application_submitted", actor=actor, on_behalf_of=on_behalf_of,
                  channel=channel, object_type="application", object_id=application.reference,
                  detail={"kind": flow.name, "due_on": deadline.due.isoformat()})
     if flow.reviewed:
-        _notify(application, "submitted")
+        notify_applicant(application, "submitted")
     else:
         AT_ONCE[flow.name](application, actor=actor, channel=channel)
         application.status = "completed"
         application.decided_by, application.decided_at = actor, utcnow()
-        _event(application, "completed", actor)
+        record_event(application, "completed", actor)
         audit.record("application_completed", actor=actor, on_behalf_of=on_behalf_of,
                      channel=channel, object_type="application",
                      object_id=application.reference)
-        _notify(application, "completed")
+        notify_applicant(application, "completed")
     if also is not None:
         also(application)  # e.g. telling the resident an assistant filed it, in this transaction
     db.session.delete(draft)
@@ -172,7 +172,7 @@ def decide(application: Application, *, expected_version: int, approve: bool,
     application.decision_reason = reason
     application.decided_by = actor
     application.decided_at = utcnow()
-    _event(application, application.status, actor, note=reason)
+    record_event(application, application.status, actor, note=reason)
     if approve and application.kind in ON_APPROVAL:
         ON_APPROVAL[application.kind](application, actor=actor, channel=channel)
     if not approve and application.kind == "transfer_in":
@@ -183,7 +183,7 @@ def decide(application: Application, *, expected_version: int, approve: bool,
                  object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",
                  detail={"reason": reason, "version": expected_version})
-    _notify(application, application.status)
+    notify_applicant(application, application.status)
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -202,11 +202,11 @@ def township_checked(application: Application, *, expected_version: int, note: s
         raise NotOpen()
     actor = staff.get_id()
     application.status = "township_checked"
-    _event(application, "township_checked", actor, note=note)
+    record_event(application, "township_checked", actor, note=note)
     audit.record("application_township_checked", actor=actor, channel=channel,
                  object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}", detail={"note": note})
-    _notify(application, "township_checked")
+    notify_applicant(application, "township_checked")
     try:
         db.session.commit()
     except StaleDataError as error:
@@ -235,22 +235,17 @@ def _open_insurance(application: Application, actor: str, channel: str) -> None:
                                   application, application.answers.get("address"))
 
 
-def _event(application: Application, kind: str, actor: str, note: str | None = None) -> None:
+def record_event(application: Application, kind: str, actor: str,
+                 note: str | None = None) -> None:
+    """One step on the application's timeline, as the resident reads it."""
     db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
 
 
-def _notify(application: Application, status: str, **extra) -> None:
+def notify_applicant(application: Application, status: str, **extra) -> None:
     """In the message centre and by SMS; the SMS goes out in Chinese."""
-    person = db.session.get(Person, application.person_id)
-    kind = f"application_{status}"
-    params = {"reference": application.reference, "due": application.due_on.isoformat(),
-              **extra}
-    text, sms = notify.chinese_texts(kind, params)
-    db.session.add(OutboxMessage(channel="in_app", kind=kind, person_id=person.id, body=text,
-                                 params=params))
-    if person.phone:
-        db.session.add(OutboxMessage(channel="sms", kind=kind, person_id=person.id,
-                                     recipient=person.phone, body=sms))
+    notify.tell(db.session.get(Person, application.person_id), f"application_{status}",
+                {"reference": application.reference, "due": application.due_on.isoformat(),
+                 **extra})
 
 
 # What an application does to the records. Changes that need no review (第九条) happen at
@@ -342,13 +337,13 @@ def resolve_dispute(application: Application, *, expected_version: int, outcome:
     application.status = outcome
     application.decision_reason = explanation
     application.decided_by, application.decided_at = actor, utcnow()
-    _event(application, outcome, actor, note=explanation)
+    record_event(application, outcome, actor, note=explanation)
     audit.record("dispute_" + outcome, actor=actor, channel=channel,
                  object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",
                  detail={"corrections": corrections, "version": expected_version})
-    _notify(application, outcome)
-    _commit_or_conflict()
+    notify_applicant(application, outcome)
+    commit_or_conflict()
     return application
 
 
@@ -359,10 +354,10 @@ def take_question(application: Application, *, expected_version: int, staff) -> 
     if application.kind != "question" or application.status != "submitted":
         raise NotOpen()
     application.status, application.owner = "in_hand", staff.get_id()
-    _event(application, "in_hand", staff.get_id())
+    record_event(application, "in_hand", staff.get_id())
     audit.record("question_taken", actor=staff.get_id(), channel="counter",
                  object_type="application", object_id=application.reference)
-    _commit_or_conflict()
+    commit_or_conflict()
     return application
 
 
@@ -376,15 +371,15 @@ def answer_question(application: Application, *, expected_version: int, answer: 
         raise NotOwner()
     application.status, application.decision_reason = "answered", answer
     application.decided_by, application.decided_at = staff.get_id(), utcnow()
-    _event(application, "answered", staff.get_id(), note=answer)
+    record_event(application, "answered", staff.get_id(), note=answer)
     audit.record("question_answered", actor=staff.get_id(), channel="counter",
                  object_type="application", object_id=application.reference)
-    _notify(application, "answered", answer=answer)
-    _commit_or_conflict()
+    notify_applicant(application, "answered", answer=answer)
+    commit_or_conflict()
     return application
 
 
-def _commit_or_conflict() -> None:
+def commit_or_conflict() -> None:
     try:
         db.session.commit()
     except StaleDataError as error:

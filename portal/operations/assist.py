@@ -16,7 +16,6 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import (
     Application,
-    ApplicationEvent,
     Consent,
     DeathReport,
     InsuranceRelation,
@@ -30,6 +29,7 @@ from ..models import (
 )
 from ..rules import ids
 from . import audit, benefits, notify
+from .applications import record_event
 
 CONSENT_DAYS = 30
 REASONS = ("limited_mobility", "illness", "age", "other")
@@ -152,13 +152,8 @@ def consents_of(person_id: int) -> list[Consent]:
 
 def notify_filing(application: Application, staff: StaffUser, consent: Consent) -> None:
     """Every proxy filing reaches the resident (SMS + messages) with a way to object."""
-    person = db.session.get(Person, application.person_id)
-    params = {"name": staff.name, "reference": application.reference}
-    text, sms = notify.chinese_texts("proxy_filed", params)
-    db.session.add(OutboxMessage(channel="in_app", kind="proxy_filed", person_id=person.id,
-                                 body=text, params=params))
-    if person.phone:
-        notify.queue_sms(phone=person.phone, body=sms, kind="proxy_filed", person_id=person.id)
+    notify.tell(db.session.get(Person, application.person_id), "proxy_filed",
+                {"name": staff.name, "reference": application.reference})
 
 
 def object_to(consent: Consent, person: Person, reason: str | None) -> list[Application]:
@@ -173,8 +168,7 @@ def object_to(consent: Consent, person: Person, reason: str | None) -> list[Appl
         Application.status.in_(("submitted", "township_checked", "in_hand")))).all()
     for application in frozen:
         application.status = "frozen"
-        db.session.add(ApplicationEvent(application=application, kind="frozen",
-                                        actor=person.get_id(), note=consent.objection))
+        record_event(application, "frozen", person.get_id(), note=consent.objection)
     staff = db.session.get(StaffUser, consent.staff_id)
     township = staff.region_code[:9] + "000"
     db.session.add(OutboxMessage(

@@ -15,13 +15,11 @@ from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import (
     Application,
-    ApplicationEvent,
     BenefitDecision,
     BenefitPayment,
     EligibilityCheck,
     InsuranceRelation,
     LedgerEntry,
-    OutboxMessage,
     PaymentRun,
     PensionNotice,
     Person,
@@ -29,6 +27,13 @@ from ..models import (
 )
 from ..rules import benefits as rules
 from . import audit, ledger, notify
+from .applications import (
+    ConcurrentDecision,
+    NotOpen,
+    commit_or_conflict,
+    notify_applicant,
+    record_event,
+)
 
 
 class SameStaff(RuntimeError):
@@ -37,14 +42,6 @@ class SameStaff(RuntimeError):
 
 class WrongState(RuntimeError):
     """The decision or payment is not in the state this step needs."""
-
-
-def _message(person: Person, kind: str, params: dict) -> None:
-    text, sms = notify.chinese_texts(kind, params)
-    db.session.add(OutboxMessage(channel="in_app", kind=kind, person_id=person.id, body=text,
-                                 params=params))
-    if person.phone:
-        notify.queue_sms(phone=person.phone, body=sms, kind=kind, person_id=person.id)
 
 
 # The notice (告知书, 第二十二条) ---------------------------------------------------------------
@@ -94,7 +91,7 @@ def generate_notices(scheme: dict, today: date, months_ahead: int = 3,
             balance_fen=balance, basic_fen=basic, account_fen=account_part,
             comparison=comparison)
         db.session.add(notice)
-        _message(person, "pension_notice", {"date": eligible_on.isoformat()})
+        notify.tell(person, "pension_notice", {"date": eligible_on.isoformat()})
         made.append(notice)
     audit.record("pension_notices_generated", actor=actor, channel="system",
                  object_type="pension_notice", detail={"count": len(made),
@@ -105,10 +102,6 @@ def generate_notices(scheme: dict, today: date, months_ahead: int = 3,
 
 # The decision (核定, 第二十四条) and its check (复核, 第六十二条) --------------------------------
 
-def _event(application, kind, actor, note=None):
-    db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
-
-
 def decision_for(application: Application) -> BenefitDecision | None:
     return db.session.scalar(select(BenefitDecision).filter_by(application_id=application.id))
 
@@ -117,8 +110,6 @@ def prepare(application: Application, *, expected_version: int, scheme: dict,
             staff) -> BenefitDecision:
     """The reviewer computes the benefit: basic pension for the area and year of eligibility,
     account pension = balance ÷ 139. Produces the 核定表 for a different person to check."""
-    from .applications import ConcurrentDecision, NotOpen, _commit_or_conflict
-
     if application.version != expected_version:
         raise ConcurrentDecision()
     if application.kind != "claim" or application.status != "submitted":
@@ -141,21 +132,19 @@ def prepare(application: Application, *, expected_version: int, scheme: dict,
     decision.checked_by = decision.checked_at = None
     db.session.add(decision)
     application.status = "prepared"
-    _event(application, "prepared", staff.get_id())
+    record_event(application, "prepared", staff.get_id())
     audit.record("benefit_prepared", actor=staff.get_id(), channel="counter",
                  object_type="application", object_id=application.reference,
                  on_behalf_of=person.get_id(),
                  detail={"basic_fen": basic, "account_fen": account_part,
                          "balance_fen": balance, "first_month": decision.first_month.isoformat()})
-    _commit_or_conflict()
+    commit_or_conflict()
     return decision
 
 
 def check(application: Application, *, expected_version: int, approve: bool,
           note: str | None, staff) -> None:
     """The checker approves the 核定表 or returns it to be prepared again. Never the preparer."""
-    from .applications import ConcurrentDecision, NotOpen, _commit_or_conflict, _notify
-
     if application.version != expected_version:
         raise ConcurrentDecision()
     decision = decision_for(application)
@@ -168,17 +157,17 @@ def check(application: Application, *, expected_version: int, approve: bool,
         decision.status, decision.checked_by, decision.checked_at = "checked", actor, utcnow()
         application.status = "approved"
         application.decided_by, application.decided_at = actor, utcnow()
-        _event(application, "approved", actor, note=note)
-        _notify(application, "claim_approved")
+        record_event(application, "approved", actor, note=note)
+        notify_applicant(application, "claim_approved")
     else:
         decision.status = "returned"
         application.status = "submitted"
-        _event(application, "returned", actor, note=note)
+        record_event(application, "returned", actor, note=note)
     audit.record("benefit_checked" if approve else "benefit_returned", actor=actor,
                  channel="counter", object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",
                  detail={"prepared_by": decision.prepared_by, "note": note})
-    _commit_or_conflict()
+    commit_or_conflict()
 
 
 def confirm(decision: BenefitDecision, person: Person, channel: str = "online") -> None:
@@ -194,7 +183,7 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     relation.status, relation.benefit_from = "receiving", decision.first_month
     decision.status, decision.confirmed_at = "confirmed", utcnow()
     application = db.session.get(Application, decision.application_id)
-    _event(application, "confirmed", person.get_id())
+    record_event(application, "confirmed", person.get_id())
     # The claim itself was a face-verified, data-compared confirmation of eligibility.
     db.session.add(EligibilityCheck(person_id=person.id, confirmed_on=application.received_on,
                                     method="face", actor=person.get_id()))

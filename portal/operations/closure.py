@@ -15,7 +15,6 @@ from ..exchange.registries import compare_person, relation_between
 from ..extensions import db
 from ..models import (
     Application,
-    ApplicationEvent,
     BenefitPayment,
     Commitment,
     InsuranceRelation,
@@ -32,19 +31,10 @@ from ..rules import ids
 from ..rules import settlement as rules
 from ..rules.interest import interest_to_date, latest_rate
 from . import audit, ledger, notify
+from .applications import china_today, record_event
 from .calendar import workday_calendar
 
 STAGE_WORKDAYS = {"old_county_settling": 15, "funds_in_transit": 15}  # domain.md: common practice
-
-
-def _today():
-    from .applications import china_today
-
-    return china_today()
-
-
-def _event(application, kind, actor, note=None):
-    db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
 
 
 # Deregistration ----------------------------------------------------------------------------
@@ -127,8 +117,8 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         # The account closes: what may be refunded leaves it for the payee; the rest (government
         # money when another pension is drawn) returns to the fund. Both as settlement entries.
         db.session.add(LedgerEntry(
-            account_id=account.id, kind="settlement", amount_fen=-balance, booked_on=_today(),
-            year=_today().year, source_key=f"settlement:{application.reference}",
+            account_id=account.id, kind="settlement", amount_fen=-balance, booked_on=china_today(),
+            year=china_today().year, source_key=f"settlement:{application.reference}",
             reason=ground))
     db.session.flush()
     if result.payable_fen:
@@ -168,7 +158,7 @@ def debts(county_code: str) -> list[tuple[Settlement, Person]]:
 
 def _stage(case: TransferCase, stage: str, holder: str, workdays: int | None = None,
            due: date | None = None) -> None:
-    today = _today()
+    today = china_today()
     history = list(case.history or [])
     if history:
         history[-1] = {**history[-1], "done": today.isoformat()}
@@ -207,7 +197,7 @@ def transfer_accepted(application: Application, actor: str, channel: str) -> Non
     person = db.session.get(Person, application.person_id)
     case.letter = {"reference": application.reference, "name": person.name,
                    "id_number": person.id_number, "from_county": case.from_county,
-                   "to_county": case.to_county, "accepted_on": _today().isoformat()}
+                   "to_county": case.to_county, "accepted_on": china_today().isoformat()}
     _stage(case, "old_county_settling", case.from_county, STAGE_WORKDAYS["old_county_settling"])
     if not on_this_system(case.from_county):
         # An outside county: the letter leaves through the transfer interface.
@@ -222,7 +212,7 @@ def transfer_accepted(application: Application, actor: str, channel: str) -> Non
 def transfer_refused(application: Application) -> None:
     case = transfer_case_for(application)
     if case is not None:
-        _stage(case, "refused", case.to_county, due=_today())
+        _stage(case, "refused", case.to_county, due=china_today())
 
 
 def settle_transfer_out(case: TransferCase, actor: str, scheme: dict,
@@ -236,7 +226,7 @@ def settle_transfer_out(case: TransferCase, actor: str, scheme: dict,
         InsuranceRelation.region_code.startswith(case.from_county[:6]),
         InsuranceRelation.status != "terminated"))
     account = db.session.scalar(select(PersonalAccount).filter_by(relation_id=relation.id))
-    today = _today()
+    today = china_today()
     opening = ledger.balance_fen(account.id, date(today.year - 1, 12, 31))
     bookings = [(e.booked_on, e.amount_fen) for e in db.session.scalars(
         select(LedgerEntry).filter(LedgerEntry.account_id == account.id,
@@ -272,7 +262,7 @@ def receive_from_outside(case: TransferCase, amount_fen: int, years: list[int],
         raise ValueError("not waiting for an outside county")
     case.amount_fen, case.years = amount_fen, sorted(years)
     case.approval_sheet = {"balance_fen": amount_fen, "years": sorted(years),
-                           "settled_on": _today().isoformat()}
+                           "settled_on": china_today().isoformat()}
     _stage(case, "funds_in_transit", case.to_county, STAGE_WORKDAYS["funds_in_transit"])
     audit.record("transfer_received_from_outside", actor=actor, channel="system",
                  object_type="transfer_case", object_id=case.id,
@@ -285,7 +275,7 @@ def confirm_funds(case: TransferCase, actor: str, channel: str = "counter") -> N
     into a new account (contribution years carried over), closes the case, tells the resident."""
     if case.stage != "funds_in_transit":
         raise ValueError("no funds on the way")
-    today = _today()
+    today = china_today()
     relation = InsuranceRelation(person_id=case.person_id, region_code=case.to_county,
                                  status="contributing", started_on=today,
                                  application_id=case.application_id)
@@ -304,15 +294,9 @@ def confirm_funds(case: TransferCase, actor: str, channel: str = "counter") -> N
                                source_key=f"transfer-in:{case.id}"))
     _stage(case, "completed", case.to_county, due=today)
     application = db.session.get(Application, case.application_id)
-    _event(application, "transfer_completed", actor)
-    person = db.session.get(Person, case.person_id)
-    text, sms = notify.chinese_texts("transfer_completed", {"reference": application.reference})
-    db.session.add(OutboxMessage(channel="in_app", kind="transfer_completed",
-                                 person_id=person.id, body=text,
-                                 params={"reference": application.reference}))
-    if person.phone:
-        notify.queue_sms(phone=person.phone, body=sms, kind="transfer_completed",
-                         person_id=person.id)
+    record_event(application, "transfer_completed", actor)
+    notify.tell(db.session.get(Person, case.person_id), "transfer_completed",
+                {"reference": application.reference})
     audit.record("transfer_completed", actor=actor, channel=channel,
                  object_type="transfer_case", object_id=case.id,
                  detail={"amount_fen": case.amount_fen, "years": len(case.years or [])})

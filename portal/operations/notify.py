@@ -59,6 +59,16 @@ def chinese_texts(kind: str, params: dict) -> tuple[str, str]:
         return text, _(SMS_PREFIX) + text
 
 
+def tell(person, kind: str, params: dict) -> None:
+    """One message to a person: in the message centre (rendered in the reader's language) and,
+    when a phone is known, by SMS in Chinese."""
+    text, sms = chinese_texts(kind, params)
+    db.session.add(OutboxMessage(channel="in_app", kind=kind, person_id=person.id, body=text,
+                                 params=params))
+    if person.phone:
+        queue_sms(phone=person.phone, body=sms, kind=kind, person_id=person.id)
+
+
 def queue_sms(*, phone: str, body: str, kind: str, person_id: int | None = None) -> OutboxMessage:
     message = OutboxMessage(
         channel="sms", kind=kind, recipient=phone, body=body, person_id=person_id

@@ -23,8 +23,29 @@ from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, OutboxMessage, Person, Region, StaffUser, Upload
-from ..operations import applications, benefits, closure, ledger, residents, tax_export
+from ..models import (
+    Application,
+    DeathReport,
+    FraudReport,
+    KioskTerminal,
+    OutboxMessage,
+    Person,
+    Region,
+    StaffUser,
+    TransferCase,
+    Upload,
+)
+from ..operations import (
+    applications,
+    assist,
+    benefits,
+    closure,
+    kiosk,
+    ledger,
+    reports,
+    residents,
+    tax_export,
+)
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
@@ -368,7 +389,6 @@ SUPERVISORS = ("admin",)
 
 
 def _report_for_me(reference: str):
-    from ..operations import reports
 
     item = db.session.scalar(reports.visible_to(current_user).filter_by(reference=reference))
     if item is None:
@@ -380,8 +400,6 @@ def _report_for_me(reference: str):
 @staff_required(*SUPERVISORS)
 def reports_queue():
     """举报 (第六十六条): the county's supervision queue, without reports naming the viewer."""
-    from ..models import FraudReport
-    from ..operations import reports
 
     rows = db.session.scalars(reports.visible_to(current_user)
                               .order_by(FraudReport.status.desc(), FraudReport.id)).all()
@@ -391,7 +409,6 @@ def reports_queue():
 @bp.route("/reports/<reference>", methods=["GET", "POST"])
 @staff_required(*SUPERVISORS)
 def report(reference):
-    from ..operations import reports
 
     item = _report_for_me(reference)
     error = None
@@ -475,8 +492,6 @@ def transfers():
 
 
 def _case_held_by_me(case_id: int):
-    from ..models import TransferCase
-
     case = db.session.get(TransferCase, case_id)
     if case is None or case.holder[:6] != current_user.region_code[:6]:
         abort(404)
@@ -518,8 +533,6 @@ def debts():
 @staff_required("admin")
 def terminals():
     """County admins register self-service terminals (their public keys) and revoke them."""
-    from ..models import KioskTerminal
-    from ..operations import kiosk
 
     error = None
     if request.method == "POST":
@@ -548,8 +561,6 @@ def terminals():
 @bp.post("/terminals/<int:terminal_id>/revoke")
 @staff_required("admin")
 def revoke_terminal(terminal_id):
-    from ..models import KioskTerminal
-    from ..operations import kiosk
 
     terminal = db.session.get(KioskTerminal, terminal_id)
     if terminal is None or not terminal.region_code.startswith(current_user.region_code[:6]):
@@ -563,8 +574,6 @@ def revoke_terminal(terminal_id):
 def death_reports():
     """第三十二条、第三十三条: the township forwards its villages' reports; the county decides on
     each beneficiary whose payment the match suspended."""
-    from ..models import DeathReport
-    from ..operations import assist
 
     area = db.session.get(Region, current_user.region_code)
     if current_user.role in CLERKS:
@@ -584,7 +593,6 @@ def death_reports():
 @bp.post("/death-reports/forward")
 @staff_required(*CLERKS)
 def forward_death_reports():
-    from ..operations import assist
 
     assist.forward(current_user)
     return redirect(url_for(".death_reports"))
@@ -593,8 +601,6 @@ def forward_death_reports():
 @bp.post("/death-reports/<int:report_id>/<verdict>")
 @staff_required(*REVIEWERS)
 def decide_death_report(report_id, verdict):
-    from ..models import DeathReport
-    from ..operations import assist
 
     report = db.session.get(DeathReport, report_id)
     if (report is None or report.status != "matched" or verdict not in ("confirmed", "alive")

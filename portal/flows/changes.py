@@ -13,14 +13,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..exchange.population import population_register
-from ..extensions import db
-from ..models import LedgerEntry
-from ..models.ledger import CONTRIBUTION_KINDS
 from ..operations import ledger
 from ..presenters import yuan
 from ..rules import contact, contributions, ids
@@ -285,10 +281,7 @@ class ChooseTierForm(FlaskForm):
 
 def contribution_arrived(ctx: Context) -> bool:
     account = ledger.account_of(ctx.person.id)
-    return account is not None and db.session.scalar(
-        select(LedgerEntry.id).filter(LedgerEntry.account_id == account.id,
-                                      LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
-                                      LedgerEntry.year == ctx.today.year).limit(1)) is not None
+    return account is not None and bool(ledger.contributions_in(account.id, ctx.today.year))
 
 
 def tier_obstacles(ctx: Context) -> list[str]:

@@ -42,6 +42,15 @@ def contribution_years(account_id: int, until_year: int | None = None) -> list[i
     return sorted(years)
 
 
+def contributions_in(account_id: int, year: int) -> list[LedgerEntry]:
+    """The year's contributions that have reached the account (tax import), earliest first."""
+    return db.session.scalars(
+        select(LedgerEntry).filter(LedgerEntry.account_id == account_id,
+                                   LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
+                                   LedgerEntry.year == year)
+        .order_by(LedgerEntry.booked_on)).all()
+
+
 @dataclass(frozen=True)
 class Statement:
     """对账单 (第十九条) for one year, or all years when `year` is None."""

@@ -23,7 +23,17 @@ from sqlalchemy import select
 from ..auth.resident import resident_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, InsuranceRelation, OutboxMessage, PensionNotice, Upload
+from ..models import (
+    Application,
+    Consent,
+    InsuranceRelation,
+    OutboxMessage,
+    PensionNotice,
+    StaffUser,
+    Upload,
+)
+from ..operations import assist, closure, ledger
+from ..operations.applications import china_today
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..rules import ids
@@ -36,12 +46,6 @@ def own_application(reference: str) -> Application:
     if application is None or application.person_id != current_user.id:
         abort(404)
     return application
-
-
-def china_today_():
-    from ..operations.applications import china_today
-
-    return china_today()
 
 
 @lru_cache(maxsize=2048)
@@ -81,20 +85,11 @@ def home():
 
 def this_years_contribution(relation) -> dict | None:
     """Whether this year's contribution has reached the account (from the tax import)."""
-    from ..models import LedgerEntry
-    from ..models.ledger import CONTRIBUTION_KINDS
-    from ..operations import ledger
-    from ..operations.applications import china_today
-
     if relation is None or relation.status != "contributing":
         return None
     year = china_today().year
     account = ledger.account_of(current_user.id)
-    arrived = db.session.scalars(
-        select(LedgerEntry).filter(LedgerEntry.account_id == account.id,
-                                   LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
-                                   LedgerEntry.year == year)
-        .order_by(LedgerEntry.booked_on)).all() if account else []
+    arrived = ledger.contributions_in(account.id, year) if account else []
     return {"year": year, "arrived_on": arrived[0].booked_on if arrived else None,
             "amount_fen": sum(e.amount_fen for e in arrived),
             "tier_fen": relation.contribution_tier_fen}
@@ -113,14 +108,12 @@ def applications():
 @bp.get("/applications/<reference>")
 @resident_required()
 def application(reference):
-    from ..operations import closure
-
     item = own_application(reference)
     return render_template(
         "resident/application.html", application=item, flow=REGISTRY.get(item.kind),
         settlement=closure.settlement_for(item) if item.kind == "deregistration" else None,
         case=closure.transfer_case_for(item) if item.kind == "transfer_in" else None,
-        today=china_today_())
+        today=china_today())
 
 
 @bp.get("/applications/<reference>/confirmation")
@@ -171,9 +164,6 @@ def messages():
 @resident_required()
 def consents():
     """Who may file for me, for what, until when; and a way to object (村协办员代办)."""
-    from ..models import StaffUser
-    from ..operations import assist
-
     rows = assist.consents_of(current_user.id)
     staff = {s.id: s for s in db.session.scalars(select(StaffUser).filter(
         StaffUser.id.in_({c.staff_id for c in rows})))} if rows else {}
@@ -184,9 +174,6 @@ def consents():
 @bp.post("/consents/<int:consent_id>/object")
 @resident_required()
 def object_to_consent(consent_id):
-    from ..models import Consent
-    from ..operations import assist
-
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.person_id != current_user.id:
         abort(404)

@@ -170,15 +170,22 @@ def callback():
         channel="kiosk" if g.get("kiosk") else "online",
     )
     next_url = session.get("next")
-    session.rotate()  # a fresh session id at sign-in: nothing from before carries over
-    login_user(person)
-    session["acr"] = level
-    session["auth_time"] = int(claims.get("auth_time") or time.time())
-    if g.get("kiosk"):
-        session["channel"] = "kiosk"  # shorter idle limit, kiosk layout, channel on records
+    start_resident_session(person, level, "kiosk" if g.get("kiosk") else "online",
+                           int(claims.get("auth_time") or time.time()))
     if next_url and next_url.startswith("/") and not next_url.startswith("//"):
         return redirect(next_url)
     return redirect(url_for("resident.home"))
+
+
+def start_resident_session(person, level: str, channel: str, auth_time: int, **extra) -> None:
+    """Sign a resident in: a fresh session id (nothing from before carries over), the assurance
+    level, when it was verified, and the channel (kiosk sessions get the kiosk layout, a short
+    idle limit and their channel on every record)."""
+    session.rotate()
+    login_user(person)
+    session.update({"acr": level, "auth_time": auth_time, **extra})
+    if channel != "online":
+        session["channel"] = channel
 
 
 @bp.post("/logout")

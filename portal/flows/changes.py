@@ -80,10 +80,6 @@ def contact_facts(ctx: Context) -> list[KnownFact]:
     return rows
 
 
-def no_obstacles(ctx: Context) -> list[str]:
-    return []
-
-
 DETAILS = register(Flow(
     name="details_change",
     title=_l("Change your address, ethnicity or sex"),
@@ -114,7 +110,6 @@ DETAILS = register(Flow(
     declaration=_l("I confirm the new information is true."),
     deadline_workdays=0,
     deadline_article="第九条",
-    obstacles=no_obstacles,
     obstacle_text={"open_application": _l("You already have a change in progress.")},
     known_facts=contact_facts,
     next_steps=_l("The change has taken effect. It is recorded with the date and the old "
@@ -139,7 +134,6 @@ PHONE = register(Flow(
     declaration=_l("I confirm this is my phone number."),
     deadline_workdays=0,
     deadline_article="第九条",
-    obstacles=no_obstacles,
     obstacle_text={"open_application": _l("You already have a change in progress.")},
     known_facts=contact_facts,
     next_steps=_l("The new number is used from now on. We told the old number about the "
@@ -262,7 +256,6 @@ IDENTITY = register(Flow(
                    "document."),
     deadline_workdays=3,
     deadline_article="第十条",
-    obstacles=no_obstacles,
     obstacle_text={"open_application": _l("You already have a change of identity details "
                                           "being reviewed.")},
     known_facts=identity_facts,
@@ -350,7 +343,6 @@ TIER = register(Flow(
                            "again next year."),
         "open_application": _l("You already have a choice in progress."),
     },
-    known_facts=lambda ctx: [],
     next_steps=_l("Pay through the tax department's channel with the payment code above. "
                   "Once the money arrives, your home page shows it."),
     reviewed=False,

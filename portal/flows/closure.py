@@ -101,7 +101,6 @@ DEREGISTRATION = register(Flow(
     declaration=_l(commitment.TEXTS[commitment.CURRENT_VERSION]),
     deadline_workdays=5,
     deadline_article="第三十九条",
-    obstacles=lambda ctx: [],
     obstacle_text={"open_application": _l("You already have a deregistration being decided.")},
     known_facts=lambda ctx: [KnownFact(_l("Applicant"), ctx.person.name,
                                        _l("real-name verification")),

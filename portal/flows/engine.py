@@ -73,10 +73,12 @@ class Flow:
     declaration: Any  # None: nothing to declare (a question)
     deadline_workdays: int
     deadline_article: str  # the article that sets the deadline, e.g. "第八条"
-    obstacles: Callable[[Context], list[str]]
     obstacle_text: dict  # reason code -> plain words for the resident
-    known_facts: Callable[[Context], list[KnownFact]]
     next_steps: Any  # what happens after submission, in plain words
+    # Why this person cannot use the flow now (reason codes); none by default.
+    obstacles: Callable[[Context], list[str]] = lambda ctx: []
+    # What we already know and show read-only; nothing by default.
+    known_facts: Callable[[Context], list[KnownFact]] = lambda ctx: []
     # False: the change takes effect at submission, nobody reviews it (第九条).
     reviewed: bool = True
     # The resident must have re-authenticated with a face check just now (security.md step-up).

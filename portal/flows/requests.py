@@ -45,10 +45,6 @@ def store_evidence(form, answers, ctx: Context) -> dict:
     return {"documents": [upload.id for upload in stored]}
 
 
-def no_obstacles(ctx: Context) -> list[str]:
-    return []
-
-
 DISPUTE = register(Flow(
     name="dispute",
     title=_l("Ask us to check a record (核查申请)"),
@@ -73,10 +69,8 @@ DISPUTE = register(Flow(
     deadline_workdays=5,
     deadline_setting="DISPUTE_DEADLINE_WORKDAYS",
     deadline_article="第二十条",
-    obstacles=no_obstacles,
     obstacle_text={"open_application": _l("We are already checking a record for you. You can "
                                           "follow it in My applications.")},
-    known_facts=lambda ctx: [],
     next_steps=_l("The county checks the record with the tax and bank records and your "
                   "evidence. If it is wrong, it is corrected in your account; if it is right, "
                   "we explain why. Either way we send you a message."),
@@ -106,10 +100,8 @@ QUESTION = register(Flow(
     declaration=None,
     deadline_workdays=5,
     deadline_article="第六十五条",
-    obstacles=no_obstacles,
     obstacle_text={"open_application": _l("Your earlier question is still waiting for its "
                                           "answer.")},
-    known_facts=lambda ctx: [],
     next_steps=_l("A member of staff takes up your question and answers it. You will find the "
                   "answer in your messages and we send you a text message."),
 ))

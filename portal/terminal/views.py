@@ -16,9 +16,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from ..auth.resident import resident_required
+from ..auth.resident import resident_required, start_resident_session
 from ..exchange.population import population_register
 from ..extensions import csrf, db
 from ..flows.engine import REGISTRY
@@ -79,10 +79,8 @@ def assertion():
     person = record_sign_in(id_type=check.document_type, id_number=check.number,
                             name=record.name, phone=record.phone, birth_date=check.birth_date,
                             sex=check.sex, assurance=level, channel="kiosk")
-    session.rotate()
-    login_user(person)
-    session.update({"acr": level, "auth_time": int(time.time()), "channel": "kiosk",
-                    "kiosk_device": terminal.device_id, "visit": secrets.token_hex(8)})
+    start_resident_session(person, level, "kiosk", int(time.time()),
+                           kiosk_device=terminal.device_id, visit=secrets.token_hex(8))
     response = redirect(url_for("resident.home"))
     response.set_cookie("kiosk", "1", max_age=KIOSK_COOKIE_AGE, samesite="Lax", httponly=True)
     return response

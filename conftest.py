@@ -10,11 +10,10 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.cli import upgrade_database
+from portal.cli import drop_everything, upgrade_database
 from portal.config import database_url
 from portal.demo import loader
 from portal.extensions import db
@@ -34,19 +33,6 @@ def pytest_configure(config):
             write_mo(target, catalogue)
 
 
-def _reset_database(url: str) -> None:
-    """Start from nothing so migrations are tested from scratch on every run."""
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            for table in inspect(connection).get_table_names():
-                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
-    engine.dispose()
-
-
 class _Dispatcher:
     """Lets the server pick a free port before the app (which must know its URL) exists."""
 
@@ -60,7 +46,7 @@ class _Dispatcher:
 def live_server_and_app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     url = database_url(os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.db'}")
-    _reset_database(url)
+    drop_everything(url)  # migrations are tested from scratch on every run
     dispatcher = _Dispatcher()
     server = make_server("127.0.0.1", 0, dispatcher, threaded=True)
     base_url = f"http://127.0.0.1:{server.port}"

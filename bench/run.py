@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 from portal import create_app
-from portal.cli import upgrade_database
+from portal.cli import drop_everything, upgrade_database
 from portal.config import database_url
 from portal.demo.loader import demo_data
 from portal.extensions import db, login_manager
@@ -73,18 +73,6 @@ def log(message: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Database and app
-
-
-def reset_database(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            for table in inspect(connection).get_table_names():
-                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
-    engine.dispose()
 
 
 def has_tables(url: str) -> bool:
@@ -397,7 +385,7 @@ def run(args, folder: Path) -> dict:
     if has_tables(url):
         if not args.reset:
             raise SystemExit("the database has tables: pass --reset to drop everything in it")
-        reset_database(url)
+        drop_everything(url)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     environment = {"INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": url,

@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 from e2e.conftest import KIOSK, PHONE, six_digit_code
 from e2e.test_sign_in import sign_in
-from tests.integration.helpers import csrf_token, staff_sign_in
+from tests.integration.helpers import staff_sign_in
+from tests.integration.test_claim import staff_post
 
 BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
 
@@ -22,14 +23,9 @@ def face_check(page, person):
 
 
 def staff_act(app, reference, username, action, **data):
-    import re
-
     client = app.test_client()
     staff_sign_in(client, app, username)
-    review = client.get(f"/agency/applications/{reference}")
-    version = re.search(r'name="version" value="(\d+)"', review.get_data(as_text=True)).group(1)
-    response = client.post(f"/agency/applications/{reference}/{action}", data={
-        "csrf_token": csrf_token(review), "version": version, **data})
+    response = staff_post(client, reference, action, **data)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

@@ -7,21 +7,14 @@ import re
 from playwright.sync_api import expect
 
 from e2e.conftest import PHONE
-from e2e.test_claim import face_check
+from e2e.test_claim import face_check, staff_act
 from e2e.test_sign_in import sign_in
-from tests.integration.helpers import csrf_token, staff_sign_in
 
 BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
 
 
 def approve(app, reference):
-    client = app.test_client()
-    staff_sign_in(client, app, "reviewer.qingshan")
-    review = client.get(f"/agency/applications/{reference}")
-    version = re.search(r'name="version" value="(\d+)"', review.get_data(as_text=True)).group(1)
-    response = client.post(f"/agency/applications/{reference}/decision", data={
-        "csrf_token": csrf_token(review), "decision": "approve", "version": version})
-    assert response.status_code == 302
+    staff_act(app, reference, "reviewer.qingshan", "decision", decision="approve")
 
 
 def test_heir_deregisters_with_a_commitment(page, live_url, app, demo, checks):

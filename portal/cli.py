@@ -23,6 +23,22 @@ def upgrade_database(app) -> None:
     command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
 
 
+def drop_everything(url: str) -> None:
+    """Tests and the benchmark start from nothing, so migrations run from scratch. Never called
+    by the application itself."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            for table in inspect(connection).get_table_names():
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+    engine.dispose()
+
+
 def init_app(app):
     @app.cli.command("db-upgrade")
     def db_upgrade():

@@ -17,6 +17,11 @@ def csrf_token(response) -> str:
     return match.group(1)
 
 
+def version_of(page) -> str:
+    """The application version a review page shows (optimistic locking)."""
+    return re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True)).group(1)
+
+
 def latest_sms(app, phone: str) -> str:
     with app.app_context():
         body = db.session.scalar(

@@ -19,13 +19,7 @@ from portal.models import (
 )
 from portal.operations.applications import china_today
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_enrolment import decide
-
-
-def answer(client, path, **data):
-    page = client.get(path)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(path, data={"csrf_token": csrf_token(page), **data})
+from tests.integration.test_enrolment import answer, decide
 
 
 def confirm(client, flow, declaration=True):

@@ -24,7 +24,7 @@ from portal.operations import benefits
 from portal.operations.applications import china_today
 from portal.rules import ids
 from portal.rules.benefits import first_payment_month, pension_age_date
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
+from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
 from tests.integration.test_changes import answer, confirm
 
 _numbers = itertools.count(700)
@@ -100,9 +100,6 @@ def become_beneficiary(client, app, person) -> int:
     client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
     return person_id(app, person)
 
-
-def version_of(page) -> str:
-    return re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True)).group(1)
 
 
 def staff_post(client, reference, action, **data):

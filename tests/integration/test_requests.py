@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Application, FraudReport, LedgerEntry, OutboxMessage, Person
 from portal.operations import ledger
 from portal.operations.applications import china_today
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
+from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
 from tests.integration.test_changes import answer, confirm
 
 
@@ -44,9 +44,6 @@ def file_dispute(client, text="2025年的个人缴费金额不对，我交的是
     assert response.location.endswith("/apply/dispute/check")
     return confirm(client, "dispute")
 
-
-def version_of(page) -> str:
-    return re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True)).group(1)
 
 
 def test_dispute_correction_moves_the_balance_by_exactly_the_difference(client, app, enrolled):

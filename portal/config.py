@@ -4,6 +4,7 @@ Development runs on embedded parts (SQLite under instance/, embedded identity pr
 registries, notification outbox). Production refuses to start on anything generated for development.
 """
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -138,8 +139,6 @@ def _essc_demo_public_key(instance_path: Path) -> str:
     key = Ed25519PrivateKey.from_private_bytes(path.read_bytes())
     raw = key.public_key().public_bytes(serialization.Encoding.Raw,
                                         serialization.PublicFormat.Raw)
-    import base64
-
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -4,7 +4,7 @@ from flask import current_app
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 
@@ -22,6 +22,14 @@ class Database:
     def __init__(self):
         self.session = scoped_session(sessionmaker(class_=_AppBoundSession,
                                                    expire_on_commit=False))
+
+    def by_id(self, model, ids) -> dict:
+        """{id: row} for the given ids in one query (the people behind a list of records)."""
+        ids = set(ids)
+        if not ids:
+            return {}
+        return {row.id: row for row in self.session.scalars(
+            select(model).filter(model.id.in_(ids)))}
 
     @property
     def engine(self):

@@ -465,8 +465,7 @@ def check_benefit(reference):
 def payments():
     """待遇支付审批表 (第二十七条) per month, and payments the bank could not make (第二十九条)."""
     failed = benefits.failed_payments()
-    people = {p.id: p for p in db.session.scalars(
-        select(Person).filter(Person.id.in_({f.person_id for f in failed})))} if failed else {}
+    people = db.by_id(Person, (f.person_id for f in failed))
     return render_template("agency/payments.html", runs=benefits.recent_runs(), failed=failed,
                            people=people, mask=ids.mask)
 
@@ -485,8 +484,7 @@ def transfers():
     """Transfer stages this county must act on (第四十三条、第四十四条), overdue ones flagged
     (第四十五条)."""
     cases = closure.transfers_held_by(current_user.region_code)
-    people = {p.id: p for p in db.session.scalars(
-        select(Person).filter(Person.id.in_({c.person_id for c in cases})))} if cases else {}
+    people = db.by_id(Person, (c.person_id for c in cases))
     return render_template("agency/transfers.html", cases=cases, people=people, mask=ids.mask,
                            today=applications.china_today())
 

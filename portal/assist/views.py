@@ -87,8 +87,7 @@ def dashboard():
                  for row, person in assist.residents_of(current_user)]
     filed = db.session.scalars(select(Application).filter_by(filed_by=current_user.get_id())
                                .order_by(Application.submitted_at.desc())).all()
-    names = {p.id: p.name for p in db.session.scalars(select(Person).filter(
-        Person.id.in_({a.person_id for a in filed})))} if filed else {}
+    names = {pid: p.name for pid, p in db.by_id(Person, (a.person_id for a in filed)).items()}
     return render_template("assist/dashboard.html", residents=residents, filed=filed,
                            names=names, mask=ids.mask)
 

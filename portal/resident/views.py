@@ -165,8 +165,7 @@ def messages():
 def consents():
     """Who may file for me, for what, until when; and a way to object (村协办员代办)."""
     rows = assist.consents_of(current_user.id)
-    staff = {s.id: s for s in db.session.scalars(select(StaffUser).filter(
-        StaffUser.id.in_({c.staff_id for c in rows})))} if rows else {}
+    staff = db.by_id(StaffUser, (c.staff_id for c in rows))
     return render_template("resident/consents.html", consents=rows, staff=staff,
                            flows=REGISTRY)
 

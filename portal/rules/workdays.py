@@ -31,7 +31,7 @@ class Deadline:
 def _library_covers(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
+    except NotImplementedError:  # chinesecalendar's way of saying it has no data for that year
         return False
     return True
 

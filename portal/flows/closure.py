@@ -166,6 +166,7 @@ TRANSFER = register(Flow(
                    "that I am not receiving a pension."),
     deadline_workdays=5,
     deadline_article="第四十二条",
+    handled_in="hukou",
     obstacles=transfer_obstacles,
     obstacle_text={
         "receiving": _l("You already receive your pension, so the insurance is not moved "

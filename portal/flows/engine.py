@@ -89,6 +89,11 @@ class Flow:
     urgent: bool = False
     # A configuration key that overrides deadline_workdays (e.g. DISPUTE_DEADLINE_WORKDAYS).
     deadline_setting: str | None = None
+    # Which county handles it: where the household is registered ("hukou": enrolment, moving
+    # the insurance in) or where the person is insured now ("insured": everything else).
+    handled_in: str = "insured"
+    # The township office checks first where the county asks for it (初审, 第四条).
+    township_first: bool = False
     # Shown in the services list on the home page when this returns True.
     offered: Callable[[Context], bool] = lambda ctx: True
 

@@ -190,6 +190,8 @@ ENROLMENT = register(Flow(
                    "recovered."),
     deadline_workdays=3,
     deadline_article="第八条",
+    handled_in="hukou",
+    township_first=True,
     obstacles=obstacles,
     obstacle_text={
         "deceased": _l("The records show this person has died."),

@@ -244,14 +244,13 @@ def check(flow_name):
             hukou = ctx.comparison.get("hukou_region_code")
             application = applications.submit(
                 flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra[
-                    "county_code" if flow.name in ("enrolment", "transfer_in")
-                    else "service_county"],
+                    "county_code" if flow.handled_in == "hukou" else "service_county"],
                 actor=g.acting.actor, filed_by_kind=g.acting.filed_by_kind,
                 channel=ctx.channel, on_behalf_of=g.acting.on_behalf_of,
                 consent_id=g.acting.consent.id if g.acting.consent else None,
                 also=_tell_the_resident if g.acting.consent else None,
                 township_code=hukou[:9] + "000" if hukou else None,
-                township_check=flow.name == "enrolment" and township_first_check(
+                township_check=flow.township_first and township_first_check(
                     ctx.scheme, ctx.extra["county_code"]),
                 deadline_workdays=current_app.config.get(flow.deadline_setting))
             return confirmation(application)

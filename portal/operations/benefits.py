@@ -211,8 +211,9 @@ def _bank_file(rows: list[BenefitPayment]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["payment_id", "month", "id_number", "name", "bank_account", "amount_fen"])
+    people = db.by_id(Person, (payment.person_id for payment in rows))
     for payment in rows:
-        person = db.session.get(Person, payment.person_id)
+        person = people[payment.person_id]
         writer.writerow([payment.id, payment.month.strftime("%Y-%m"), person.id_number,
                          person.name, payment.bank_account, payment.total_fen])
     return out.getvalue()

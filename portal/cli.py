@@ -100,7 +100,13 @@ def init_app(app):
                                  received_by="system:cli")
         except BadBatch as error:
             raise click.ClickException(str(error)) from error
+        from .operations.tax_import import REASONS
+
         click.echo(json.dumps(batch.report, ensure_ascii=False, indent=1))
+        for row in batch.report["details"]:
+            if row["status"] == "rejected":
+                click.echo(f"REFUSED row {row['row']} {row['tax_ref']}: {row['reason']} – "
+                           f"{REASONS[row['reason']]}")
         if batch.status != "booked":
             raise click.ClickException("batch rejected: nothing was booked")
 
@@ -143,11 +149,15 @@ def init_app(app):
         from sqlalchemy import func, select
 
         from .models import PersonalAccount
-        from .operations.interest import credit_year
-        from .rules.interest import rate_for
+        from .operations.applications import china_today
+        from .operations.interest import CannotCredit, check_can_credit, credit_year
         from .schemes import scheme_for
 
-        rate = rate_for(scheme_for(app.config["SCHEME_PROVINCE"]), year)
+        try:
+            rate = check_can_credit(year, scheme_for(app.config["SCHEME_PROVINCE"]),
+                                    china_today())
+        except CannotCredit as error:
+            raise click.ClickException(str(error)) from error
         accounts = db.session.scalar(select(func.count(PersonalAccount.id)))
         with click.progressbar(length=accounts, label=f"crediting {year} at {rate / 100}%",
                                file=sys.stderr if sys.stderr.isatty() else None) as bar:
@@ -166,6 +176,20 @@ def init_app(app):
         made = generate_notices(scheme_for(app.config["SCHEME_PROVINCE"]), china_today(),
                                 months, actor="system:cli")
         click.echo(f"{len(made)} notices generated")
+
+    @app.cli.command("compare-beneficiaries")
+    def compare_beneficiaries_command():
+        """Compare everyone receiving a pension with the death and prison records (第六条、
+        第三十条、第三十四条): suspend, invite heirs, resume after release. Runs before every
+        payment run too; schedule it daily or weekly on its own."""
+        from .operations.applications import china_today
+        from .operations.benefits import compare_beneficiaries
+
+        found = compare_beneficiaries(china_today(), actor="system:cli")
+        for item in found:
+            click.echo(f"person {item['person_id']}: {item['reason']} {item['event_on']} → "
+                       f"from {item['from']}")
+        click.echo(f"{len(found)} found")
 
     @app.cli.command("pay-pensions")
     @click.argument("month")

@@ -45,6 +45,7 @@ from ..operations import (
     reports,
     residents,
     tax_export,
+    tax_import,
 )
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
@@ -282,6 +283,16 @@ def tax_registrations():
                            batches=tax_export.recent_batches(), mask=ids.mask)
 
 
+@bp.get("/refused-contributions")
+@staff_required(*REVIEWERS)
+def refused_contributions():
+    """第十一条、第十七条: contribution rows from the tax department the scheme refused, with the
+    reason, for the county to have refunded or corrected."""
+    rows = tax_import.refused_rows(current_user.region_code)
+    return render_template("agency/refused_contributions.html", rows=rows, mask=ids.mask,
+                           reasons=tax_import.REASONS)
+
+
 @bp.post("/tax-registrations/<int:row_id>/resend")
 @staff_required(*REVIEWERS)
 def resend_tax_registration(row_id):
@@ -467,7 +478,8 @@ def payments():
     failed = benefits.failed_payments()
     people = db.by_id(Person, (f.person_id for f in failed))
     return render_template("agency/payments.html", runs=benefits.recent_runs(), failed=failed,
-                           people=people, mask=ids.mask)
+                           people=people, mask=ids.mask,
+                           suspended=benefits.suspensions_in(current_user.region_code))
 
 
 @bp.post("/payments/reissue")

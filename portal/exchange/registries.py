@@ -42,8 +42,12 @@ def compare_person(id_type: str, id_number: str, name: str, today: date) -> Comp
     resident = next((e for e in enrolments if e.scheme == "resident"
                      and e.status != "terminated"), None)
     disability = db.session.get(RegistryDisability, id_number)
+    # A death the agency registers later than `today` was not known on `today`.
     death = db.session.scalar(
-        select(RegistryDeath).filter_by(id_number=id_number).order_by(RegistryDeath.death_date)
+        select(RegistryDeath).filter(
+            RegistryDeath.id_number == id_number,
+            (RegistryDeath.recorded_on.is_(None)) | (RegistryDeath.recorded_on <= today))
+        .order_by(RegistryDeath.death_date).limit(1)
     )
     return Comparison(
         checked_on=today.isoformat(),
@@ -60,6 +64,33 @@ def compare_person(id_type: str, id_number: str, name: str, today: date) -> Comp
         disability_grade=disability.grade if disability else None,
         death_recorded_on=death.death_date.isoformat() if death else None,
     )
+
+
+def other_pension_since(id_number: str) -> date | None:
+    """The day another basic pension (the employees' scheme) started, where the national
+    enrolment registry knows it (第三十四条: payment here stops from the month after)."""
+    row = db.session.scalar(select(RegistryEnrolment).filter_by(
+        id_number=id_number, scheme="employee", status="receiving")
+        .order_by(RegistryEnrolment.since))
+    return row.since if row else None
+
+
+def relatives_of(id_number: str) -> list[str]:
+    """Identity numbers of the people the household and civil records link to this person as
+    relatives (the heirs to invite when they die)."""
+    from ..models import RegistryRelative
+
+    return list(db.session.scalars(select(RegistryRelative.id_number).filter_by(
+        relative_id_number=id_number)))
+
+
+def custody_on(id_number: str, day: date):
+    """The latest prison record started by `day` (None when there is none)."""
+    from ..models import RegistryCustody
+
+    return db.session.scalar(select(RegistryCustody).filter(
+        RegistryCustody.id_number == id_number, RegistryCustody.started_on <= day)
+        .order_by(RegistryCustody.started_on.desc()).limit(1))
 
 
 def relation_between(applicant_id_number: str, insured_id_number: str) -> str | None:

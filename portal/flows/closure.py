@@ -6,11 +6,14 @@ is asked for (第三十八条): they sign a commitment instead, and data compari
 and the relationship.
 """
 
+from datetime import date
+
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, StringField
+from wtforms import RadioField, StringField, ValidationError
 from wtforms.validators import InputRequired
 
 from ..exchange.registries import relation_between
@@ -40,6 +43,23 @@ class DeceasedForm(FlaskForm):
                                 validators=[InputRequired(_l("Enter the name"))])
     deceased_id_number = StringField(_l("Their identity card number"),
                                      validators=[InputRequired(_l("Enter the number"))])
+
+
+class EventDateForm(FlaskForm):
+    """第三十四条: payment stops from the month after the event, so its date matters; the records
+    (national enrolment registry) win where they know it, the applicant's word otherwise."""
+
+    event_on = StringField(_l("On which day did this happen?"))
+
+    def validate_event_on(self, field):
+        try:
+            value = date.fromisoformat((field.data or "").strip())
+        except ValueError:
+            raise ValidationError(_("Enter the date as year-month-day, for example "
+                                    "2026-03-08")) from None
+        if not date(2009, 1, 1) <= value <= date.today():
+            raise ValidationError(_("Enter a day in the past"))
+        field.data = value.isoformat()
 
 
 def insured_relation(person_id: int) -> InsuranceRelation | None:
@@ -93,6 +113,13 @@ DEREGISTRATION = register(Flow(
              condition=lambda a, c: a.get("ground") == "death",
              summary=deceased_summary, check=check_deceased,
              hint=_l("As on their identity card or household register.")),
+        Step("event_on", EventDateForm, _l("On which day did this happen?"),
+             condition=lambda a, c: a.get("ground") in ("nationality", "other_pension"),
+             summary=lambda a, c: format_date(date.fromisoformat(a["event_on"]), "long")
+             if a.get("event_on") else "",
+             hint=_l("The day you lost Chinese nationality, or the first day of the other "
+                     "pension. The pension here stops from the following month; anything paid "
+                     "since is deducted from the refund (第三十四条). Example: 2026-03-08")),
         Step("bank_account", BankForm, _l("Bank account for the payment"),
              summary=lambda a, c: contact.mask_bank_account(a.get("bank_account", "")),
              hint=_l("The balance and any funeral subsidy are paid into this account in your "

@@ -7,6 +7,7 @@ from .base import Base, utcnow
 from .benefit import (
     BenefitDecision,
     BenefitPayment,
+    BenefitSuspension,
     EligibilityCheck,
     PaymentRun,
     PensionNotice,
@@ -17,11 +18,12 @@ from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
 from .kiosk import KioskNonce, KioskRating, KioskTerminal
-from .ledger import ImportBatch, LedgerEntry
+from .ledger import ImportBatch, LedgerEntry, RefusedContribution
 from .notification import OutboxMessage
 from .person import Person, PersonChange
 from .region import Region
 from .registry import (
+    RegistryCustody,
     RegistryDeath,
     RegistryDisability,
     RegistryEnrolment,
@@ -41,6 +43,7 @@ __all__ = [
     "ImportBatch",
     "InsuranceRelation",
     "LedgerEntry",
+    "RefusedContribution",
     "PersonalAccount",
     "AuditRecord",
     "Consent",
@@ -51,6 +54,7 @@ __all__ = [
     "TransferCase",
     "BenefitDecision",
     "BenefitPayment",
+    "BenefitSuspension",
     "EligibilityCheck",
     "PaymentRun",
     "PensionNotice",
@@ -67,6 +71,7 @@ __all__ = [
     "FraudReport",
     "ROLES",
     "Region",
+    "RegistryCustody",
     "RegistryDeath",
     "RegistryDisability",
     "RegistryEnrolment",

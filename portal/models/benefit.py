@@ -3,7 +3,16 @@ check, monthly payments through the bank, and the yearly eligibility confirmatio
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -106,3 +115,25 @@ class EligibilityCheck(Base):
     confirmed_on: Mapped[date] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(20))  # data_comparison / face / home_visit
     actor: Mapped[str] = mapped_column(String(40))
+
+
+class BenefitSuspension(Base):
+    """One suspension of a pension (第三十三条; imprisonment, 第三十条): from which month, why,
+    who or what found it, and how it ended. Months of a suspension closed without back pay
+    (serving a sentence, 劳社厅函〔2001〕44号) are never paid; the others are paid back on
+    resumption."""
+
+    __tablename__ = "benefit_suspension"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))  # death_recorded / imprisonment / a report
+    note: Mapped[str | None] = mapped_column(String(200))
+    from_month: Mapped[date] = mapped_column(Date)  # first unpaid month
+    until_month: Mapped[date | None] = mapped_column(Date)  # last unpaid month, once resumed
+    back_pay: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(20))  # data_comparison / report / counter
+    opened_by: Mapped[str] = mapped_column(String(40))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -54,6 +54,8 @@ class Settlement(Base):
     overpaid_fen: Mapped[int] = mapped_column(Integer)
     payable_fen: Mapped[int] = mapped_column(Integer)
     debt_fen: Mapped[int] = mapped_column(Integer)
+    # 结息 before closing: [{year, months, rate_bp, published, amount_fen}] (第三十九条)
+    interest: Mapped[list | None] = mapped_column(JSON)
     bank_account: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(12), default="to_pay")  # to_pay / paid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

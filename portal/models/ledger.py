@@ -54,3 +54,22 @@ class ImportBatch(Base):
     status: Mapped[str] = mapped_column(String(10))  # "booked" or "rejected"
     report: Mapped[dict] = mapped_column(JSON, default=dict)
     received_by: Mapped[str] = mapped_column(String(40))
+
+
+class RefusedContribution(Base):
+    """A tax row the scheme refused (第十一条、第十七条), kept for the county with its reason: the
+    money was collected, so someone must act on it (refund or correct), never drop it."""
+
+    __tablename__ = "refused_contribution"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    tax_ref: Mapped[str] = mapped_column(String(80))
+    id_number: Mapped[str | None] = mapped_column(String(24))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    county_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -64,6 +64,21 @@ class RegistryDeath(Base):
     id_number: Mapped[str] = mapped_column(String(24), index=True)
     death_date: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20))  # "civil_affairs" or "health"
+    # When the agency registered it: a comparison on an earlier day cannot have seen it.
+    recorded_on: Mapped[date | None] = mapped_column(Date)
+
+
+class RegistryCustody(Base):
+    """Prison records (司法行政): people serving a sentence (第三十条). A suspended sentence
+    (缓刑) keeps the pension, so it is recorded but suspends nothing."""
+
+    __tablename__ = "registry_custody"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(24), index=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    suspended_sentence: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RegistryRelative(Base):

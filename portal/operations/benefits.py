@@ -9,31 +9,37 @@ import csv
 import io
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import exists, select
 
-from ..exchange.registries import compare_person
+from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
 from ..models import (
     Application,
     BenefitDecision,
     BenefitPayment,
+    BenefitSuspension,
     EligibilityCheck,
     InsuranceRelation,
     LedgerEntry,
     PaymentRun,
     PensionNotice,
     Person,
+    RegistryPerson,
     utcnow,
 )
 from ..rules import benefits as rules
+from ..schemes import scheme_for
 from . import audit, ledger, notify
 from .applications import (
     ConcurrentDecision,
     NotOpen,
+    china_today,
     commit_or_conflict,
     notify_applicant,
     record_event,
 )
+from .interest import accrued_for
 
 
 class SameStaff(RuntimeError):
@@ -106,6 +112,26 @@ def decision_for(application: Application) -> BenefitDecision | None:
     return db.session.scalar(select(BenefitDecision).filter_by(application_id=application.id))
 
 
+def eligibility_of(person: Person, account, scheme: dict):
+    """第二十三条、第二十六条: the later of the 60th birthday and the day the required years were
+    met (the day the money for the last needed year arrived); None while they are not met."""
+    if person.birth_date is None or account is None:
+        return None
+    age = scheme.get("pension_age", 60)
+    required = rules.required_years(person.birth_date, scheme.get("scheme_start_year", 2009),
+                                    scheme.get("minimum_years", 15), age)
+    arrivals = [(account.opened_on, year) for year in (account.carried_years or [])]
+    arrivals += ledger.contribution_arrivals(account.id)
+    return rules.eligibility_date(person.birth_date, required, arrivals, age)
+
+
+def balance_at(account_id: int, day: date, scheme: dict) -> int:
+    """第二十四条: the balance at eligibility, with the interest earned to that day and not yet
+    credited (the same interest-to-date function settlements and transfers use)."""
+    accrued = sum(part.amount_fen for part in accrued_for(account_id, day, scheme))
+    return ledger.balance_fen(account_id, day) + accrued
+
+
 def prepare(application: Application, *, expected_version: int, scheme: dict,
             staff) -> BenefitDecision:
     """The reviewer computes the benefit: basic pension for the area and year of eligibility,
@@ -115,17 +141,19 @@ def prepare(application: Application, *, expected_version: int, scheme: dict,
     if application.kind != "claim" or application.status != "submitted":
         raise NotOpen()
     person = db.session.get(Person, application.person_id)
-    eligible_on = rules.pension_age_date(person.birth_date, scheme.get("pension_age", 60))
     account = ledger.account_of(person.id)
-    balance = ledger.balance_fen(account.id) if account else 0
+    eligible_on = eligibility_of(person, account, scheme) or rules.pension_age_date(
+        person.birth_date, scheme.get("pension_age", 60))
+    balance = balance_at(account.id, eligible_on, scheme) if account else 0
+    years_paid = len(ledger.contribution_years(account.id)) if account else 0
     basic, account_part = rules.monthly_benefit(scheme, eligible_on, application.region_code,
-                                                balance)
+                                                balance, years_paid)
     decision = decision_for(application) or BenefitDecision(application_id=application.id,
                                                             person_id=person.id)
     decision.eligible_on, decision.first_month = eligible_on, rules.first_payment_month(
         eligible_on)
     decision.balance_fen, decision.basic_fen, decision.account_fen = balance, basic, account_part
-    decision.years_paid = len(ledger.contribution_years(account.id)) if account else 0
+    decision.years_paid = years_paid
     decision.bank_account = application.answers["bank_account"]
     decision.prepared_by, decision.prepared_at, decision.status = staff.get_id(), utcnow(), \
         "prepared"
@@ -196,15 +224,25 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
 
 # The monthly payment run (第二十七条至第二十九条) ------------------------------------------------
 
-def _due_months(relation: InsuranceRelation, month: date) -> list[date]:
+def _forfeited(person_id: int) -> set[date]:
+    """Months of closed suspensions without back pay (serving a sentence, 第三十条)."""
+    months = set()
+    for row in db.session.scalars(select(BenefitSuspension).filter(
+            BenefitSuspension.person_id == person_id, BenefitSuspension.back_pay.is_(False),
+            BenefitSuspension.until_month.is_not(None))):
+        months.update(rules.months_between(row.from_month, row.until_month))
+    return months
+
+
+def _due_months(relation: InsuranceRelation, month: date, covered: set[date]) -> list[date]:
     """Months from the first paid month to `month` that no payment covers yet, and that are
-    not suspended (第三十三条)."""
+    neither suspended (第三十三条) nor forfeited (第三十条)."""
     last = month
     if relation.suspended_from is not None:
         last = min(last, relation.suspended_from - timedelta(days=1))
-    covered = set(db.session.scalars(select(BenefitPayment.month).filter_by(
-        person_id=relation.person_id)))
-    return [m for m in rules.months_between(relation.benefit_from, last) if m not in covered]
+    forfeited = _forfeited(relation.person_id)
+    return [m for m in rules.months_between(relation.benefit_from, last)
+            if m not in covered and m not in forfeited]
 
 
 def _bank_file(rows: list[BenefitPayment]) -> str:
@@ -219,13 +257,46 @@ def _bank_file(rows: list[BenefitPayment]) -> str:
     return out.getvalue()
 
 
-def run_month(month: date, actor: str) -> PaymentRun:
-    """Build the month's payment list (arrears included), the approval totals and the bank file.
-    Running a month twice returns the first run and pays nothing again."""
+def _scheme() -> dict:
+    return scheme_for(current_app.config["SCHEME_PROVINCE"])
+
+
+def basic_for_month(scheme: dict, month: date, relation: InsuranceRelation,
+                    decision: BenefitDecision) -> int:
+    """第二十七条: the basic pension in force for the month paid (arrears at each month's own
+    rate), with any long-contribution extra for the decided years."""
+    return rules.basic_pension_fen(scheme, month.year, relation.region_code,
+                                   decision.years_paid)
+
+
+def current_amount(person_id: int, today: date) -> tuple[int, int] | None:
+    """(basic, account) a receiving resident is paid for this month: what the pension page and
+    the kiosk show."""
+    row = db.session.execute(
+        select(InsuranceRelation, BenefitDecision)
+        .join(BenefitDecision, BenefitDecision.person_id == InsuranceRelation.person_id)
+        .filter(InsuranceRelation.person_id == person_id,
+                InsuranceRelation.status == "receiving",
+                BenefitDecision.status == "confirmed")
+        .order_by(BenefitDecision.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    relation, decision = row
+    month = max(date(today.year, today.month, 1), relation.benefit_from or today)
+    return basic_for_month(_scheme(), month, relation, decision), decision.account_fen
+
+
+def run_month(month: date, actor: str, checked_on: date | None = None) -> PaymentRun:
+    """Build the month's payment list (arrears included, each month at its own basic pension),
+    the approval totals and the bank file. The registries are compared first, so nobody
+    recorded dead or in prison by `checked_on` (today by default) is paid for a month after
+    it. Running a month twice returns the first run and pays nothing again."""
     month = date(month.year, month.month, 1)
     existing = db.session.scalar(select(PaymentRun).filter_by(month=month))
     if existing is not None:
         return existing
+    compare_beneficiaries(checked_on or china_today(), actor=actor, commit=False)
+    scheme = _scheme()
     run = PaymentRun(month=month, created_by=actor, payments=0, people=0, basic_fen=0,
                      account_fen=0, bank_file="")
     db.session.add(run)
@@ -238,12 +309,24 @@ def run_month(month: date, actor: str) -> PaymentRun:
                 InsuranceRelation.benefit_from.is_not(None),
                 InsuranceRelation.benefit_from <= month,
                 BenefitDecision.status == "confirmed")).all()
+    covered: dict[int, dict[date, int]] = {}
+    for person_id, paid_month, basic in db.session.execute(
+            select(BenefitPayment.person_id, BenefitPayment.month, BenefitPayment.basic_fen)
+            .filter(BenefitPayment.status != "reissued")):
+        covered.setdefault(person_id, {})[paid_month] = basic
+    people = db.by_id(Person, (relation.person_id for relation, _d in receiving))
     for relation, decision in receiving:
-        for due in _due_months(relation, month):
-            rows.append(BenefitPayment(run_id=run.id, person_id=relation.person_id, month=due,
-                                       basic_fen=decision.basic_fen,
+        earlier = covered.get(relation.person_id, {})
+        due = _due_months(relation, month, set(earlier))
+        for due_month in due:
+            rows.append(BenefitPayment(run_id=run.id, person_id=relation.person_id,
+                                       month=due_month,
+                                       basic_fen=basic_for_month(scheme, due_month, relation,
+                                                                 decision),
                                        account_fen=decision.account_fen,
                                        bank_account=decision.bank_account))
+        if due and due[-1] == month and earlier:
+            _tell_if_amount_changed(people[relation.person_id], earlier, rows[-1])
     db.session.add_all(rows)
     db.session.flush()
     run.payments, run.people = len(rows), len({r.person_id for r in rows})
@@ -255,6 +338,18 @@ def run_month(month: date, actor: str) -> PaymentRun:
                  detail={"payments": run.payments, "total_fen": run.basic_fen + run.account_fen})
     db.session.commit()
     return run
+
+
+def _tell_if_amount_changed(person: Person, earlier: dict[date, int],
+                            payment: BenefitPayment) -> None:
+    """第二十七条: when the basic pension rises (调待), each pensioner is told the new amount."""
+    last_month = max(earlier)
+    if earlier[last_month] == payment.basic_fen:
+        return
+    notify.tell(person, "pension_amount_changed", {
+        "month": f"{payment.month.year}-{payment.month.month:02d}",
+        "total": f"{payment.total_fen / 100:.2f}", "basic": f"{payment.basic_fen / 100:.2f}",
+        "account": f"{payment.account_fen / 100:.2f}"})
 
 
 class BadBankFile(ValueError):
@@ -294,6 +389,9 @@ def _book_account_part(payment: BenefitPayment) -> None:
     account = ledger.account_of(payment.person_id)
     if account is None or payment.account_fen <= 0:
         return
+    relation = db.session.get(InsuranceRelation, account.relation_id)
+    if relation is not None and relation.status == "terminated":
+        return  # the settlement counted this month as overpaid, account part included
     amount = min(payment.account_fen, max(ledger.balance_fen(account.id), 0))
     if amount:
         db.session.add(LedgerEntry(
@@ -309,6 +407,8 @@ def reissue_failed(actor: str) -> list[BenefitPayment]:
                                 .order_by(BenefitPayment.id)).all()
     again = []
     for payment in failed:
+        if not _still_payable(payment.person_id, payment.month):
+            continue
         decision = db.session.scalar(select(BenefitDecision).filter_by(
             person_id=payment.person_id, status="confirmed"))
         payment.status = "reissued"
@@ -322,6 +422,14 @@ def reissue_failed(actor: str) -> list[BenefitPayment]:
                  detail={"payments": [p.id for p in again]})
     db.session.commit()
     return again
+
+
+def _still_payable(person_id: int, month: date) -> bool:
+    """A month may be paid (again) only while the pension runs and the month is not suspended."""
+    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
+                                                                     status="receiving"))
+    return relation is not None and (relation.suspended_from is None
+                                     or month < relation.suspended_from)
 
 
 def reissue_file(payments: list[BenefitPayment]) -> str:
@@ -342,35 +450,158 @@ def last_check(person_id: int) -> EligibilityCheck | None:
 
 # Suspension and resumption (第三十三条) -----------------------------------------------------
 
+def _open_suspension(person_id: int) -> BenefitSuspension | None:
+    return db.session.scalar(select(BenefitSuspension).filter_by(
+        person_id=person_id, closed_at=None).order_by(BenefitSuspension.id.desc()).limit(1))
+
+
 def suspend(person_id: int, from_month: date, reason: str, actor: str,
-            channel: str = "counter", commit: bool = True) -> None:
-    """Stop paying from a month on while a doubt is investigated (e.g. a reported death)."""
+            channel: str = "counter", commit: bool = True, *, source: str = "counter",
+            note: str | None = None, back_pay: bool = True) -> None:
+    """Stop paying from a month on (第三十三条): while a doubt is investigated (a reported death),
+    or for good reason found by data comparison (a recorded death, a prison sentence). An
+    earlier month found later moves the start back; the months from it on are not paid."""
     relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
                                                                      status="receiving"))
     if relation is None:
         raise WrongState()
-    relation.suspended_from = date(from_month.year, from_month.month, 1)
+    start = date(from_month.year, from_month.month, 1)
+    if relation.suspended_from is not None and relation.suspended_from <= start \
+            and relation.suspension_reason == reason:
+        return
+    if relation.suspended_from is None or start < relation.suspended_from:
+        relation.suspended_from = start
     relation.suspension_reason = reason
+    row = _open_suspension(person_id)
+    if row is None:
+        row = BenefitSuspension(person_id=person_id, from_month=start, reason=reason,
+                                source=source, opened_by=actor)
+        db.session.add(row)
+    row.from_month, row.reason, row.source = relation.suspended_from, reason, source
+    row.note, row.back_pay = note, back_pay
     audit.record("benefit_suspended", actor=actor, channel=channel, object_type="person",
                  object_id=person_id, detail={"from": relation.suspended_from.isoformat(),
-                                              "reason": reason})
+                                              "reason": reason, "source": source,
+                                              "back_pay": back_pay})
     if commit:
         db.session.commit()
 
 
-def resume(person_id: int, actor: str, channel: str = "counter", commit: bool = True) -> None:
-    """Still entitled: payment resumes, and the next run pays back every suspended month
-    (they were never covered by a payment)."""
+def resume(person_id: int, actor: str, channel: str = "counter", commit: bool = True, *,
+           back_pay: bool = True, last_unpaid: date | None = None) -> None:
+    """Still entitled: payment resumes. With back pay the next run pays every suspended month
+    (none was covered by a payment); without (after a prison sentence, 劳社厅函〔2001〕44号)
+    the months up to `last_unpaid` are forfeited and payment resumes after them."""
     relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
                                                                      status="receiving"))
     if relation is None or relation.suspended_from is None:
         raise WrongState()
+    row = _open_suspension(person_id)
+    if row is not None:
+        row.closed_by, row.closed_at, row.back_pay = actor, utcnow(), back_pay
+        row.until_month = None if back_pay else date(last_unpaid.year, last_unpaid.month, 1)
     audit.record("benefit_resumed", actor=actor, channel=channel, object_type="person",
                  object_id=person_id, detail={"suspended_from":
-                                              relation.suspended_from.isoformat()})
+                                              relation.suspended_from.isoformat(),
+                                              "back_pay": back_pay,
+                                              "forfeited_until": last_unpaid.isoformat()
+                                              if last_unpaid and not back_pay else None})
     relation.suspended_from = relation.suspension_reason = None
     if commit:
         db.session.commit()
+
+
+# Data comparison before every run and on its own schedule (第六条、第三十条、第三十一条) -------
+
+def invite_heirs(person: Person) -> int:
+    """The relatives the household and civil records know are told they can deregister under
+    the commitment system (第三十八条), once per death."""
+    invited = 0
+    for number in relatives_of(person.id_number):
+        row = db.session.scalar(select(RegistryPerson).filter_by(id_number=number))
+        if row and row.phone:
+            notify.queue_sms(phone=row.phone, kind="heir_invited",
+                             body=notify.chinese_texts("heir_invited", {"name": person.name})[1])
+            invited += 1
+    return invited
+
+
+def _death_of(person: Person, checked_on: date) -> date | None:
+    """The death the records show by `checked_on`: civil affairs or health (dated, and only
+    once registered); the population register's flag only where no such record exists."""
+    found = compare_person(person.id_type, person.id_number, person.name, checked_on)
+    if found.death_recorded_on:
+        return date.fromisoformat(found.death_recorded_on)
+    if found.alive:
+        return None
+    from ..models import RegistryDeath
+
+    if db.session.scalar(select(RegistryDeath.id).filter_by(id_number=person.id_number)
+                         .limit(1)) is not None:
+        return None  # a death record exists but was not yet registered on `checked_on`
+    return checked_on
+
+
+def compare_beneficiaries(checked_on: date, actor: str = "system:comparison",
+                          commit: bool = True) -> list[dict]:
+    """Compare everyone receiving a pension with the population, civil affairs and prison
+    records. A recorded death suspends from the month after it (第三十四条) and invites the
+    heirs; a prison sentence suspends from the month after it began, without back pay
+    (第三十条); a release resumes payment from the month after it. Returns what it found, for
+    the county's list; each finding is audited."""
+    found = []
+    rows = db.session.execute(
+        select(InsuranceRelation, Person).join(Person, Person.id == InsuranceRelation.person_id)
+        .filter(InsuranceRelation.status == "receiving")).all()
+    for relation, person in rows:
+        died = _death_of(person, checked_on)
+        if died is not None:
+            stop = rules.first_payment_month(died)
+            if relation.suspension_reason != "death_recorded" or relation.suspended_from > stop:
+                first_time = relation.suspension_reason != "death_recorded"
+                suspend(person.id, stop, "death_recorded", actor, channel="system",
+                        commit=False, source="data_comparison", note=died.isoformat())
+                if first_time:
+                    invite_heirs(person)
+                found.append({"person_id": person.id, "reason": "death_recorded",
+                              "event_on": died.isoformat(), "from": stop.isoformat()})
+            continue
+        custody = custody_on(person.id_number, checked_on)
+        serving = custody is not None and not custody.suspended_sentence and (
+            custody.released_on is None or custody.released_on >= checked_on)
+        if serving and relation.suspension_reason != "imprisonment":
+            stop = rules.first_payment_month(custody.started_on)
+            suspend(person.id, stop, "imprisonment", actor, channel="system", commit=False,
+                    source="data_comparison", note=custody.started_on.isoformat(),
+                    back_pay=False)
+            found.append({"person_id": person.id, "reason": "imprisonment",
+                          "event_on": custody.started_on.isoformat(), "from": stop.isoformat()})
+        elif (not serving and relation.suspension_reason == "imprisonment"
+              and custody is not None and custody.released_on is not None):
+            resume(person.id, actor, channel="system", commit=False, back_pay=False,
+                   last_unpaid=custody.released_on)
+            found.append({"person_id": person.id, "reason": "released",
+                          "event_on": custody.released_on.isoformat(),
+                          "from": rules.first_payment_month(custody.released_on).isoformat()})
+    audit.record("beneficiaries_compared", actor=actor, channel="system",
+                 object_type="payment_run", detail={"checked_on": checked_on.isoformat(),
+                                                    "people": len(rows), "found": found})
+    if commit:
+        db.session.commit()
+    return found
+
+
+def suspensions_in(county_code: str) -> list[tuple[BenefitSuspension, Person]]:
+    """Open suspensions of the county's pensioners, newest first: the county's list to act on
+    (heirs to hear from, releases to confirm, reports to check)."""
+    return db.session.execute(
+        select(BenefitSuspension, Person)
+        .join(Person, Person.id == BenefitSuspension.person_id)
+        .join(InsuranceRelation, InsuranceRelation.person_id == Person.id)
+        .filter(BenefitSuspension.closed_at.is_(None),
+                InsuranceRelation.status == "receiving",
+                InsuranceRelation.region_code.startswith(county_code[:6]))
+        .order_by(BenefitSuspension.opened_at.desc())).all()
 
 
 def recent_runs(limit: int = 12) -> list[PaymentRun]:

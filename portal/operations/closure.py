@@ -11,7 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..exchange.registries import compare_person, relation_between
+from ..exchange.registries import compare_person, other_pension_since, relation_between
 from ..extensions import db
 from ..models import (
     Application,
@@ -29,10 +29,10 @@ from ..models import (
 from ..rules import commitment as commitment_texts
 from ..rules import ids
 from ..rules import settlement as rules
-from ..rules.interest import interest_to_date, latest_rate
 from . import audit, ledger, notify
 from .applications import china_today, record_event
 from .calendar import workday_calendar
+from .interest import credit_to_date
 
 STAGE_WORKDAYS = {"old_county_settling": 15, "funds_in_transit": 15}  # domain.md: common practice
 
@@ -69,16 +69,39 @@ def deregistration_submitted(application: Application, actor: str, channel: str)
                  detail={"version": commitment_texts.CURRENT_VERSION})
 
 
-def _event_date(application: Application) -> date:
-    subject = application.comparison.get("subject") or {}
-    if application.answers.get("ground") == "death" and subject.get("death_recorded_on"):
-        return date.fromisoformat(subject["death_recorded_on"])
+def _event_date(application: Application, subject: Person) -> date:
+    """第三十四条: the day of the event, not of the application. Death from the civil affairs or
+    health records; another pension from the national enrolment registry; otherwise the day
+    the applicant stated in their commitment (the application day only as a last resort)."""
+    ground = application.answers.get("ground")
+    found = application.comparison.get("subject") or {}
+    if ground == "death" and found.get("death_recorded_on"):
+        return date.fromisoformat(found["death_recorded_on"])
+    if ground == "other_pension":
+        since = other_pension_since(subject.id_number)
+        if since is not None:
+            return since
+    if application.answers.get("event_on"):
+        return date.fromisoformat(application.answers["event_on"])
     return application.received_on
+
+
+def _return_overpaid_account_parts(account_id: int, overpaid: list[BenefitPayment],
+                                   reference: str, actor: str, channel: str) -> None:
+    """The account part of a month paid after the event already left the balance when the bank
+    paid it. It goes back into the account here, so the settlement deducts each overpaid month
+    once, whole, from balance + funeral subsidy (第三十六条): counting each fen once."""
+    months = {f"pension:{p.person_id}:{p.month:%Y-%m}" for p in overpaid}
+    for entry in db.session.scalars(select(LedgerEntry).filter(
+            LedgerEntry.account_id == account_id, LedgerEntry.kind == "pension_paid",
+            LedgerEntry.source_key.in_(months))):
+        ledger.reverse_entry(entry, f"paid after the event, deducted in settlement {reference}",
+                             actor=actor, channel=channel)
 
 
 def deregister(application: Application, actor: str, channel: str) -> Settlement:
     """On approval (第三十九条): end the relation, stop the pension from the month after the event
-    (第三十四条), and settle the account (第三十六条)."""
+    (第三十四条), credit interest to date (结息), and settle the account (第三十六条)."""
     from flask import current_app
 
     from ..schemes import scheme_for
@@ -87,18 +110,25 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
     subject = db.session.get(Person, application.subject_person_id)
     relation = db.session.scalar(select(InsuranceRelation).filter(
         InsuranceRelation.person_id == subject.id, InsuranceRelation.status != "terminated"))
-    event_on = _event_date(application)
+    event_on = _event_date(application, subject)
     ground = application.answers["ground"]
+    today = china_today()
     account = ledger.account_of(subject.id)
+    paid = db.session.scalars(select(BenefitPayment).filter(
+        BenefitPayment.person_id == subject.id, BenefitPayment.status.in_(("paid", "sent")))).all()
+    overpaid_months = set(rules.overpaid_months(event_on, [p.month for p in paid]))
+    overpaid_payments = [p for p in paid if p.month in overpaid_months]
+    overpaid = sum(p.total_fen for p in overpaid_payments)
+    interest = []
+    if account:
+        _return_overpaid_account_parts(account.id, overpaid_payments, application.reference,
+                                       actor, channel)
+        interest = credit_to_date(account.id, today, scheme, f"settlement:{application.reference}")
     balance = ledger.balance_fen(account.id) if account else 0
     government = int(db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).filter(
             LedgerEntry.account_id == account.id,
             LedgerEntry.kind.in_(("subsidy", "government_paid"))))) if account else 0
-    paid = db.session.scalars(select(BenefitPayment).filter(
-        BenefitPayment.person_id == subject.id, BenefitPayment.status.in_(("paid", "sent")))).all()
-    overpaid_months = set(rules.overpaid_months(event_on, [p.month for p in paid]))
-    overpaid = sum(p.total_fen for p in paid if p.month in overpaid_months)
     result = rules.settle(
         ground=ground, balance_fen=balance, government_fen=government,
         funeral_fen=rules.funeral_subsidy_fen(scheme, relation.region_code,
@@ -109,7 +139,7 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         payee_person_id=application.person_id, ground=ground, event_on=event_on,
         balance_fen=balance, refundable_fen=result.refundable_fen,
         funeral_fen=result.funeral_fen, overpaid_fen=result.overpaid_fen,
-        payable_fen=result.payable_fen, debt_fen=result.debt_fen,
+        payable_fen=result.payable_fen, debt_fen=result.debt_fen, interest=interest,
         bank_account=application.answers["bank_account"])
     db.session.add(settlement)
     relation.status, relation.ended_on, relation.end_reason = "terminated", event_on, ground
@@ -117,8 +147,8 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         # The account closes: what may be refunded leaves it for the payee; the rest (government
         # money when another pension is drawn) returns to the fund. Both as settlement entries.
         db.session.add(LedgerEntry(
-            account_id=account.id, kind="settlement", amount_fen=-balance, booked_on=china_today(),
-            year=china_today().year, source_key=f"settlement:{application.reference}",
+            account_id=account.id, kind="settlement", amount_fen=-balance, booked_on=today,
+            year=today.year, source_key=f"settlement:{application.reference}",
             reason=ground))
     db.session.flush()
     if result.payable_fen:
@@ -131,6 +161,7 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
     audit.record("relation_deregistered", actor=actor, channel=channel, object_type="person",
                  object_id=subject.id, on_behalf_of=subject.get_id(),
                  detail={"ground": ground, "event_on": event_on.isoformat(),
+                         "interest": interest, "overpaid_fen": overpaid,
                          "payable_fen": result.payable_fen, "debt_fen": result.debt_fen})
     return settlement
 
@@ -227,17 +258,9 @@ def settle_transfer_out(case: TransferCase, actor: str, scheme: dict,
         InsuranceRelation.status != "terminated"))
     account = db.session.scalar(select(PersonalAccount).filter_by(relation_id=relation.id))
     today = china_today()
-    opening = ledger.balance_fen(account.id, date(today.year - 1, 12, 31))
-    bookings = [(e.booked_on, e.amount_fen) for e in db.session.scalars(
-        select(LedgerEntry).filter(LedgerEntry.account_id == account.id,
-                                   LedgerEntry.booked_on >= date(today.year, 1, 1)))]
-    interest = interest_to_date(opening, bookings, latest_rate(scheme, today.year),
-                                today.month - 1)
-    if interest:
-        db.session.add(LedgerEntry(account_id=account.id, kind="interest", amount_fen=interest,
-                                   booked_on=today, year=today.year,
-                                   source_key=f"transfer-interest:{case.id}"))
-        db.session.flush()
+    # 结息 (第四十三条): every year not yet credited, at its rate or the latest published one.
+    parts = credit_to_date(account.id, today, scheme, f"transfer:{case.id}")
+    interest = sum(part["amount_fen"] for part in parts)
     amount = ledger.balance_fen(account.id)
     years = ledger.contribution_years(account.id)
     db.session.add(LedgerEntry(account_id=account.id, kind="transfer_out", amount_fen=-amount,
@@ -247,7 +270,7 @@ def settle_transfer_out(case: TransferCase, actor: str, scheme: dict,
         "transferred_out"
     case.amount_fen, case.years = amount, years
     case.approval_sheet = {"balance_fen": amount, "interest_to_date_fen": interest,
-                           "years": years, "settled_on": today.isoformat()}
+                           "interest": parts, "years": years, "settled_on": today.isoformat()}
     _stage(case, "funds_in_transit", case.to_county, STAGE_WORKDAYS["funds_in_transit"])
     audit.record("transfer_settled_out", actor=actor, channel=channel,
                  object_type="transfer_case", object_id=case.id,

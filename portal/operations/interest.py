@@ -25,9 +25,15 @@ from sqlalchemy import (
 )
 
 from ..extensions import db
-from ..models import LedgerEntry, OutboxMessage, PersonalAccount, utcnow
+from ..models import (
+    InsuranceRelation,
+    LedgerEntry,
+    OutboxMessage,
+    PersonalAccount,
+    utcnow,
+)
 from ..models.base import UTCDateTime
-from ..rules.interest import DENOMINATOR
+from ..rules.interest import DENOMINATOR, AccruedInterest, accrued_interest
 from . import audit, notify
 
 BATCH_SIZE = 20_000
@@ -56,10 +62,28 @@ def _weighted_sums(year: int, low: int, high: int):
     )
 
 
+class CannotCredit(ValueError):
+    """The year cannot be credited (yet): said in words for the person running it."""
+
+
+def check_can_credit(year: int, scheme: dict, today: date) -> int:
+    """第十八条: a year is credited after it has ended, at the province's published rate.
+    Returns the rate."""
+    if year >= today.year:
+        raise CannotCredit(f"{year} has not ended yet: interest is credited after the year ends "
+                           f"(第十八条); the earliest is {year + 1}-01-01")
+    rate = scheme.get("interest_rates_bp", {}).get(str(year))
+    if rate is None:
+        raise CannotCredit(f"no interest rate is configured for {year}: add the province's "
+                           f"published rate to interest_rates_bp in the scheme configuration")
+    return int(rate)
+
+
 def credit_year(year: int, rate_bp: int, actor: str = "system",
                 progress: Callable[[int], None] | None = None, notify: bool = True) -> dict:
-    """Credit interest for `year` on every account not yet credited for it. Running it twice
-    credits once. Each batch of accounts is one transaction."""
+    """Credit interest for `year` on every open account not yet credited for it. Running it
+    twice credits once; a closed (terminated) account is never touched: its interest was
+    settled to date when it closed. Each batch of accounts is one transaction."""
     session = db.session
     low_id, high_id = session.execute(
         select(func.min(PersonalAccount.id), func.max(PersonalAccount.id))).one()
@@ -82,7 +106,10 @@ def credit_year(year: int, rate_bp: int, actor: str = "system",
             literal(date(year, 12, 31)), literal(year),
             literal(f"interest:{year}:") + cast(sums.c.account_id, String),
             literal(now, UTCDateTime()),
-        ).where(sums.c.weighted != 0, sums.c.done == 0)
+        ).select_from(sums).join(PersonalAccount, PersonalAccount.id == sums.c.account_id).join(
+            InsuranceRelation, InsuranceRelation.id == PersonalAccount.relation_id,
+        ).where(sums.c.weighted != 0, sums.c.done == 0,
+                InsuranceRelation.status != "terminated")
         session.execute(insert(LedgerEntry).from_select(
             ["account_id", "kind", "amount_fen", "booked_on", "year", "source_key",
              "created_at"], rows))
@@ -135,3 +162,30 @@ def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
         case((is_sms, literal(None, JSON())), else_=literal({"year": year}, JSON())),
     ).select_from(credited_now).join(channels, literal(True))
         .where(or_(~is_sms, credited_now.c.phone.is_not(None)))))
+
+
+# Interest to date (结息) when an account is settled or a pension decided -----------------------
+
+def accrued_for(account_id: int, on: date, scheme: dict) -> list[AccruedInterest]:
+    """Interest the account has earned up to `on` and not yet been credited (every earlier
+    year not credited, and this year's full months): the same function for deregistration,
+    transfer out and the balance at pension eligibility (第二十四条、第三十九条、第四十三条)."""
+    rows = db.session.execute(select(LedgerEntry.booked_on, LedgerEntry.amount_fen,
+                                     LedgerEntry.kind, LedgerEntry.year)
+                              .filter(LedgerEntry.account_id == account_id)).all()
+    credited = {year for _day, _amount, kind, year in rows if kind == "interest"}
+    return accrued_interest([(day, amount) for day, amount, _k, _y in rows], credited, on,
+                            scheme)
+
+
+def credit_to_date(account_id: int, on: date, scheme: dict, source: str) -> list[dict]:
+    """Book the interest to date before an account closes; earlier years on their last day,
+    this year's on `on`. Returns what was booked, to show on the 审批表. The caller commits."""
+    parts = accrued_for(account_id, on, scheme)
+    for part in parts:
+        db.session.add(LedgerEntry(
+            account_id=account_id, kind="interest", amount_fen=part.amount_fen,
+            booked_on=on if part.year == on.year else date(part.year, 12, 31), year=part.year,
+            source_key=f"{source}:interest:{part.year}"))
+    db.session.flush()
+    return [part.as_dict() for part in parts]

@@ -42,6 +42,17 @@ def contribution_years(account_id: int, until_year: int | None = None) -> list[i
     return sorted(years)
 
 
+def contribution_arrivals(account_id: int) -> list[tuple[date, int]]:
+    """(day the money arrived, contribution year) of every contribution that still stands: when
+    each year came to count (the eligibility date, 第二十六条)."""
+    reversed_ids = select(LedgerEntry.reverses_id).filter(
+        LedgerEntry.account_id == account_id, LedgerEntry.reverses_id.is_not(None))
+    return [(day, year) for day, year in db.session.execute(
+        select(LedgerEntry.booked_on, LedgerEntry.year).filter(
+            LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(CONTRIBUTION_KINDS),
+            LedgerEntry.amount_fen > 0, LedgerEntry.id.not_in(reversed_ids)))]
+
+
 def contributions_in(account_id: int, year: int) -> list[LedgerEntry]:
     """The year's contributions that have reached the account (tax import), earliest first."""
     return db.session.scalars(

@@ -41,6 +41,9 @@ MESSAGES = {
     "heir_invited": N_("We are sorry for the loss of %(name)s. As a relative you can end the "
                        "pension insurance and receive the account balance online, at a kiosk "
                        "or through your village assistant. No death certificate is needed."),
+    "pension_amount_changed": N_("From %(month)s your pension is %(total)s yuan a month: basic "
+                                 "pension %(basic)s yuan and %(account)s yuan from your "
+                                 "personal account."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
 }

@@ -2,8 +2,6 @@
 (第二十四条), and, once receiving, the monthly amount, payments and eligibility confirmation
 (第二十六条至第三十一条)."""
 
-from datetime import date
-
 from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,15 +12,8 @@ from ..models import Application, BenefitDecision, InsuranceRelation, PensionNot
 from ..operations import benefits
 from ..operations.applications import china_today
 from ..rules import contact
-from ..rules.benefits import first_payment_month
+from ..rules.benefits import next_payment_date, payment_day_in, same_day_next_year
 from .views import bp
-
-
-def next_payment_date(today: date, payment_day: int) -> date:
-    """Pensions reach the bank on a fixed day of the month (configuration)."""
-    this_month = today.replace(day=payment_day)
-    return this_month if today <= this_month else first_payment_month(today).replace(
-        day=payment_day)
 
 
 @bp.get("/pension")
@@ -39,14 +30,16 @@ def pension():
     today, day = china_today(), current_app.config["PENSION_PAYMENT_DAY"]
     check = benefits.last_check(current_user.id)
     claim = db.session.get(Application, decision.application_id) if decision else None
+    receiving = relation is not None and relation.status == "receiving"
     return render_template(
         "resident/pension.html", notice=notice, decision=decision, relation=relation,
         claim=claim, payments=benefits.payments_of(current_user.id), check=check,
-        next_check=check.confirmed_on.replace(year=check.confirmed_on.year + 1) if check
-        else None,
+        next_check=same_day_next_year(check.confirmed_on) if check else None,
+        # 第二十七条: this month's amount at this year's basic pension, not the decided one.
+        current=benefits.current_amount(current_user.id, today) if receiving else None,
         next_payment=max(next_payment_date(today, day),
-                         relation.benefit_from.replace(day=day))
-        if relation and relation.status == "receiving" and relation.benefit_from else None,
+                         payment_day_in(relation.benefit_from, day))
+        if receiving and relation.benefit_from else None,
         bank=contact.mask_bank_account(decision.bank_account) if decision else None)
 
 

@@ -2,7 +2,7 @@
 and the estimate residents see before they reach 60 (预估权益, 第二十二条)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .contributions import Tier
 from .interest import round_half_up
@@ -15,12 +15,33 @@ def _latest(table: dict, year: int):
     return table[str(years[-1])]
 
 
-def basic_pension_fen(scheme: dict, year: int, county_code: str) -> int:
-    """The basic pension per month for the area and year (central minimum + local top-up)."""
-    entry = _latest(scheme["basic_pension_fen"], year)
+def _for_county(entry, county_code: str) -> int:
     if isinstance(entry, dict):
         return int(entry.get(county_code[:6], entry["default"]))
     return int(entry)
+
+
+def basic_pension_fen(scheme: dict, year: int, county_code: str,
+                      years_paid: int | None = None) -> int:
+    """The basic pension per month in force in a year for the area (central minimum + local
+    top-up, 第二十七条: it rises for everyone already receiving), plus the province's extra pay
+    for long contribution (加发) when `years_paid` is known."""
+    basic = _for_county(_latest(scheme["basic_pension_fen"], year), county_code)
+    return basic + long_contribution_extra_fen(scheme, year, county_code, years_paid)
+
+
+def long_contribution_extra_fen(scheme: dict, year: int, county_code: str,
+                                years_paid: int | None) -> int:
+    """加发: a configured amount per month for every contribution year beyond the minimum
+    (`long_contribution_fen_per_year`, by year and optionally county; default none)."""
+    table = scheme.get("long_contribution_fen_per_year")
+    if not table or years_paid is None:
+        return 0
+    try:
+        per_year = _for_county(_latest(table, year), county_code)
+    except LookupError:
+        return 0
+    return per_year * max(years_paid - scheme.get("minimum_years", 15), 0)
 
 
 def account_pension_fen(balance_fen: int, divisor: int = 139) -> int:
@@ -136,7 +157,47 @@ def claim_obstacles(facts: ClaimFacts, scheme: dict, advance_days: int = 31) -> 
 
 
 def monthly_benefit(scheme: dict, eligible_on: date, county_code: str,
-                    balance_fen: int) -> tuple[int, int]:
-    """(basic pension, account pension) per month, in fen, at eligibility (第二十四条)."""
-    return (basic_pension_fen(scheme, eligible_on.year, county_code),
+                    balance_fen: int, years_paid: int | None = None) -> tuple[int, int]:
+    """(basic pension, account pension) per month, in fen, at eligibility (第二十四条). The
+    account part stays as decided for life; the basic part follows each year's rate."""
+    return (basic_pension_fen(scheme, eligible_on.year, county_code, years_paid),
             account_pension_fen(balance_fen, scheme.get("account_divisor", 139)))
+
+
+def eligibility_date(birth: date, required: int, year_arrivals, pension_age: int = 60,
+                     ) -> date | None:
+    """第二十三条、第二十六条: the later of the pension-age birthday and the day the required
+    contribution years were met. `year_arrivals` are (day the year's money arrived, year)
+    pairs; None while the years are not met."""
+    at_age = pension_age_date(birth, pension_age)
+    if required <= 0:
+        return at_age
+    seen: set[int] = set()
+    for arrived, year in sorted(year_arrivals):
+        seen.add(year)
+        if len(seen) >= required:
+            return max(at_age, arrived)
+    return None
+
+
+def same_day_next_year(day: date) -> date:
+    """The yearly anniversary of a day (29 February → 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 2, 28)
+
+
+def payment_day_in(month: date, payment_day: int) -> date:
+    """The configured payment day in a month, or the month's last day when it is shorter."""
+    following = first_payment_month(month)
+    last = (following - timedelta(days=1)).day
+    return date(month.year, month.month, min(payment_day, last))
+
+
+def next_payment_date(today: date, payment_day: int) -> date:
+    """Pensions reach the bank on a fixed day of the month (configuration); 29–31 fall on the
+    last day of a shorter month."""
+    this_month = payment_day_in(today, payment_day)
+    return this_month if today <= this_month else payment_day_in(first_payment_month(today),
+                                                                 payment_day)

@@ -10,6 +10,7 @@ rounded once per account and year, half up to the fen (half away from zero for a
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 DENOMINATOR = 12 * 10_000
@@ -55,3 +56,53 @@ def latest_rate(scheme: dict, year: int) -> int:
     if not known:
         raise LookupError(f"no interest rate configured up to {year}")
     return rates[max(known)]
+
+
+def rate_in_force(scheme: dict, year: int) -> tuple[int, bool]:
+    """(rate, published): the year's own rate when configured, else the latest published one
+    (a settlement during the year, or in January before last year's rate is out)."""
+    rates = scheme.get("interest_rates_bp", {})
+    if str(year) in rates:
+        return int(rates[str(year)]), True
+    return latest_rate(scheme, year), False
+
+
+@dataclass(frozen=True)
+class AccruedInterest:
+    """Interest for one year not yet credited to an account, up to a settlement day."""
+
+    year: int
+    months: int  # 12 for a whole earlier year; full months elapsed in the settlement year
+    rate_bp: int
+    published: bool  # False: the year's rate is not out yet, the latest published one is used
+    amount_fen: int
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "months": self.months, "rate_bp": self.rate_bp,
+                "published": self.published, "amount_fen": self.amount_fen}
+
+
+def accrued_interest(entries: Iterable[tuple[date, int]], credited_years: set[int], on: date,
+                     scheme: dict) -> list[AccruedInterest]:
+    """结息 (第十八条、第三十九条、第四十三条): the interest an account has earned up to `on` and
+    not yet been credited: every earlier year not credited (whole year) and the current year's
+    full months. Each year's interest counts in the next year's opening balance, as crediting
+    at the year end would. Entries booked after `on` are left out."""
+    booked = sorted((day, amount) for day, amount in entries if day <= on)
+    if not booked:
+        return []
+    parts: list[AccruedInterest] = []
+    uncredited = 0
+    for year in range(booked[0][0].year, on.year + 1):
+        if year in credited_years:
+            continue
+        start = date(year, 1, 1)
+        months = 12 if year < on.year else on.month - 1
+        opening = sum(amount for day, amount in booked if day < start) + uncredited
+        bookings = [(day, amount) for day, amount in booked if day.year == year]
+        rate, published = rate_in_force(scheme, year)
+        amount = interest_to_date(opening, bookings, rate, months)
+        if amount:
+            parts.append(AccruedInterest(year, months, rate, published, amount))
+        uncredited += amount
+    return parts

@@ -74,6 +74,7 @@ STAFF_ONLY = {
     "agency.check_benefit": ("POST", "/agency/applications/5399012611240000/benefit-check"),
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
+    "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
 }
 
 

@@ -16,6 +16,7 @@ from portal.models import (
     OutboxMessage,
     Person,
     PersonalAccount,
+    RegistryDisability,
 )
 from portal.operations import ledger
 from portal.operations.interest import credit_year
@@ -101,14 +102,23 @@ def test_a_batch_with_a_bad_row_books_nothing_and_says_why(client, app, account_
     assert "没有这个证件号码" not in json.dumps(response.json)  # reasons speak English to systems
 
 
-def test_government_pays_the_lowest_tier_for_the_severely_disabled(client, app, demo):
-    who = demo["by_key"]["severely_disabled"]["id_number"]
-    body = csv_batch((f"GOV{who}-2026b", who, 2026, 10000, "2026-06-01", "government"))
-    assert post(client, app, body).status_code == 200
+def test_government_pays_the_lowest_tier_for_the_severely_disabled(client, app, account_holder):
+    """代缴 (第十一条): the configured amount, once a year, with the subsidy of the year's tier."""
+    who = account_holder["id_number"]
     with app.app_context():
-        entry = db.session.scalar(select(LedgerEntry).filter_by(source_key=f"tax:GOV{who}-2026b"))
-        assert entry.kind == "government_paid" and entry.amount_fen == 10000
+        db.session.add(RegistryDisability(id_number=who, grade=1))
+        db.session.commit()
         db.session.remove()
+    body = csv_batch((f"GOV{who}-2025", who, 2025, 10000, "2025-06-01", "government"))
+    assert post(client, app, body).status_code == 200
+    assert entries(app, account_holder["account_id"]) == [
+        ("government_paid", 10000, date(2025, 6, 1), 2025),
+        ("subsidy", 3000, date(2025, 6, 1), 2025)]
+    again = post(client, app, csv_batch(
+        (f"GOV{who}-2025b", who, 2025, 10000, "2025-07-01", "government")))
+    assert again.status_code == 422
+    assert again.json["details"][0]["reason"] == "year_already_paid"
+    assert len(entries(app, account_holder["account_id"])) == 2
 
 
 def test_back_pay_gets_no_subsidy_where_configured(client, app, account_holder):
@@ -151,10 +161,12 @@ def test_interest_twice_is_once_and_totals_agree(client, app, account_holder):
         assert second["accounts"] == 0 and second["interest_fen"] == 0
         mine = db.session.scalar(select(LedgerEntry).filter_by(
             account_id=account_holder["account_id"], kind="interest", year=2025))
-        # 500 + 60 subsidy from March: 9 months; 300 + 40 subsidy from November: 1 month.
-        # (56 000 × 9 + 34 000 × 1) × 150 / 120 000 = 672.5 → 673 fen (half up)
+        # 500 + 60 subsidy from March: 9 months. November's 300 tops the year up to the 800
+        # tier, whose subsidy is 75: only the difference, 15, comes with it (第十一条: the
+        # subsidy is set once from the year's total), 1 month.
+        # (56 000 × 9 + 31 500 × 1) × 150 / 120 000 = 669.375 → 669 fen (half up)
         assert mine.amount_fen == yearly_interest(
-            0, [(date(2025, 3, 15), 56000), (date(2025, 11, 20), 34000)], 150) == 673
+            0, [(date(2025, 3, 15), 56000), (date(2025, 11, 20), 31500)], 150) == 669
         assert mine.booked_on == date(2025, 12, 31)
         # the SQL total equals the rule applied account by account
         expected = 0

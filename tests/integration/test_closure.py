@@ -118,7 +118,7 @@ def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, 
         balance = ledger.balance_fen(ledger.account_of(pid).id)
         decision = benefits.decision_for(db.session.scalar(select(Application).filter_by(
             person_id=pid, kind="claim")))
-        monthly = decision.monthly_fen
+        monthly, account_part = decision.monthly_fen, decision.account_fen
         db.session.remove()
     staff, review = approve(app, reference)
     assert "承诺" in review and deceased["id_number"] in review and "2029-12-15" in review
@@ -126,10 +126,14 @@ def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, 
         settlement = db.session.scalar(select(Settlement).join(
             Application, Application.id == Settlement.application_id).filter(
             Application.reference == reference))
-        # Balance + 500.00 funeral subsidy − January 2030, paid after the December death.
+        # 第三十六条: balance (with January's account part, which left it when the bank paid it,
+        # back in: each fen is counted once) + interest to date (结息, 第三十九条) + 500.00
+        # funeral subsidy − January 2030, paid after the December death.
+        interest = sum(part["amount_fen"] for part in settlement.interest)
         assert settlement.overpaid_fen == monthly
-        assert settlement.payable_fen == balance + 50_000 - monthly
+        assert settlement.payable_fen == balance + account_part + interest + 50_000 - monthly
         assert settlement.debt_fen == 0
+        settlement_payable = settlement.payable_fen
         relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=pid))
         assert relation.status == "terminated" and relation.ended_on == date(2029, 12, 15)
         assert ledger.balance_fen(ledger.account_of(pid).id) == 0
@@ -140,11 +144,13 @@ def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, 
         assert [p for p in run_payments(later.id) if p.person_id == pid] == []
         db.session.remove()
     mine = client.get(f"/me/applications/{reference}").get_data(as_text=True)
-    assert f"¥{(balance + 50_000 - monthly) / 100:,.2f}" in mine
+    assert f"¥{settlement_payable / 100:,.2f}" in mine
 
 
 def test_overpayment_larger_than_balance_and_funeral_is_listed_as_debt(client, app):
-    deceased, heir, pid = beneficiary_paid_until(app, date(2030, 2, 1), date(2027, 2, 10))
+    # Seven years paid after the death: more than the balance with its interest to date
+    # (these test accounts were never credited, so settlement credits every year since 2009).
+    deceased, heir, pid = beneficiary_paid_until(app, date(2034, 2, 1), date(2027, 2, 10))
     reference = file_deregistration(client, app, heir, deceased)
     staff, _review = approve(app, reference)
     with app.app_context():

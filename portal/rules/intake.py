@@ -1,0 +1,106 @@
+"""What the scheme accepts from the tax department's contribution rows (第十一条、第十七条).
+
+One contribution year per person and calendar year: the year's payments (personal payments, a
+later top-up to a higher tier, and the government's payment on the person's behalf, 代缴, at
+most once a year) must together make one of the year's tiers, and the government subsidy is
+set once from that total: a second payment adds only the difference to the higher tier's
+subsidy, whatever order the payments arrive in.
+Back pay (补缴) only where the transitional rule or the province's configured policy allows it;
+nothing for a relation already receiving a pension or ended. Years count from the scheme's
+configured start.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import contributions
+from .benefits import required_years
+
+REFUSALS = (
+    "before_scheme_start",
+    "not_enrolled",
+    "receiving_pension",
+    "relation_terminated",
+    "bad_amount",
+    "not_eligible_for_government_payment",
+    "year_already_paid",
+    "back_pay_not_allowed",
+)
+
+
+@dataclass(frozen=True)
+class YearSoFar:
+    """What one person's account already holds for one contribution year."""
+
+    personal_fen: int = 0
+    government_fen: int = 0
+    subsidy_fen: int = 0
+
+
+@dataclass(frozen=True)
+class Intake:
+    refusal: str | None
+    kind: str | None = None  # "personal" or "government_paid"
+    subsidy_fen: int = 0  # the subsidy this row adds (the year's total tier's, less any booked)
+
+
+def back_pay_allowed(scheme: dict, *, year: int, paid_on: date, birth_date: date | None,
+                     enrolled_year: int, years_paid: int) -> bool:
+    """补缴 for an earlier year. The transitional rule (domain.md): someone with fewer than the
+    minimum years left to pension age when the scheme started may pay back years from the
+    scheme's start, up to the minimum in total. Otherwise only the province's policy
+    (`back_pay.missed_years_since_enrolment`, optionally `back_pay.max_years_back`) allows
+    paying a missed year since enrolment; never a year before enrolment."""
+    minimum = scheme.get("minimum_years", 15)
+    start = scheme.get("scheme_start_year", 2009)
+    if birth_date is not None:
+        needed = required_years(birth_date, start, minimum, scheme.get("pension_age", 60))
+        if needed < minimum and years_paid < minimum:
+            return True
+    policy = scheme.get("back_pay") or {}
+    if not policy.get("missed_years_since_enrolment") or year < enrolled_year:
+        return False
+    limit = policy.get("max_years_back")
+    return limit is None or paid_on.year - year <= int(limit)
+
+
+def intake(scheme: dict, *, year: int, paid_on: date, amount_fen: int, payer: str,
+           relation_status: str | None, birth_date: date | None, enrolled_year: int,
+           years_paid: int, so_far: YearSoFar, severely_disabled: bool) -> Intake:
+    """Accept or refuse one row; `years_paid` counts the person's contribution years so far."""
+    if year < scheme.get("scheme_start_year", 2009):
+        return Intake("before_scheme_start")
+    if relation_status is None:
+        return Intake("not_enrolled")
+    if relation_status == "receiving":
+        return Intake("receiving_pension")
+    if relation_status != "contributing":
+        return Intake("relation_terminated")
+    try:
+        tiers = contributions.tiers(scheme, year)
+    except contributions.NoSchemeForYear:
+        return Intake("bad_amount")
+    if payer == "government":
+        configured = contributions.government_pays_fen(scheme, year, severely_disabled)
+        if not configured or amount_fen != configured or configured > tiers[0].amount_fen:
+            return Intake("not_eligible_for_government_payment")
+        kind = "government_paid"
+    else:
+        kind = "personal"
+    total = so_far.personal_fen + so_far.government_fen + amount_fen
+    tier = contributions.tier_for(scheme, year, total)
+    # A partial 代缴 arriving first waits for the personal part to complete the tier.
+    waiting_for_personal_part = kind == "government_paid" and not so_far.personal_fen
+    if tier is None and not waiting_for_personal_part:
+        return Intake("bad_amount")
+    if kind == "government_paid" and so_far.government_fen:
+        return Intake("year_already_paid")
+    back_pay = year < paid_on.year
+    if back_pay and not back_pay_allowed(scheme, year=year, paid_on=paid_on,
+                                         birth_date=birth_date, enrolled_year=enrolled_year,
+                                         years_paid=years_paid):
+        return Intake("back_pay_not_allowed")
+    subsidised = not back_pay or contributions.year_config(scheme, year).get(
+        "subsidy_for_back_pay", False)
+    subsidy = max(tier.subsidy_fen - so_far.subsidy_fen, 0) if tier and subsidised else 0
+    return Intake(None, kind, subsidy)

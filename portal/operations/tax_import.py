@@ -41,8 +41,8 @@ REASONS = {
     "receiving_pension": N_("The resident already receives the pension: contributions have "
                             "ended"),
     "relation_terminated": N_("The resident's insurance here has ended"),
-    "year_already_paid": N_("A contribution for this year has already been booked: one "
-                            "contribution year per person and year"),
+    "year_already_paid": N_("The government has already paid this year's contribution for "
+                            "this resident (代缴 is once a year)"),
     "back_pay_not_allowed": N_("Back pay for this year is not allowed: neither the transitional "
                                "rule nor the province's policy covers it"),
 }

@@ -10,7 +10,7 @@ import io
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
@@ -122,7 +122,12 @@ def eligibility_of(person: Person, account, scheme: dict):
                                     scheme.get("minimum_years", 15), age)
     arrivals = [(account.opened_on, year) for year in (account.carried_years or [])]
     arrivals += ledger.contribution_arrivals(account.id)
-    return rules.eligibility_date(person.birth_date, required, arrivals, age)
+    eligible = rules.eligibility_date(person.birth_date, required, arrivals, age)
+    # Nobody is entitled before they are insured: those already 60 when the scheme started
+    # (no years required) are entitled from their enrolment.
+    enrolled = db.session.scalar(select(func.min(InsuranceRelation.started_on)).filter_by(
+        person_id=person.id))
+    return max(eligible, enrolled) if eligible and enrolled else eligible
 
 
 def balance_at(account_id: int, day: date, scheme: dict) -> int:

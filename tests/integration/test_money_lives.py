@@ -4,7 +4,8 @@ Each generated life enrols, pays (with gaps, tier changes and 代缴), may move 
 credited every year end, claims at 60 or later once the years are met (第二十三条、第二十六条),
 is paid by monthly runs (arrears at each month's rate, 第二十七条) with bank answers, failures
 and re-issues, may be suspended (第三十三条) or imprisoned (第三十条), and may die or lose
-nationality at any date, with the settlement in any month, January included (第三十四条至第三十九条).
+nationality at any date, with the settlement in any month, January included
+(第三十四条至第三十九条).
 Every life must hold:
 
 - money is conserved to the fen: booked in + interest = paid out + settled + remaining, and a

@@ -21,7 +21,7 @@ from ..operations import ledger
 from ..presenters import yuan
 from ..rules import contact, contributions, ids
 from ..rules.enrolment import age_on
-from .engine import Context, Flow, KnownFact, Step, register
+from .engine import Context, Flow, KnownFact, Step, past_date, register
 from .enrolment import AddressForm, DocumentsForm, PhoneForm, store_documents
 
 SEXES = {"M": _l("Male"), "F": _l("Female")}
@@ -167,14 +167,7 @@ class BirthDateForm(FlaskForm):
     birth_date = StringField(_l("Your date of birth on the new document"))
 
     def validate_birth_date(self, field):
-        try:
-            value = date.fromisoformat((field.data or "").strip())
-        except ValueError:
-            raise ValidationError(_("Enter the date as year-month-day, for example "
-                                    "1965-03-08")) from None
-        if not date(1900, 1, 1) <= value <= date.today():
-            raise ValidationError(_("Enter a date of birth in the past"))
-        field.data = value.isoformat()
+        past_date(field, date(1900, 1, 1), _("Enter a date of birth in the past"))
 
 
 class IdNumberForm(FlaskForm):

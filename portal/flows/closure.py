@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, StringField, ValidationError
+from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired
 
 from ..exchange.registries import relation_between
@@ -22,7 +22,7 @@ from ..models import InsuranceRelation, Person
 from ..regions import region_path
 from ..rules import commitment, contact, ids
 from .claim import BankForm
-from .engine import Context, Flow, KnownFact, Step, register
+from .engine import Context, Flow, KnownFact, Step, past_date, register
 
 GROUNDS = {
     "death": _l("A relative of mine who was insured has died"),
@@ -52,14 +52,7 @@ class EventDateForm(FlaskForm):
     event_on = StringField(_l("On which day did this happen?"))
 
     def validate_event_on(self, field):
-        try:
-            value = date.fromisoformat((field.data or "").strip())
-        except ValueError:
-            raise ValidationError(_("Enter the date as year-month-day, for example "
-                                    "2026-03-08")) from None
-        if not date(2009, 1, 1) <= value <= date.today():
-            raise ValidationError(_("Enter a day in the past"))
-        field.data = value.isoformat()
+        past_date(field, date(2009, 1, 1), _("Enter a day in the past"))
 
 
 def insured_relation(person_id: int) -> InsuranceRelation | None:

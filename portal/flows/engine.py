@@ -10,8 +10,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import FileField
+from wtforms import FileField, ValidationError
+
+
+def past_date(field, earliest: date, too_early: str) -> None:
+    """A year-month-day answer on or before today and not before `earliest`; normalised."""
+    try:
+        value = date.fromisoformat((field.data or "").strip())
+    except ValueError:
+        raise ValidationError(_("Enter the date as year-month-day, for example "
+                                "1965-03-08")) from None
+    if not earliest <= value <= date.today():
+        raise ValidationError(too_early)
+    field.data = value.isoformat()
 
 
 @dataclass

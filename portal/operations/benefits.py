@@ -581,10 +581,16 @@ def compare_beneficiaries(checked_on: date, actor: str = "system:comparison",
                     back_pay=False)
             found.append({"person_id": person.id, "reason": "imprisonment",
                           "event_on": custody.started_on.isoformat(), "from": stop.isoformat()})
-        elif (not serving and relation.suspension_reason == "imprisonment"
-              and custody is not None and custody.released_on is not None):
-            resume(person.id, actor, channel="system", commit=False, back_pay=False,
-                   last_unpaid=custody.released_on)
+        elif (not serving and custody is not None and not custody.suspended_sentence
+              and custody.released_on is not None):
+            if relation.suspension_reason == "imprisonment":
+                resume(person.id, actor, channel="system", commit=False, back_pay=False,
+                       last_unpaid=custody.released_on)
+            elif not _sentence_recorded(person.id, custody.started_on):
+                # Served entirely between two comparisons: those months are still forfeited.
+                _forfeit_sentence(person.id, custody, actor)
+            else:
+                continue
             found.append({"person_id": person.id, "reason": "released",
                           "event_on": custody.released_on.isoformat(),
                           "from": rules.first_payment_month(custody.released_on).isoformat()})
@@ -594,6 +600,27 @@ def compare_beneficiaries(checked_on: date, actor: str = "system:comparison",
     if commit:
         db.session.commit()
     return found
+
+
+def _sentence_recorded(person_id: int, started_on: date) -> bool:
+    return db.session.scalar(select(BenefitSuspension.id).filter_by(
+        person_id=person_id, reason="imprisonment", note=started_on.isoformat()).limit(1)) \
+        is not None
+
+
+def _forfeit_sentence(person_id: int, custody, actor: str) -> None:
+    """第三十条: a sentence found only after release forfeits its months all the same."""
+    row = BenefitSuspension(
+        person_id=person_id, reason="imprisonment", note=custody.started_on.isoformat(),
+        from_month=rules.first_payment_month(custody.started_on),
+        until_month=date(custody.released_on.year, custody.released_on.month, 1),
+        back_pay=False, source="data_comparison", opened_by=actor, closed_by=actor,
+        closed_at=utcnow())
+    db.session.add(row)
+    audit.record("benefit_forfeited", actor=actor, channel="system", object_type="person",
+                 object_id=person_id, detail={"from": row.from_month.isoformat(),
+                                              "until": row.until_month.isoformat(),
+                                              "reason": "imprisonment"})
 
 
 def suspensions_in(county_code: str) -> list[tuple[BenefitSuspension, Person]]:

@@ -4,7 +4,6 @@ and the notice (第七条（二）)."""
 
 import io
 import re
-import time
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -12,9 +11,9 @@ from sqlalchemy import select
 
 from e2e.conftest import PHONE
 from e2e.test_sign_in import sign_in
-from portal.auth import totp
 from portal.extensions import db
-from portal.models import OutboxMessage, StaffUser
+from portal.models import OutboxMessage
+from tests.integration.helpers import fresh_totp_code
 
 
 def photo(color) -> dict:
@@ -38,11 +37,7 @@ def test_assistant_files_an_enrolment_with_photos(page, live_url, app, demo, che
     page.get_by_label("密码").fill("Demo-2026-pension")
     checks.page(page, "assist-sign-in-phone")
     page.get_by_role("button", name="继续").click()
-    with app.app_context():
-        secret = db.session.scalar(select(StaffUser.totp_secret).filter_by(
-            username="xieban.shiqiao"))
-        db.session.remove()
-    page.get_by_label("身份验证器中的动态码").fill(totp.code_at(secret, time.time()))
+    page.get_by_label("身份验证器中的动态码").fill(fresh_totp_code(app, "xieban.shiqiao"))
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("link", name=f"为该村民代办 {villager['name']}")).to_be_visible()
     checks.page(page, "assist-dashboard-phone")

@@ -245,10 +245,13 @@ def init_app(app):
 
     @app.cli.command("purge-sessions")
     def purge_sessions():
-        """Delete web sessions past their idle timeout."""
+        """Delete web sessions past their idle timeout, and attempt counters long ended."""
         from .auth.sessions import purge_expired
+        from .operations.limits import purge_ended
 
         click.echo(f"purged {purge_expired(app)} sessions")
+        with app.app_context():
+            click.echo(f"purged {purge_ended()} attempt counters")
 
     @app.cli.command("audit-verify")
     def audit_verify():

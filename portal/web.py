@@ -1,12 +1,13 @@
 """Wiring of the web layer: extensions, blueprints, security headers, locale, error pages."""
 
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from . import cli, presenters
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
+from .operations import limits
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -133,3 +134,20 @@ def register_error_pages(app):
     for code, texts in ERROR_PAGES.items():
         app.register_error_handler(code, handler_for(code, texts))
     app.register_error_handler(CSRFError, handler_for(400, EXPIRED_FORM))
+    app.register_error_handler(limits.TooMany, too_many_attempts)
+
+
+def too_many_attempts(error):
+    """Over an attempt limit or send quota: 429, and when to try again (Beijing time)."""
+    from datetime import timedelta, timezone
+
+    from .models import utcnow
+
+    db.session.rollback()
+    wait = max(error.resets_at - utcnow(), timedelta(0))
+    minutes = int(wait.total_seconds() // 60) + 1
+    at = error.resets_at.astimezone(timezone(timedelta(hours=8))).strftime("%H:%M")
+    response = current_app.make_response((render_template(
+        "errors/too_many.html", time=at, minutes=minutes), 429))
+    response.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
+    return response

@@ -127,10 +127,8 @@ def application_in_my_area(reference: str, kind: str | None = None) -> Applicati
 def sign_in():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            staff = staff_ops.check_password(form.username.data, form.password.data)
-        except staff_ops.Locked:
-            return render_template("agency/locked.html"), 429
+        # Over the limit, staff_ops raises limits.TooMany: the shared 429 page (web.py).
+        staff = staff_ops.check_password(form.username.data, form.password.data)
         if staff is None:
             form.password.errors.append(_("The username or password is not right"))
             return render_template("agency/sign_in.html", form=form), 400
@@ -147,10 +145,7 @@ def second_factor():
         return redirect(url_for(".sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
-            staff = staff_ops.check_second_factor(pending["id"], form.code.data)
-        except staff_ops.Locked:
-            return render_template("agency/locked.html"), 429
+        staff = staff_ops.check_second_factor(pending["id"], form.code.data)
         if staff is None:
             form.code.errors.append(_("The code is not right. Use the newest code in the app."))
             return render_template("agency/code.html", form=form), 400

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from ..exchange.population import population_register
 from ..extensions import csrf, db
-from ..operations import audit
+from ..operations import audit, limits
 from ..operations.notify import queue_sms
 from ..rules import ids
 from . import keys
@@ -39,8 +39,6 @@ from .server import (
 bp = Blueprint("idp", __name__, url_prefix="/idp")
 
 CODE_LIFETIME = 300  # seconds an SMS code stays valid
-MAX_CODE_ATTEMPTS = 5
-MAX_IDENTIFY_FAILURES = 5
 AUTHENTICATION_LIFETIME = 600  # a completed authentication must be used within this time
 
 
@@ -127,9 +125,6 @@ def identify():
     if "idp_pending" not in session:
         return render_template("idp/error.html", detail="no_request"), 400
     form = IdentifyForm()
-    failures = session.get("idp_failures", 0)
-    if failures >= MAX_IDENTIFY_FAILURES:
-        return render_template("idp/locked.html"), 429
     if not form.validate_on_submit():
         return render_template("idp/identify.html", form=form), 400 if form.errors else 200
 
@@ -137,10 +132,12 @@ def identify():
     lookup_type = ids.RESIDENT_ID if check.document_type == ids.SOCIAL_SECURITY_CARD else (
         check.document_type
     )
+    # Counted per document number before the comparison (limits.py): a fresh cookie or
+    # parallel requests get no extra tries.
+    limits.check(f"identify:{check.number}", limits.IDENTIFY)
     person = population_register().find(lookup_type, check.number)
     name = "".join(form.name.data.split())
     if person is None or person.name != name or not person.alive:
-        session["idp_failures"] = failures + 1
         audit.record("idp_identify", actor="anonymous", channel="online", outcome="failure",
                      detail={"id": ids.mask(check.number)})
         db.session.commit()
@@ -149,15 +146,16 @@ def identify():
               "Check both and try again.")
         )
         return render_template("idp/identify.html", form=form), 400
+    limits.refund(f"identify:{check.number}")
     if not person.phone:
         return render_template("idp/no_phone.html"), 409
+    limits.check(f"sms:{person.phone}", limits.SMS_SEND)
 
     code = f"{secrets.randbelow(10**6):06d}"
     session["idp_challenge"] = {
         "subject": person.registry_id,
         "digest": _code_digest(code, person.registry_id),
         "expires": time.time() + CODE_LIFETIME,
-        "attempts": 0,
         "phone": ids.mask_phone(person.phone),
         "demo_code": code if current_app.config["DEMO_MODE"] else None,
     }
@@ -189,10 +187,9 @@ def verify():
         return render_template("idp/verify.html", form=form, challenge=challenge), (
             400 if form.errors else 200
         )
-    challenge["attempts"] += 1
-    session["idp_challenge"] = challenge
-    expired = time.time() > challenge["expires"]
-    if expired or challenge["attempts"] > MAX_CODE_ATTEMPTS:
+    # Counted per person before the comparison, atomically in the database (limits.py).
+    limits.check(f"idp_code:{challenge['subject']}", limits.IDP_CODE)
+    if time.time() > challenge["expires"]:
         session.pop("idp_challenge")
         form.code.errors.append(_("The code has expired. Ask for a new code."))
         return render_template("idp/verify.html", form=form, challenge=None), 400
@@ -202,7 +199,8 @@ def verify():
         form.code.errors.append(_("The code is not correct. Check the text message and try again."))
         return render_template("idp/verify.html", form=form, challenge=challenge), 400
     session.pop("idp_challenge")
-    session.pop("idp_failures", None)
+    limits.clear(f"idp_code:{challenge['subject']}")
+    limits.clear(f"sms:{population_register().get(challenge['subject']).phone}")
     session["idp_auth"] = {
         "subject": challenge["subject"],
         "acr": "real-name",

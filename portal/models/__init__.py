@@ -19,6 +19,7 @@ from .idp import IdpAuthorizationCode, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
 from .kiosk import KioskNonce, KioskRating, KioskTerminal
 from .ledger import ImportBatch, LedgerEntry, RefusedContribution
+from .limits import AttemptCounter
 from .notification import OutboxMessage
 from .person import Person, PersonChange
 from .region import Region
@@ -45,6 +46,7 @@ __all__ = [
     "LedgerEntry",
     "RefusedContribution",
     "PersonalAccount",
+    "AttemptCounter",
     "AuditRecord",
     "Consent",
     "DeathReport",

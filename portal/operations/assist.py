@@ -7,6 +7,7 @@ village, and only until the consent expires or the resident objects.
 
 import csv
 import hashlib
+import hmac
 import io
 import secrets
 from datetime import date, timedelta
@@ -28,7 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..rules import ids
-from . import audit, benefits, notify
+from . import audit, benefits, limits, notify
 from .applications import record_event
 
 CONSENT_DAYS = 30
@@ -94,6 +95,8 @@ def start_consent(staff: StaffUser, row: RegistryPerson, flow: str, method: str,
         raise ValueError("unknown method or reason")
     if method == "sms" and not row.phone:
         raise NoPhone()
+    if method == "sms":
+        limits.check(f"sms:{row.phone}", limits.SMS_SEND)  # the resident's phone, any sender
     person = ensure_person(row)
     code = f"{secrets.randbelow(10**6):06d}" if method == "sms" else None
     consent = Consent(staff_id=staff.id, person_id=person.id, flow=flow, method=method,
@@ -116,9 +119,12 @@ def start_consent(staff: StaffUser, row: RegistryPerson, flow: str, method: str,
 
 
 def confirm_sms(consent: Consent, code: str) -> bool:
+    """Raises limits.TooMany past the guesses allowed per resident (counted before the
+    comparison, so parallel guesses get no extra tries)."""
     if consent.status != "pending" or not consent.sms_code_hash:
         return False
-    if _hash((code or "").strip()) != consent.sms_code_hash:
+    limits.check(f"consent_code:{consent.person_id}", limits.CONSENT_CODE)
+    if not hmac.compare_digest(_hash((code or "").strip()), consent.sms_code_hash):
         audit.record("consent_code_wrong", actor=f"staff:{consent.staff_id}",
                      channel="assisted", outcome="failure", object_type="consent",
                      object_id=consent.id)
@@ -129,6 +135,7 @@ def confirm_sms(consent: Consent, code: str) -> bool:
                  on_behalf_of=f"resident:{consent.person_id}", object_type="consent",
                  object_id=consent.id, detail={"method": "sms"})
     db.session.commit()
+    limits.clear(f"consent_code:{consent.person_id}")
     return True
 
 

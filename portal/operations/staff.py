@@ -1,51 +1,53 @@
-"""Staff sign-in: argon2 password then TOTP, with lockout after repeated failures (security.md)."""
+"""Staff sign-in: argon2 password then TOTP, with lockout after repeated failures (security.md).
+
+Failures are counted per username in the shared attempt counters (operations.limits), before any
+comparison, so parallel guesses get no extra tries, and an unknown username is answered exactly
+like a real one, lockout included. Each TOTP time step is accepted once per account.
+"""
 
 import time
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..auth import totp
 from ..extensions import db
 from ..models import StaffUser, utcnow
-from . import audit
+from . import audit, limits
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown names makes both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+Locked = limits.TooMany
 
 
-class Locked(Exception):
-    pass
-
-
-def _locked(staff: StaffUser) -> bool:
-    return staff.locked_until is not None and staff.locked_until > utcnow()
+def _subject(username: str) -> str:
+    return "staff:" + username.strip().lower()[:60]
 
 
 def _fail(staff: StaffUser | None, username: str, stage: str) -> None:
-    if staff is not None:
-        staff.failed_attempts += 1
-        if staff.failed_attempts >= MAX_FAILURES:
-            staff.locked_until = utcnow() + LOCKOUT
-            staff.failed_attempts = 0
     audit.record("staff_sign_in", actor=staff.get_id() if staff else f"unknown:{username[:20]}",
                  channel="counter", outcome="failure", detail={"stage": stage})
     db.session.commit()
 
 
-def check_password(username: str, password: str) -> StaffUser | None:
-    """First factor. Raises Locked while the account is locked; None on any mismatch."""
-    staff = db.session.scalar(select(StaffUser).filter_by(username=username.strip()))
-    if staff is not None and _locked(staff):
-        audit.record("staff_sign_in", actor=staff.get_id(), channel="counter",
-                     outcome="denied", detail={"stage": "locked"})
+def _count_attempt(staff: StaffUser | None, username: str) -> None:
+    """Raises Locked (and audits it) when this attempt is over the limit."""
+    try:
+        limits.check(_subject(username), limits.STAFF)
+    except limits.TooMany:
+        audit.record("staff_sign_in", actor=staff.get_id() if staff else
+                     f"unknown:{username[:20]}", channel="counter", outcome="denied",
+                     detail={"stage": "locked"})
         db.session.commit()
-        raise Locked()
+        raise
+
+
+def check_password(username: str, password: str) -> StaffUser | None:
+    """First factor. Raises Locked while the username is locked; None on any mismatch."""
+    staff = db.session.scalar(select(StaffUser).filter_by(username=username.strip()))
+    _count_attempt(staff, username)
     try:
         _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -54,17 +56,27 @@ def check_password(username: str, password: str) -> StaffUser | None:
     if staff is None or not staff.active:
         _fail(staff, username, "inactive")
         return None
+    limits.refund(_subject(username))
     return staff
 
 
 def check_second_factor(staff_id: int, code: str) -> StaffUser | None:
     staff = db.session.get(StaffUser, staff_id)
-    if staff is None or _locked(staff):
-        raise Locked()
-    if not totp.verify(staff.totp_secret, code, time.time()):
-        _fail(staff, staff.username, "totp")
+    if staff is None:
+        raise Locked(utcnow())
+    _count_attempt(staff, staff.username)
+    step = totp.matching_step(staff.totp_secret, code, time.time())
+    # Accept the step only if no earlier sign-in used it (or a later one): one atomic update,
+    # so two parallel requests with the same code cannot both pass.
+    accepted = step is not None and db.session.execute(
+        update(StaffUser).where(StaffUser.id == staff.id, or_(
+            StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step)).rowcount == 1
+    if not accepted:
+        db.session.rollback()
+        _fail(staff, staff.username, "totp" if step is None else "totp_reused")
         return None
-    staff.failed_attempts = 0
     audit.record("staff_sign_in", actor=staff.get_id(), channel="counter", outcome="success")
     db.session.commit()
+    limits.clear(_subject(staff.username))
     return staff

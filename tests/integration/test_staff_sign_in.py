@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.auth import totp
 from portal.extensions import db
 from portal.models import AuditRecord, StaffUser
+from portal.operations import limits
 from tests.integration.helpers import csrf_token
 
 
@@ -37,22 +38,18 @@ def test_wrong_code_is_refused(client):
 
 def test_five_failures_lock_the_account(app, client):
     with app.app_context():
-        staff = db.session.scalar(select(StaffUser).filter_by(username="admin.qingshan"))
-        staff.failed_attempts, staff.locked_until = 0, None
-        db.session.commit()
-        db.session.remove()
+        limits.clear("staff:admin.qingshan")
     for _attempt in range(5):
         assert post_password(client, "admin.qingshan", "wrong-password").status_code == 400
     locked = post_password(client, "admin.qingshan", "Demo-2026-pension")
-    assert locked.status_code == 429 and "锁定" in locked.get_data(as_text=True)
+    assert locked.status_code == 429 and "尝试次数过多" in locked.get_data(as_text=True)
     with app.app_context():
         staff = db.session.scalar(select(StaffUser).filter_by(username="admin.qingshan"))
         outcomes = db.session.scalars(select(AuditRecord.outcome).filter_by(
             actor=staff.get_id(), action="staff_sign_in")).all()
         assert outcomes.count("failure") >= 5 and "denied" in outcomes
-        staff.locked_until = None  # unlock for the other tests
-        db.session.commit()
         db.session.remove()
+        limits.clear("staff:admin.qingshan")  # unlock for the other tests
 
 
 def test_totp_matches_rfc_6238_reference_values():

@@ -96,6 +96,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # The simulated 电子社保卡 issuer's public key (Ed25519, base64url); generated for demo.
         "ESSC_ISSUER_PUBLIC_KEY": _env("ESSC_ISSUER_PUBLIC_KEY")
         or ("" if production else _essc_demo_public_key(instance_path)),
+        # A 电子社保卡 QR code is refused when issued for longer than this (it also signs in once).
+        "ESSC_MAX_LIFETIME_SECONDS": _env_int("ESSC_MAX_LIFETIME_SECONDS", 120),
         # 第二十三条: claims may be filed this many days before the 60th birthday.
         "CLAIM_ADVANCE_DAYS": _env_int("CLAIM_ADVANCE_DAYS", 31),
         # Pensions reach the bank on this day of each month (第二十八条).
@@ -113,6 +115,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024),
         "STATEMENT_VERIFY_DAYS": _env_int("STATEMENT_VERIFY_DAYS", 730),
         "VERIFY_RATE_PER_MINUTE": _env_int("VERIFY_RATE_PER_MINUTE", 20),
+        # Shared rate-limit counts for every worker (ratelimit.py); unset: in this process.
+        "REDIS_URL": _env("REDIS_URL"),
+        "RATE_LIMIT_PREFIX": _env("RATE_LIMIT_PREFIX", "portal"),
+        # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are believed.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

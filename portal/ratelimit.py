@@ -1,29 +1,28 @@
-"""A small per-client rate limit for public pages (the statement verification page).
+"""Per-client rate limits for public pages (statement verification, report look-up), shared by
+every worker process.
 
-In-process and per worker: enough to stop one client from guessing at speed; a deployment with
-many workers puts the same limit in front of them (reverse proxy or shared store).
+Flask-Limiter counts in Redis when `REDIS_URL` is set, so two workers (or two machines) see one
+count; without it (`make run`) in this process's memory. The client is the address the request
+came from, or, behind `TRUSTED_PROXIES` reverse proxies, the address they forwarded (ProxyFix in
+web.py), so one client behind the proxy cannot use up the limit for everybody.
+Attempt limits on codes and passwords are not here: they are per person (operations.limits).
 """
 
-import time
-from collections import defaultdict, deque
-from threading import Lock
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address)
 
 
-class RateLimiter:
-    def __init__(self):
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = Lock()
-
-    def allow(self, key: str, limit: int, window_seconds: float = 60.0) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and now - hits[0] > window_seconds:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            return True
+def init_app(app) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("RATE_LIMIT_PREFIX", "portal"))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: count in memory meanwhile rather than answer every visitor with an error.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
 
 
-verification_limiter = RateLimiter()
+def verification_rate() -> str:
+    return f"{current_app.config['VERIFY_RATE_PER_MINUTE']}/minute"

@@ -3,8 +3,9 @@
 from flask import current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, presenters
+from . import cli, presenters, ratelimit
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
 from .operations import limits
@@ -16,7 +17,13 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app):
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # The client address and scheme as the trusted reverse proxies saw them; anything a
+        # client wrote into X-Forwarded-* beyond those proxies is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
+    ratelimit.init_app(app)
     app.session_interface = sessions.DatabaseSessionInterface()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")

@@ -6,7 +6,7 @@ System-to-system: a bearer token instead of a browser session, so no CSRF; every
 
 import hmac
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from ..extensions import csrf
 from ..operations import tax_export
@@ -23,15 +23,24 @@ def init_app(app):
 
 
 def _authorised() -> bool:
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip()
-    return bool(token) and hmac.compare_digest(token, current_app.config["TAX_API_TOKEN"])
+    """Exactly `Authorization: Bearer <token>` (RFC 6750): a bare token, another scheme or a
+    token with extra parts is refused."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    return (scheme == "Bearer" and bool(token) and token == token.strip()
+            and hmac.compare_digest(token.encode(), current_app.config["TAX_API_TOKEN"].encode()))
+
+
+def _unauthorised():
+    response = jsonify(error="send Authorization: Bearer <token>")
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="tax"'
+    return response
 
 
 @bp.post("/contributions")
 def contributions():
     if not _authorised():
-        abort(401)
+        return _unauthorised()
     content_type = request.mimetype or ""
     if content_type not in ("text/csv", "application/json"):
         return jsonify(error="send text/csv or application/json"), 415
@@ -53,7 +62,7 @@ def contributions():
 @bp.post("/registrations/batches")
 def new_registration_batch():
     if not _authorised():
-        abort(401)
+        return _unauthorised()
     batch = tax_export.export_pending(actor="system:tax", today=china_today())
     if batch is None:
         return "", 204
@@ -64,7 +73,7 @@ def new_registration_batch():
 @bp.get("/registrations/batches")
 def registration_batches():
     if not _authorised():
-        abort(401)
+        return _unauthorised()
     return jsonify(batches=[
         {"batch_no": batch.batch_no, "rows": batch.row_count, "status": batch.status,
          "sha256": batch.content_sha256}
@@ -74,10 +83,10 @@ def registration_batches():
 @bp.get("/registrations/batches/<batch_no>")
 def registration_batch(batch_no):
     if not _authorised():
-        abort(401)
+        return _unauthorised()
     batch = tax_export.collect(batch_no, actor="system:tax")
     if batch is None:
-        abort(404)
+        return jsonify(error="no such batch"), 404
     response = current_app.response_class(batch.content, mimetype="application/json")
     response.headers["Digest"] = "sha-256=" + batch.content_sha256
     return response
@@ -86,7 +95,7 @@ def registration_batch(batch_no):
 @bp.post("/registrations/acknowledgements")
 def registration_acknowledgement():
     if not _authorised():
-        abort(401)
+        return _unauthorised()
     try:
         report = tax_export.acknowledge(request.get_json(silent=True), actor="system:tax")
     except tax_export.BadAcknowledgement as error:

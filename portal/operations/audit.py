@@ -26,6 +26,11 @@ def record(
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
+    else:
+        # SQLite: a write statement takes the database's write lock (waiting for it), so the
+        # latest hash read next cannot change before this record is committed. Without it,
+        # parallel requests read the same predecessor and fork the chain.
+        session.execute(text("UPDATE audit_record SET id = id WHERE 0"))
     previous = session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))
     entry = AuditRecord(
         at=utcnow(),

@@ -5,8 +5,6 @@ Every change writes its audit record in the same transaction; money leaves the p
 only as ledger entries (security.md).
 """
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import current_app
@@ -30,6 +28,7 @@ from ..models import (
 )
 from ..rules import benefits as rules
 from ..schemes import scheme_for
+from ..rules import csvfiles
 from . import audit, ledger, notify
 from .applications import (
     ConcurrentDecision,
@@ -251,15 +250,12 @@ def _due_months(relation: InsuranceRelation, month: date, covered: set[date]) ->
 
 
 def _bank_file(rows: list[BenefitPayment]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["payment_id", "month", "id_number", "name", "bank_account", "amount_fen"])
     people = db.by_id(Person, (payment.person_id for payment in rows))
-    for payment in rows:
-        person = people[payment.person_id]
-        writer.writerow([payment.id, payment.month.strftime("%Y-%m"), person.id_number,
-                         person.name, payment.bank_account, payment.total_fen])
-    return out.getvalue()
+    return csvfiles.write(
+        ["payment_id", "month", "id_number", "name", "bank_account", "amount_fen"],
+        ([payment.id, payment.month.strftime("%Y-%m"), people[payment.person_id].id_number,
+          people[payment.person_id].name, payment.bank_account, payment.total_fen]
+         for payment in rows))
 
 
 def _scheme() -> dict:
@@ -364,16 +360,17 @@ class BadBankFile(ValueError):
 def import_bank_result(content: str, actor: str) -> dict:
     """第二十九条: the bank's answer, one row per payment: payment_id,status(paid|failed),note.
     All or nothing; a payment already settled is reported, not changed."""
-    reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames or not {"payment_id", "status"} <= set(reader.fieldnames):
-        raise BadBankFile("header must include payment_id,status")
+    try:
+        rows = csvfiles.read(content, ("payment_id", "status"))
+    except csvfiles.BadCsv as problem:
+        raise BadBankFile(f"{problem}: the header must include payment_id,status") from None
     report = {"paid": 0, "failed": 0, "already_settled": 0}
-    for row in reader:
+    for line, row in enumerate(rows, start=2):
         payment = db.session.get(BenefitPayment, int(row["payment_id"])) if (
             row.get("payment_id") or "").isdigit() else None
         if payment is None or row.get("status") not in ("paid", "failed"):
             db.session.rollback()
-            raise BadBankFile(f"unknown payment or status in row {reader.line_num}")
+            raise BadBankFile(f"unknown payment or status in row {line}")
         if payment.status != "sent":
             report["already_settled"] += 1
             continue

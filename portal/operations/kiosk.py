@@ -9,6 +9,7 @@ never been seen. Everything else is refused with a reason that goes to the audit
 import base64
 import binascii
 import json
+import math
 import time
 
 from cryptography.exceptions import InvalidSignature
@@ -21,6 +22,8 @@ from ..models import KioskNonce, KioskRating, KioskTerminal, utcnow
 from . import audit
 
 MAX_AGE_SECONDS = 30
+ESSC_LIFETIME = 120  # seconds a 电子社保卡 code may be valid for (it refreshes on the phone)
+MALFORMED = ("malformed", "essc_malformed")  # answered 400: the request itself is broken
 
 
 class Refused(Exception):
@@ -65,35 +68,71 @@ def verify_assertion(assertion_b64: str, signature_b64: str, now: float | None =
     if not _verify(terminal.public_key, message, signature):
         raise Refused("bad_signature")
     issued = claims.get("time")
-    if not isinstance(issued, int | float) or abs(now - issued) > MAX_AGE_SECONDS:
+    if not _number(issued):
+        raise Refused("malformed")
+    if abs(now - issued) > MAX_AGE_SECONDS:
         raise Refused("stale")
     nonce = claims.get("nonce")
-    if not isinstance(nonce, str) or not 16 <= len(nonce) <= 64:
+    if not _nonce_ok(nonce) or not _card_ok(claims):
         raise Refused("malformed")
-    db.session.add(KioskNonce(device_id=terminal.device_id, nonce=nonce))
+    _use_once(terminal.device_id, nonce, "replayed")
+    return terminal, claims
+
+
+def _number(value) -> bool:
+    """A real, finite number (JSON also allows NaN, which compares false with everything)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(
+        value)
+
+
+def _nonce_ok(nonce) -> bool:
+    return isinstance(nonce, str) and 16 <= len(nonce) <= 64
+
+
+def _card_ok(claims: dict) -> bool:
+    """Either a card with text fields, or a 电子社保卡 code as text."""
+    if "essc" in claims:
+        return isinstance(claims["essc"], str) and len(claims["essc"]) <= 4000
+    card = claims.get("card")
+    return isinstance(card, dict) and all(
+        isinstance(card.get(field), str) and len(card[field]) <= 60
+        for field in ("name", "id_type", "id_number"))
+
+
+def _use_once(issuer: str, nonce: str, reason: str) -> None:
+    """Record the nonce; a second use of it finds it there (unique) and is refused."""
+    db.session.add(KioskNonce(device_id=issuer, nonce=nonce))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Refused("replayed") from None
-    return terminal, claims
+        raise Refused(reason) from None
 
 
-def verify_essc(code: str, issuer_public_key_b64: str, now: float | None = None) -> dict:
+def verify_essc(code: str, issuer_public_key_b64: str, max_lifetime: int = ESSC_LIFETIME,
+                now: float | None = None) -> dict:
     """电子社保卡 QR code: ESSC1.<payload>.<signature>, signed by the (simulated) issuer. The
-    code is verified, never trusted as it stands."""
+    code is verified, never trusted as it stands: it must carry a nonce, be issued for at most
+    `max_lifetime` seconds and not have expired, and each code signs in once."""
     now = time.time() if now is None else now
     try:
         prefix, payload_b64, signature_b64 = (code or "").split(".")
         payload = b64decode(payload_b64)
+        signature = b64decode(signature_b64)
         claims = json.loads(payload)
     except (ValueError, binascii.Error):
         raise Refused("essc_malformed") from None
-    if prefix != "ESSC1" or not _verify(issuer_public_key_b64, payload_b64.encode(),
-                                        b64decode(signature_b64)):
+    if prefix != "ESSC1" or not _verify(issuer_public_key_b64, payload_b64.encode(), signature):
         raise Refused("essc_bad_signature")
-    if not isinstance(claims.get("exp"), int | float) or claims["exp"] < now:
+    if not isinstance(claims, dict) or not _nonce_ok(claims.get("nonce")) or not all(
+            _number(claims.get(field)) for field in ("iat", "exp")) or not all(
+            isinstance(claims.get(field), str) and len(claims[field]) <= 60
+            for field in ("name", "id_type", "id_number")):
+        raise Refused("essc_malformed")
+    if (claims["exp"] < now or claims["iat"] > now + MAX_AGE_SECONDS
+            or claims["exp"] - claims["iat"] > max_lifetime):
         raise Refused("essc_expired")
+    _use_once("essc", claims["nonce"], "essc_replayed")
     return claims
 
 

@@ -6,9 +6,7 @@ its report says which rows and why, for the tax department to correct and resend
 again returns the first report; a row booked before (same tax_ref) is reported, not booked again.
 """
 
-import csv
 import hashlib
-import io
 import json
 from datetime import date
 
@@ -23,7 +21,7 @@ from ..models import (
     Person,
     RefusedContribution,
 )
-from ..rules import intake
+from ..rules import csvfiles, intake
 from ..rules.ids import N_
 from . import audit, ledger
 
@@ -57,19 +55,23 @@ def parse(content: bytes, content_type: str) -> list[dict]:
     if "json" in content_type:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as error:
+        except (json.JSONDecodeError, RecursionError) as error:
             raise BadBatch("not valid JSON") from error
         rows = data.get("rows") if isinstance(data, dict) else None
         if not isinstance(rows, list):
             raise BadBatch('JSON must be {"rows": [...]}')
         return [r if isinstance(r, dict) else {} for r in rows]
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not set(FIELDS) <= set(reader.fieldnames):
-        raise BadBatch("CSV header must include " + ",".join(FIELDS))
-    return list(reader)
+    try:
+        return csvfiles.read(text, FIELDS)
+    except csvfiles.BadCsv as problem:
+        raise BadBatch(f"{problem}: CSV without NUL bytes, fields of at most "
+                       f"{csvfiles.MAX_FIELD} characters, header including "
+                       + ",".join(FIELDS)) from None
 
 
 def _clean(row: dict) -> dict | None:
+    if any("\x00" in str(value) for value in row.values()):
+        return None  # no text column can hold a NUL byte
     try:
         cleaned = {
             "tax_ref": str(row["tax_ref"]).strip(),
@@ -79,12 +81,14 @@ def _clean(row: dict) -> dict | None:
             "paid_on": date.fromisoformat(str(row["paid_on"]).strip()),
             "payer": (str(row.get("payer") or "person")).strip(),
         }
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    if not cleaned["tax_ref"] or cleaned["payer"] not in ("person", "government"):
+    if not 0 < len(cleaned["tax_ref"]) <= 40 or cleaned["payer"] not in ("person", "government"):
         return None
     if cleaned["year"] > cleaned["paid_on"].year:
         return None
+    if not 1000 <= cleaned["year"] <= 9999 or abs(cleaned["amount_fen"]) >= 2**31:
+        return None  # no column holds it; no real contribution looks like it
     return cleaned
 
 
@@ -107,7 +111,8 @@ def import_batch(content: bytes, content_type: str, scheme: dict, received_by: s
             seen.add(row["tax_ref"])
             status, reason, plan, person = _plan(row, scheme, years)
             bookings.extend(plan)
-        tax_ref = (row or {}).get("tax_ref") or str(raw.get("tax_ref", ""))
+        tax_ref = (row or {}).get("tax_ref") or str(raw.get("tax_ref", ""))[:40].replace(
+            "\x00", "")
         report_rows.append({"row": number, "tax_ref": tax_ref, "status": status,
                             "reason": reason})
         if status == "rejected":

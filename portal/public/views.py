@@ -19,6 +19,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..extensions import db
+from ..ratelimit import limiter, verification_rate
 
 bp = Blueprint("public", __name__)
 
@@ -55,19 +56,14 @@ def keep_alive():
 
 
 @bp.get("/verify/<token>")
+@limiter.limit(verification_rate)
 def verify(token):
     """Public check of a printed statement (第十九条): no sign-in; shows only what the token
     carries, and whether the ledger still agrees with it."""
-    from flask import current_app
-
     from ..documents import verification
     from ..documents.statements import period_label
     from ..operations import ledger
-    from ..ratelimit import verification_limiter
 
-    if not verification_limiter.allow(request.remote_addr or "?",
-                                      current_app.config["VERIFY_RATE_PER_MINUTE"]):
-        abort(429)
     try:
         claims = verification.read(token)
     except verification.Expired:
@@ -186,17 +182,14 @@ class ReportCheckForm(FlaskForm):
 
 
 @bp.route("/report/check", methods=["GET", "POST"])
+@limiter.limit(verification_rate, methods=["POST"])
 def report_check():
     """The reporter sees their own report's outcome with reference + code, nothing else."""
     from ..operations import reports
-    from ..ratelimit import verification_limiter
 
     form = ReportCheckForm()
     found = None
     if form.validate_on_submit():
-        if not verification_limiter.allow("report:" + (request.remote_addr or "?"),
-                                          current_app.config["VERIFY_RATE_PER_MINUTE"]):
-            abort(429)
         found = reports.find_for_reporter(form.reference.data, form.code.data)
         if found is None:
             form.code.errors = [_("No report has this reference and check code. Check both "

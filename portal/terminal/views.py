@@ -52,7 +52,8 @@ def start():
 
 def _refuse(reason: str, device_id: str | None):
     kiosk.refused(reason, device_id)
-    return render_template("kiosk/refused.html", reason=reason), 403
+    return render_template("kiosk/refused.html", reason=reason), (
+        400 if reason in kiosk.MALFORMED else 403)
 
 
 @bp.post("/assertion")
@@ -65,7 +66,8 @@ def assertion():
         return _refuse(refusal.reason, None)
     if claims.get("essc"):
         try:
-            card = kiosk.verify_essc(claims["essc"], current_app.config["ESSC_ISSUER_PUBLIC_KEY"])
+            card = kiosk.verify_essc(claims["essc"], current_app.config["ESSC_ISSUER_PUBLIC_KEY"],
+                                     current_app.config["ESSC_MAX_LIFETIME_SECONDS"])
         except kiosk.Refused as refusal:
             return _refuse(refusal.reason, terminal.device_id)
         level = "real-name"

@@ -240,14 +240,16 @@ def test_verification_genuine_altered_and_expired(client, app, demo):
 
 
 def test_verification_is_rate_limited(app):
-    from portal.ratelimit import verification_limiter
+    from portal.ratelimit import limiter
 
     client = app.test_client()
     limit = app.config["VERIFY_RATE_PER_MINUTE"]
     statuses = [client.get("/verify/x", environ_base={"REMOTE_ADDR": "127.0.0.9"}).status_code
                 for _ in range(limit + 1)]
     assert statuses[:limit] == [400] * limit and statuses[-1] == 429
-    verification_limiter._hits.clear()
+    other = client.get("/verify/x", environ_base={"REMOTE_ADDR": "127.0.0.10"})
+    assert other.status_code == 400  # another client has its own count
+    limiter.reset()
 
 
 def test_estimates_for_a_resident_and_the_public(client, app, demo):

@@ -1,0 +1,73 @@
+"""CSV files the portal writes (bank files) and reads (death reports, tax batches, bank answers).
+
+Writing: a cell that starts with = + - @, TAB or CR is a formula to a spreadsheet; a resident's
+name like `=HYPERLINK(…)` must reach the bank's clerk as text, so such cells get a leading
+apostrophe (OWASP "CSV injection"). Every CSV the portal writes goes through `write`.
+
+Reading: a file with NUL bytes or a field longer than any real value is refused as a whole with a
+reason, before anything is stored.
+"""
+
+import csv
+import io
+
+from .ids import N_
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_FIELD = 200  # characters; the longest real value (an address) is far shorter
+PROBLEMS = {
+    "nul": N_("The file contains NUL bytes; it is not a text CSV file"),
+    "too_long": N_("A field is longer than %(limit)s characters"),
+    "unreadable": N_("The file is not a readable CSV file"),
+    "header": N_("The first line must name the columns %(columns)s"),
+}
+
+
+def neutralise(value):
+    """The cell as a spreadsheet will show it: text that would start a formula is made text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return out.getvalue()
+
+
+class BadCsv(ValueError):
+    """The file cannot be taken: `code` is a key of PROBLEMS, `line` where it was found."""
+
+    def __init__(self, code: str, line: int | None = None):
+        super().__init__(code if line is None else f"{code} (line {line})")
+        self.code, self.line = code, line
+
+    def message_params(self, required=()) -> dict:
+        return {"limit": MAX_FIELD, "columns": ",".join(required)}
+
+
+def read(text: str, required, max_field: int = MAX_FIELD) -> list[dict]:
+    """The rows as dicts keyed by the header; BadCsv for NUL bytes, over-long fields, a broken
+    file or a header without the `required` columns."""
+    if "\x00" in text:
+        raise BadCsv("nul")
+    reader = csv.DictReader(io.StringIO(text))
+    rows = []
+    try:
+        if not reader.fieldnames or not set(required) <= set(reader.fieldnames):
+            raise BadCsv("header", 1)
+        if any(len(name or "") > max_field for name in reader.fieldnames):
+            raise BadCsv("too_long", 1)
+        for row in reader:
+            values = [v for v in row.values() if isinstance(v, str)]
+            values += [x for v in row.values() if isinstance(v, list) for x in v]
+            if any(len(value) > max_field for value in values):
+                raise BadCsv("too_long", reader.line_num)
+            rows.append(row)
+    except csv.Error:
+        raise BadCsv("unreadable", reader.line_num) from None
+    return rows

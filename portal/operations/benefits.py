@@ -27,8 +27,8 @@ from ..models import (
     utcnow,
 )
 from ..rules import benefits as rules
-from ..schemes import scheme_for
 from ..rules import csvfiles
+from ..schemes import scheme_for
 from . import audit, ledger, notify
 from .applications import (
     ConcurrentDecision,

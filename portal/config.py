@@ -121,6 +121,9 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are believed.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
+        # Photos with more pixels are refused from their header, before decoding (a 25 MP
+        # phone photo decodes to about 75 MB; a decompression bomb to gigabytes).
+        "UPLOAD_MAX_PIXELS": _env_int("UPLOAD_MAX_PIXELS", 25_000_000),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
     config.update(overrides)

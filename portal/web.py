@@ -52,6 +52,7 @@ def init_app(app):
     app.register_blueprint(assist_views.bp)
     cli.init_app(app)
 
+    app.before_request(refuse_nul_bytes)
     app.before_request(load_preferences)
     app.after_request(security_headers)
     app.context_processor(template_globals)
@@ -63,6 +64,19 @@ def init_app(app):
 def select_locale():
     wanted = request.cookies.get("lang")
     return wanted if wanted in ("zh_Hans_CN", "en") else "zh_Hans_CN"
+
+
+def refuse_nul_bytes():
+    """No text anyone types contains a NUL byte, and PostgreSQL cannot store one: refuse the
+    request with a clear page instead of failing half-way (form fields and query alike)."""
+    if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        values = request.form.values()
+    else:
+        values = ()
+    if any("\x00" in value for value in (*request.args.values(), *values)):
+        return render_error(400, NUL_IN_REQUEST)
+    return None
 
 
 def load_preferences():
@@ -119,6 +133,11 @@ ERROR_PAGES = {
     500: (_l("Sorry, there is a problem with the service"),
           _l("Nothing you entered has been saved half-way. Please try again later.")),
 }
+NUL_IN_REQUEST = (
+    _l("The form contains characters that cannot be used"),
+    _l("A field contained an invisible control character (NUL). Go back, type the text again "
+       "and send the form once more."),
+)
 EXPIRED_FORM = (
     _l("This page has expired"),
     _l("For your security the form could not be sent. Go back, reload the page and try again."),

@@ -1,4 +1,5 @@
-"""attempt counters and send quotas in the database; each TOTP step once per account
+"""attempt counters and send quotas in the database; each TOTP step once per account; the
+registries' answer on each death report
 
 Revision ID: b7e3c1a9d402
 Revises: 5d8c34b9f43f
@@ -29,9 +30,13 @@ def upgrade():
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
         batch_op.drop_column('failed_attempts')
         batch_op.drop_column('locked_until')
+    with op.batch_alter_table('death_report', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('registry_result', sa.String(length=20), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('death_report', schema=None) as batch_op:
+        batch_op.drop_column('registry_result')
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('locked_until', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('failed_attempts', sa.Integer(), nullable=False,

@@ -581,25 +581,40 @@ def death_reports():
     each beneficiary whose payment the match suspended."""
 
     area = db.session.get(Region, current_user.region_code)
+    today = applications.china_today()
     if current_user.role in CLERKS:
         rows = db.session.scalars(select(DeathReport).filter(
             DeathReport.village_code.startswith(area.code[:9]),
             DeathReport.status == "reported").order_by(DeathReport.id)).all()
+        # What the forward will find: the clerk sees the registries' answer before sending.
+        results = {report.id: assist.registry_result(report, today) for report in rows}
         objections = assist.objections_for(area.code)
     else:
         rows = db.session.scalars(select(DeathReport).filter(
             DeathReport.village_code.startswith(area.code[:6]),
-            DeathReport.status == "matched").order_by(DeathReport.id)).all()
+            DeathReport.status.in_(("matched", "contested"))).order_by(DeathReport.id)).all()
+        results = {report.id: report.registry_result for report in rows}
         objections = []
     return render_template("agency/death_reports.html", reports=rows, mask=ids.mask,
-                           clerk=current_user.role in CLERKS, objections=objections)
+                           clerk=current_user.role in CLERKS, objections=objections,
+                           results=results, labels=REGISTRY_RESULTS)
+
+
+REGISTRY_RESULTS = {
+    "death_recorded": _l("The registries record this death"),
+    "alive": _l("The household register shows this person alive: the registries contradict "
+                "the report"),
+    "name_differs": _l("The name differs from the household register: the registries "
+                       "contradict the report"),
+    "not_found": _l("Not in the household register: the registries contradict the report"),
+}
 
 
 @bp.post("/death-reports/forward")
 @staff_required(*CLERKS)
 def forward_death_reports():
 
-    assist.forward(current_user)
+    assist.forward(current_user, applications.china_today())
     return redirect(url_for(".death_reports"))
 
 
@@ -608,7 +623,8 @@ def forward_death_reports():
 def decide_death_report(report_id, verdict):
 
     report = db.session.get(DeathReport, report_id)
-    if (report is None or report.status != "matched" or verdict not in ("confirmed", "alive")
+    if (report is None or report.status not in ("matched", "contested")
+            or verdict not in ("confirmed", "alive")
             or not report.village_code.startswith(current_user.region_code[:6])):
         abort(404)
     if verdict == "confirmed":

@@ -123,7 +123,7 @@ def resident(registry_id):
                                              actor=current_user.get_id()).id
                 except uploads.UploadRejected as rejected:
                     db.session.rollback()
-                    errors["evidence"] = _(str(rejected))
+                    errors["evidence"] = _(str(rejected), **rejected.params)
         if not errors and method == "sms" and not row.phone:
             errors["method"] = _("No phone is registered to this resident's name: let them "
                                  "sign on the screen, or photograph a signed authorisation")
@@ -209,8 +209,13 @@ def _death_report_problem(code: str) -> str:
     row, _sep, field = code.rpartition(":")
     what = {"id_number": _("the identity card number is not valid"),
             "death_date": _("the date of death must be a past date like 2026-10-05"),
-            "name": _("the name is missing"),
-            "header": _("the CSV needs the columns name,id_number,death_date")}.get(
+            "name": _("the name is missing or longer than 60 characters"),
+            "not_in_village": _("the person is not registered in your village; you can "
+                                "only report deaths in your own village"),
+            "header": _("the CSV needs the columns name,id_number,death_date"),
+            "nul": _("the file contains NUL bytes; save it as a text CSV file"),
+            "too_long": _("a field is longer than %(limit)s characters", limit=200),
+            "unreadable": _("the file is not a readable CSV file")}.get(
         field, _("the file could not be read"))
     return _("Nothing was reported: %(what)s (row %(row)s).", what=what, row=row or "–") \
         if row else _("Nothing was reported: %(what)s.", what=what)

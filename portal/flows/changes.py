@@ -160,7 +160,7 @@ class NameForm(FlaskForm):
         problem = contact.name_problem(field.data)
         if problem:
             raise ValidationError(_(problem))
-        field.data = field.data.strip()
+        field.data = contact.normalize_name(field.data)
 
 
 class BirthDateForm(FlaskForm):

@@ -187,7 +187,7 @@ def step(flow_name, step_name):
                    {name: form[name].data for name in current.fields()})
             problem = current.check(new, ctx)
         except UploadRejected as rejected:
-            problem = _(str(rejected))
+            problem = _(str(rejected), **rejected.params)
         if problem:
             db.session.rollback()  # nothing of a refused answer is kept (uploads included)
             form[current.fields()[0]].errors = [str(problem)]

@@ -45,9 +45,13 @@ class DeathReport(Base):
     name: Mapped[str] = mapped_column(String(60))
     id_number: Mapped[str] = mapped_column(String(24), index=True)
     death_date: Mapped[date] = mapped_column(Date)
-    # reported → forwarded (township) → matched (a beneficiary, payment suspended) →
-    # confirmed (deregistration invited) / alive (payment resumed); forwarded-no-match stays
+    # reported → forwarded (township) → matched (a beneficiary, the registries confirm the
+    # death, payment suspended) or contested (a beneficiary, the registries contradict the
+    # report: nothing suspended until the county confirms) → confirmed (deregistration
+    # invited) / alive (payment resumed); forwarded-no-match stays
     status: Mapped[str] = mapped_column(String(12), default="reported")
+    # The registries' answer at forwarding: death_recorded / alive / name_differs / not_found
+    registry_result: Mapped[str | None] = mapped_column(String(20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     forwarded_by: Mapped[str | None] = mapped_column(String(40))
     decided_by: Mapped[str | None] = mapped_column(String(40))

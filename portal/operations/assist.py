@@ -5,15 +5,14 @@ An assistant sees a resident's data only for a task the resident consented to, o
 village, and only until the consent expires or the resident objects.
 """
 
-import csv
 import hashlib
 import hmac
-import io
 import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import (
     Application,
@@ -28,7 +27,7 @@ from ..models import (
     StaffUser,
     utcnow,
 )
-from ..rules import ids
+from ..rules import csvfiles, ids
 from . import audit, benefits, limits, notify
 from .applications import record_event
 
@@ -211,9 +210,15 @@ def _clean_report(staff: StaffUser, name: str, id_number: str, death_date: str) 
         died = date.fromisoformat((death_date or "").strip())
     except ValueError:
         raise BadReport("death_date") from None
-    if not (name or "").strip():
+    name = " ".join((name or "").split())
+    if not name or len(name) > 60:
         raise BadReport("name")
-    return {"name": name.strip(), "id_number": check.number, "death_date": died}
+    # 第三十二条: the assistant reports deaths in their own village, nobody else's.
+    row = db.session.scalar(select(RegistryPerson).filter_by(id_type=ids.RESIDENT_ID,
+                                                             id_number=check.number))
+    if row is None or not in_area(staff, row.hukou_region_code):
+        raise BadReport("not_in_village")
+    return {"name": name, "id_number": check.number, "death_date": died}
 
 
 def report_deaths(staff: StaffUser, rows: list[dict], month: date, today: date) -> list:
@@ -239,34 +244,59 @@ def report_deaths(staff: StaffUser, rows: list[dict], month: date, today: date) 
 
 
 def parse_csv(content: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames or not {"name", "id_number", "death_date"} <= set(
-            reader.fieldnames):
-        raise BadReport("header")
-    return list(reader)
+    try:
+        return csvfiles.read(content, ("name", "id_number", "death_date"))
+    except csvfiles.BadCsv as problem:
+        raise BadReport(f"{problem.line or ''}:{problem.code}") from None
 
 
-def forward(clerk: StaffUser) -> list[DeathReport]:
+def registry_result(report: DeathReport, today: date) -> str:
+    """What the registries (公安 household register, civil affairs and health death records,
+    第六条) say about a reported death: death_recorded confirms it; alive, name_differs and
+    not_found contradict it."""
+    found = compare_person(ids.RESIDENT_ID, report.id_number, report.name, today)
+    if not found.population_found:
+        return "not_found"
+    if not found.name_matches:
+        return "name_differs"
+    return "death_recorded" if found.death_recorded_on or not found.alive else "alive"
+
+
+def forward(clerk: StaffUser, today: date) -> list[DeathReport]:
     """The township consolidates its villages' reports and forwards them to the county, where
-    each is compared with the beneficiaries at once: a match suspends payment (第三十三条)."""
+    each is compared with the beneficiaries and the registries at once (第三十三条): a match the
+    registries confirm suspends payment; a match they contradict waits for the county to
+    confirm it before anything is suspended."""
     township = clerk.region_code[:9]
     reports = db.session.scalars(select(DeathReport).filter(
         DeathReport.village_code.startswith(township), DeathReport.status == "reported")).all()
     for report in reports:
         report.status, report.forwarded_by = "forwarded", clerk.get_id()
+        report.registry_result = registry_result(report, today)
         person = db.session.scalar(select(Person).filter_by(id_number=report.id_number))
         relation = db.session.scalar(select(InsuranceRelation).filter_by(
             person_id=person.id, status="receiving")) if person else None
-        if relation is not None:
-            report.person_id, report.status = person.id, "matched"
-            if relation.suspended_from is None:
-                benefits.suspend(person.id, _month_after(report.death_date),
-                                 f"death reported by the village ({report.death_date})",
-                                 actor=clerk.get_id(), channel="counter", commit=False)
+        if relation is None:
+            continue
+        report.person_id = person.id
+        if report.registry_result != "death_recorded":
+            report.status = "contested"
+            continue
+        report.status = "matched"
+        if relation.suspended_from is None:
+            _suspend(report, clerk)
     audit.record("deaths_forwarded", actor=clerk.get_id(), channel="counter",
-                 object_type="death_report", detail={"count": len(reports)})
+                 object_type="death_report",
+                 detail={"count": len(reports),
+                         "contested": [r.id for r in reports if r.status == "contested"]})
     db.session.commit()
     return reports
+
+
+def _suspend(report: DeathReport, staff: StaffUser) -> None:
+    benefits.suspend(report.person_id, _month_after(report.death_date),
+                     f"death reported by the village ({report.death_date})",
+                     actor=staff.get_id(), channel="counter", commit=False)
 
 
 def _month_after(day: date) -> date:
@@ -274,7 +304,13 @@ def _month_after(day: date) -> date:
 
 
 def confirm_death(report: DeathReport, staff: StaffUser) -> None:
-    """Confirmed: the heirs are invited to apply for deregistration (no certificate needed)."""
+    """Confirmed: the heirs are invited to apply for deregistration (no certificate needed).
+    A report the registries contradicted is suspended only now, on the county's word."""
+    if report.status == "contested":
+        relation = db.session.scalar(select(InsuranceRelation).filter_by(
+            person_id=report.person_id, status="receiving"))
+        if relation is not None and relation.suspended_from is None:
+            _suspend(report, staff)
     report.status, report.decided_by = "confirmed", staff.get_id()
     person = db.session.get(Person, report.person_id)
     relatives = db.session.scalars(select(RegistryRelative).filter_by(
@@ -291,9 +327,11 @@ def confirm_death(report: DeathReport, staff: StaffUser) -> None:
 
 
 def still_alive(report: DeathReport, staff: StaffUser) -> None:
-    """Wrongly reported: payment resumes and the next run pays back the suspended months."""
+    """Wrongly reported: payment resumes and the next run pays back the suspended months (a
+    contested report never suspended anything)."""
+    if report.status == "matched":
+        benefits.resume(report.person_id, actor=staff.get_id(), commit=False)
     report.status, report.decided_by = "alive", staff.get_id()
-    benefits.resume(report.person_id, actor=staff.get_id(), commit=False)
     audit.record("death_refuted", actor=staff.get_id(), channel="counter",
                  object_type="person", object_id=report.person_id,
                  detail={"report": report.id})

@@ -56,11 +56,42 @@ def normalize_ethnicity(text: str) -> str | None:
     return value if value in ETHNICITIES else None
 
 
+# The middle dot of transliterated names (安娜·施密特) as people type it on different keyboards.
+NAME_DOTS = str.maketrans({"•": "·", "‧": "·", "・": "·", "･": "·", "●": "·"})
+NAME_JOINERS = "·- '"  # only between letters: 阿依古丽·买买提, Jean-Pierre, O'Neil
+
+
+def normalize_name(text: str) -> str:
+    value = unicodedata.normalize("NFKC", text or "").translate(NAME_DOTS)
+    return " ".join(value.split())
+
+
+def _name_letter(char: str) -> bool:
+    """A Chinese character (any CJK ideograph block, 〇 included) or a Latin letter (with
+    accents, for minority and foreign names written in Latin letters)."""
+    if char == "〇":
+        return True
+    name = unicodedata.name(char, "")
+    if name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")):
+        return True
+    return unicodedata.category(char) in ("Lu", "Ll") and name.startswith("LATIN")
+
+
 def name_problem(text: str) -> str | None:
-    value = (text or "").strip()
+    """What a name on a Chinese identity document can contain: Chinese characters, the middle
+    dot, and Latin letters with spaces, hyphens and apostrophes between them. Nothing else, so
+    a name can never be a spreadsheet formula or markup."""
+    value = normalize_name(text)
     if not value:
         return N_("Enter the name as it is on the new identity document")
-    if len(value) > 40 or any(ch.isdigit() for ch in value):
+    if len(value) > 60:
+        return N_("A name is at most 60 characters")
+    if not all(_name_letter(ch) or ch in NAME_JOINERS for ch in value):
+        return N_("A name can only contain Chinese characters, the middle dot · and, for names "
+                  "written in Latin letters, letters, spaces, hyphens and apostrophes")
+    if not (_name_letter(value[0]) and _name_letter(value[-1])) or any(
+            a in NAME_JOINERS and b in NAME_JOINERS for a, b in zip(value, value[1:],
+                                                                    strict=False)):
         return N_("Enter the name exactly as it is on the identity document")
     return None
 

@@ -11,16 +11,8 @@ reason, before anything is stored.
 import csv
 import io
 
-from .ids import N_
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_FIELD = 200  # characters; the longest real value (an address) is far shorter
-PROBLEMS = {
-    "nul": N_("The file contains NUL bytes; it is not a text CSV file"),
-    "too_long": N_("A field is longer than %(limit)s characters"),
-    "unreadable": N_("The file is not a readable CSV file"),
-    "header": N_("The first line must name the columns %(columns)s"),
-}
 
 
 def neutralise(value):
@@ -40,14 +32,12 @@ def write(header: list[str], rows) -> str:
 
 
 class BadCsv(ValueError):
-    """The file cannot be taken: `code` is a key of PROBLEMS, `line` where it was found."""
+    """The file cannot be taken: `code` is nul / too_long / unreadable / header, `line` where
+    it was found."""
 
     def __init__(self, code: str, line: int | None = None):
         super().__init__(code if line is None else f"{code} (line {line})")
         self.code, self.line = code, line
-
-    def message_params(self, required=()) -> dict:
-        return {"limit": MAX_FIELD, "columns": ",".join(required)}
 
 
 def read(text: str, required, max_field: int = MAX_FIELD) -> list[dict]:

@@ -108,8 +108,25 @@ def fresh_totp_code(app, username: str) -> str:
     return totp.code_at(secret, step * totp.STEP)
 
 
+_SIGNED_IN = {}  # (app, username) -> session cookie of a staff member signed in earlier
+
+
 def staff_sign_in(client, app, username: str, password: str = "Demo-2026-pension"):
-    """Password, then the TOTP code an authenticator app would show now."""
+    """Password, then the TOTP code an authenticator app shows.
+
+    Each TOTP step signs in once, so a test suite signing the same demo staff member in dozens
+    of times would wait half a minute per extra sign-in. Instead, a staff member signed in
+    earlier in the run keeps that session (as a real one would, in the next browser tab):
+    the client gets its cookie while the session is still valid. The sign-in itself is tested
+    in test_staff_sign_in.py and test_attempt_limits.py."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    home = "/assist/" if username.startswith("xieban.") else "/agency/"
+    cached = _SIGNED_IN.get((id(app), username))
+    if cached and password == "Demo-2026-pension":
+        client.set_cookie(name, cached)
+        if client.get(home).status_code == 200:
+            return
+        client.delete_cookie(name)
     page = client.get("/agency/sign-in")
     response = client.post("/agency/sign-in", data={"csrf_token": csrf_token(page),
                                                     "username": username, "password": password})
@@ -118,4 +135,5 @@ def staff_sign_in(client, app, username: str, password: str = "Demo-2026-pension
     response = client.post("/agency/sign-in/code", data={
         "csrf_token": csrf_token(code_page), "code": fresh_totp_code(app, username)})
     assert response.status_code == 302, response.get_data(as_text=True)
-    return response
+    assert response.location.endswith(home)
+    _SIGNED_IN[(id(app), username)] = client.get_cookie(name).value

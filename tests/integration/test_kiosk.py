@@ -2,6 +2,7 @@
 signed assertion signs a resident in, with the assurance the terminal vouches for."""
 
 import json
+import secrets
 import time
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def test_a_valid_card_assertion_signs_in_with_face_assurance(client, app, demo, 
 
 
 def refusal(app, response, reason):
-    assert response.status_code == 403
+    # A request that cannot even be read is a bad request (400); one read and refused, 403.
+    assert response.status_code == (400 if reason in ("malformed", "essc_malformed") else 403)
     assert "/me/" not in (response.location or "")
     with app.app_context():
         last = db.session.scalar(select(AuditRecord).filter_by(action="kiosk_sign_in")
@@ -114,13 +116,29 @@ def test_electronic_social_security_card_is_verified_not_trusted(client, app, de
         body = b64(json.dumps(payload).encode())
         return f"ESSC1.{body}.{b64(key.sign(body.encode()))}"
 
-    good = essc({**person, "exp": time.time() + 60})
+    def fresh(**extra):
+        now = time.time()
+        return {**person, "iat": now, "exp": now + 60, "nonce": secrets.token_hex(16), **extra}
+
+    good = essc(fresh())
     assert post(client, sign_assertion(terminal_key, DEVICE, essc=good)).status_code == 302
     refusal(app, post(app.test_client(), sign_assertion(
-        terminal_key, DEVICE, essc=essc({**person, "exp": time.time() + 60},
-                                        Ed25519PrivateKey.generate()))), "essc_bad_signature")
+        terminal_key, DEVICE, essc=essc(fresh(), Ed25519PrivateKey.generate()))),
+        "essc_bad_signature")
     refusal(app, post(app.test_client(), sign_assertion(
-        terminal_key, DEVICE, essc=essc({**person, "exp": time.time() - 1}))), "essc_expired")
+        terminal_key, DEVICE, essc=essc(fresh(exp=time.time() - 1)))), "essc_expired")
+    # Single use: the same code a second time (a photo of the phone's screen) is refused.
+    refusal(app, post(app.test_client(), sign_assertion(terminal_key, DEVICE, essc=good)),
+            "essc_replayed")
+    # A short lifetime: a code issued for a day is refused even while it has not expired.
+    refusal(app, post(app.test_client(), sign_assertion(
+        terminal_key, DEVICE, essc=essc(fresh(exp=time.time() + 86400)))), "essc_expired")
+    # No nonce: malformed, 400 with a message.
+    unsigned = fresh()
+    del unsigned["nonce"]
+    response = post(app.test_client(), sign_assertion(terminal_key, DEVICE,
+                                                      essc=essc(unsigned)))
+    assert response.status_code == 400 and "无法读取" in response.get_data(as_text=True)
 
 
 def test_kiosk_session_leaves_no_trace_and_records_the_channel(client, app, demo,

@@ -470,18 +470,20 @@ def check_benefit(reference):
 @staff_required(*CHECKERS)
 def payments():
     """待遇支付审批表 (第二十七条) per month, and payments the bank could not make (第二十九条)."""
-    failed = benefits.failed_payments()
+    county = current_user.region_code
+    failed = benefits.failed_payments(county)
     people = db.by_id(Person, (f.person_id for f in failed))
-    return render_template("agency/payments.html", runs=benefits.recent_runs(), failed=failed,
-                           people=people, mask=ids.mask,
-                           suspended=benefits.suspensions_in(current_user.region_code))
+    return render_template("agency/payments.html", runs=benefits.recent_runs(county),
+                           failed=failed, people=people, mask=ids.mask,
+                           suspended=benefits.suspensions_in(county))
 
 
 @bp.post("/payments/reissue")
 @staff_required(*CHECKERS)
 def reissue_payments():
-    benefits.reissue_failed(actor=current_user.get_id())
-    return redirect(url_for(".payments"))
+    # A second press (or a colleague at the same time) finds nothing left: the same page.
+    benefits.reissue_failed(actor=current_user.get_id(), county_code=current_user.region_code)
+    return redirect(url_for(".payments"), 303)
 
 
 

@@ -273,9 +273,11 @@ def discard(flow_name):
 
 
 def confirmation(application: Application):
+    """303 See Other: the answer to the submitting POST is the confirmation page, for the one
+    request that created the application and for every duplicate alike."""
     if g.acting.consent is not None:
-        return redirect(url_for("assist.application", reference=application.reference))
-    return redirect(url_for("resident.confirmation", reference=application.reference))
+        return redirect(url_for("assist.application", reference=application.reference), 303)
+    return redirect(url_for("resident.confirmation", reference=application.reference), 303)
 
 
 def _tell_the_resident(application: Application) -> None:

@@ -89,11 +89,32 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
            channel: str, township_code: str | None = None, township_check: bool = False,
            on_behalf_of: str | None = None, deadline_workdays: int | None = None,
            consent_id: int | None = None, also=None) -> Application:
-    """Turn a complete draft into an application exactly once (double tap, retry, back button).
-    A flow that needs no review (第九条) takes effect in the same transaction."""
-    existing = by_submission_key(draft.submission_key)
+    """Turn a complete draft into an application exactly once (double tap, retry, back button,
+    eight parallel requests): whoever loses the race on the draft's unique submission key gets
+    the winner's application, never an error. A flow that needs no review (第九条) takes effect
+    in the same transaction."""
+    key = draft.submission_key
+    existing = by_submission_key(key)
     if existing is not None:
         return existing
+    try:
+        return _submit(flow=flow, draft=draft, ctx=ctx, county_code=county_code, actor=actor,
+                       filed_by_kind=filed_by_kind, channel=channel,
+                       township_code=township_code, township_check=township_check,
+                       on_behalf_of=on_behalf_of, deadline_workdays=deadline_workdays,
+                       consent_id=consent_id, also=also)
+    except (IntegrityError, StaleDataError):
+        # A simultaneous identical submit won (its application holds the key, or it already
+        # deleted the draft): nothing of this attempt was kept; show the winner's.
+        db.session.rollback()
+        winner = by_submission_key(key)
+        if winner is None:
+            raise
+        return winner
+
+
+def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, township_code,
+            township_check, on_behalf_of, deadline_workdays, consent_id, also) -> Application:
     workdays = flow.deadline_workdays if deadline_workdays is None else deadline_workdays
     deadline = workday_calendar().deadline(china_today(), workdays)
     application = Application(
@@ -143,15 +164,7 @@ def submit(*, flow, draft: Draft, ctx, county_code: str, actor: str, filed_by_ki
     if also is not None:
         also(application)  # e.g. telling the resident an assistant filed it, in this transaction
     db.session.delete(draft)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # A simultaneous identical submit won the race; show the one it created.
-        db.session.rollback()
-        winner = by_submission_key(draft.submission_key)
-        if winner is None:
-            raise
-        return winner
+    db.session.commit()
     return application
 
 

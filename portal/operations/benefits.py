@@ -8,7 +8,7 @@ only as ledger entries (security.md).
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import distinct, exists, func, select, true, update
 
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
@@ -402,26 +402,46 @@ def _book_account_part(payment: BenefitPayment) -> None:
             source_key=f"pension:{payment.person_id}:{payment.month:%Y-%m}"))
 
 
-def reissue_failed(actor: str) -> list[BenefitPayment]:
+def in_county(county_code: str | None):
+    """Payments of people insured in the county (all of them for the portal's own commands)."""
+    if county_code is None:
+        return true()
+    return exists().where(InsuranceRelation.person_id == BenefitPayment.person_id,
+                          InsuranceRelation.region_code.startswith(county_code[:6]))
+
+
+def reissue_failed(actor: str, county_code: str | None = None) -> list[BenefitPayment]:
     """Re-issue each failed first attempt once (第二十九条); a failed re-issue stays listed for
-    staff instead of looping."""
-    failed = db.session.scalars(select(BenefitPayment).filter_by(status="failed", attempt=1)
-                                .order_by(BenefitPayment.id)).all()
+    staff instead of looping. Each payment is claimed with one conditional update, so two
+    re-issues at once (two checkers, a double tap) re-issue it once: the second finds nothing
+    left to do and answers like the first."""
+    failed = db.session.scalars(select(BenefitPayment).filter(
+        BenefitPayment.status == "failed", BenefitPayment.attempt == 1,
+        in_county(county_code)).order_by(BenefitPayment.id)).all()
     again = []
     for payment in failed:
         if not _still_payable(payment.person_id, payment.month):
             continue
+        claimed = db.session.execute(
+            update(BenefitPayment).where(BenefitPayment.id == payment.id,
+                                         BenefitPayment.status == "failed")
+            .values(status="reissued").execution_options(synchronize_session=False)).rowcount
+        if not claimed:
+            continue
+        payment.status = "reissued"
         decision = db.session.scalar(select(BenefitDecision).filter_by(
             person_id=payment.person_id, status="confirmed"))
-        payment.status = "reissued"
         again.append(BenefitPayment(
             run_id=payment.run_id, person_id=payment.person_id, month=payment.month, attempt=2,
             basic_fen=payment.basic_fen, account_fen=payment.account_fen,
             bank_account=decision.bank_account if decision else payment.bank_account))
+    if not again:
+        db.session.rollback()
+        return []
     db.session.add_all(again)
     db.session.flush()
     audit.record("payments_reissued", actor=actor, channel="system", object_type="payment_run",
-                 detail={"payments": [p.id for p in again]})
+                 detail={"payments": [p.id for p in again], "county": county_code})
     db.session.commit()
     return again
 
@@ -633,11 +653,29 @@ def suspensions_in(county_code: str) -> list[tuple[BenefitSuspension, Person]]:
         .order_by(BenefitSuspension.opened_at.desc())).all()
 
 
-def recent_runs(limit: int = 12) -> list[PaymentRun]:
-    return db.session.scalars(select(PaymentRun).order_by(PaymentRun.month.desc())
+def recent_runs(county_code: str | None = None, limit: int = 12) -> list[dict]:
+    """The monthly approval sheets (第二十七条), with the figures of one county's residents
+    only when a county is given."""
+    runs = db.session.scalars(select(PaymentRun).order_by(PaymentRun.month.desc())
                               .limit(limit)).all()
+    if county_code is None:
+        return [{"month": r.month, "people": r.people, "payments": r.payments,
+                 "basic_fen": r.basic_fen, "account_fen": r.account_fen} for r in runs]
+    sheets = []
+    for run in runs:
+        basic, account, payments, people = db.session.execute(
+            select(func.coalesce(func.sum(BenefitPayment.basic_fen), 0),
+                   func.coalesce(func.sum(BenefitPayment.account_fen), 0),
+                   func.count(BenefitPayment.id),
+                   func.count(distinct(BenefitPayment.person_id)))
+            .filter(BenefitPayment.run_id == run.id, BenefitPayment.attempt == 1,
+                    in_county(county_code))).one()
+        sheets.append({"month": run.month, "people": people, "payments": payments,
+                       "basic_fen": basic, "account_fen": account})
+    return sheets
 
 
-def failed_payments() -> list[BenefitPayment]:
-    return db.session.scalars(select(BenefitPayment).filter_by(status="failed")
-                              .order_by(BenefitPayment.month)).all()
+def failed_payments(county_code: str | None = None) -> list[BenefitPayment]:
+    return db.session.scalars(select(BenefitPayment).filter(
+        BenefitPayment.status == "failed", in_county(county_code))
+        .order_by(BenefitPayment.month)).all()

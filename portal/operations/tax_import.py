@@ -11,6 +11,7 @@ import json
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..exchange.registries import compare_person
 from ..extensions import db
@@ -93,10 +94,25 @@ def _clean(row: dict) -> dict | None:
 
 
 def import_batch(content: bytes, content_type: str, scheme: dict, received_by: str) -> ImportBatch:
+    """Book a batch once. The same batch sent again, even at the same moment, gets the first
+    one's report: the loser of the race on the unique content digest (or on a tax_ref's ledger
+    key) rolls back and answers with the winner's batch."""
     digest = hashlib.sha256(content).hexdigest()
     earlier = db.session.scalar(select(ImportBatch).filter_by(content_sha256=digest))
     if earlier is not None:
         return earlier
+    try:
+        return _import(content, content_type, scheme, received_by, digest)
+    except IntegrityError:
+        db.session.rollback()
+        winner = db.session.scalar(select(ImportBatch).filter_by(content_sha256=digest))
+        if winner is None:
+            raise
+        return winner
+
+
+def _import(content: bytes, content_type: str, scheme: dict, received_by: str,
+            digest: str) -> ImportBatch:
     rows = parse(content, content_type)
     report_rows, bookings, seen, refused = [], [], set(), []
     years = _YearsInBatch()

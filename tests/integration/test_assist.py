@@ -107,7 +107,7 @@ def test_assistant_files_a_change_with_signed_consent_and_the_resident_is_told(a
     done = client.post(base + "/check", data={"csrf_token": csrf_token(check),
                                               "declaration": "yes",
                                               "submission_key": key.group(1)})
-    assert done.status_code == 302 and "/assist/applications/" in done.location
+    assert done.status_code == 303 and "/assist/applications/" in done.location
     reference = done.location.rsplit("/", 1)[-1]
     with app.app_context():
         item = db.session.scalar(select(Application).filter_by(reference=reference))

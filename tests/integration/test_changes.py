@@ -30,7 +30,7 @@ def confirm(client, flow, declaration=True):
     if declaration:
         data["declaration"] = "yes"
     response = client.post(f"/apply/{flow}/check", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     return response.location.rstrip("/").split("/")[-2]
 
 

@@ -88,7 +88,7 @@ def enrol(client, app, person) -> str:
     sign_in(client, app, person)
     check_page = fill_enrolment(client)
     response = submit(client, check_page)
-    assert response.status_code == 302
+    assert response.status_code == 303
     return response.location.rstrip("/").split("/")[-2]
 
 
@@ -215,7 +215,7 @@ def test_declaration_is_required(client, app, new_resident):
     response = client.post("/apply/enrolment/check", data={"csrf_token": csrf_token(check_page)})
     assert response.status_code == 400 and "属实" in response.get_data(as_text=True)
     assert applications_of(app, new_resident) == 0
-    assert submit(client, check_page).status_code == 302  # nothing was lost: the draft is intact
+    assert submit(client, check_page).status_code == 303  # nothing was lost: the draft is intact
     assert applications_of(app, new_resident) == 1
 
 
@@ -239,7 +239,7 @@ def test_double_submit_creates_one_application(client, app, new_resident):
     check_page = fill_enrolment(client)
     first = submit(client, check_page)
     second = submit(client, check_page)  # double tap / back + resubmit with the same page
-    assert first.status_code == second.status_code == 302
+    assert first.status_code == second.status_code == 303
     assert first.location == second.location
     assert applications_of(app, new_resident) == 1
 

@@ -1,6 +1,6 @@
 """Wiring of the web layer: extensions, blueprints, security headers, locale, error pages."""
 
-from flask import current_app, g, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -32,7 +32,7 @@ def init_app(app):
 
     from .agency import views as agency_views
     from .assist import views as assist_views
-    from .exchange import tax_api
+    from .exchange import openapi, tax_api
     from .flows import views as flow_views
     from .idp import views as idp_views
     from .public import views as public_views
@@ -48,6 +48,7 @@ def init_app(app):
     app.register_blueprint(flow_views.bp)
     app.register_blueprint(agency_views.bp)
     tax_api.init_app(app)
+    app.register_blueprint(openapi.bp)
     kiosk_views.init_app(app)
     app.register_blueprint(assist_views.bp)
     cli.init_app(app)
@@ -74,7 +75,9 @@ def refuse_nul_bytes():
         values = request.form.values()
     else:
         values = ()
-    if any("\x00" in value for value in (*request.args.values(), *values)):
+    if any("\x00" in value for value in (request.path, *request.args.values(), *values)):
+        if request.path.startswith("/exchange/"):  # a machine interface answers in JSON
+            return jsonify(error="no text may contain NUL bytes"), 400
         return render_error(400, NUL_IN_REQUEST)
     return None
 

@@ -58,7 +58,7 @@ def verify_assertion(assertion_b64: str, signature_b64: str, now: float | None =
         claims = json.loads(message)
     except (ValueError, binascii.Error):
         raise Refused("malformed") from None
-    if not isinstance(claims, dict) or not isinstance(claims.get("device_id"), str):
+    if not isinstance(claims, dict) or not _text(claims.get("device_id"), 40):
         raise Refused("malformed")
     terminal = db.session.scalar(select(KioskTerminal).filter_by(device_id=claims["device_id"]))
     if terminal is None:
@@ -85,18 +85,22 @@ def _number(value) -> bool:
         value)
 
 
+def _text(value, longest: int) -> bool:
+    """Text a database column can hold: a string, not too long, without NUL bytes."""
+    return isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value
+
+
 def _nonce_ok(nonce) -> bool:
-    return isinstance(nonce, str) and 16 <= len(nonce) <= 64
+    return _text(nonce, 64) and len(nonce) >= 16
 
 
 def _card_ok(claims: dict) -> bool:
     """Either a card with text fields, or a 电子社保卡 code as text."""
     if "essc" in claims:
-        return isinstance(claims["essc"], str) and len(claims["essc"]) <= 4000
+        return _text(claims["essc"], 4000)
     card = claims.get("card")
     return isinstance(card, dict) and all(
-        isinstance(card.get(field), str) and len(card[field]) <= 60
-        for field in ("name", "id_type", "id_number"))
+        _text(card.get(field), 60) for field in ("name", "id_type", "id_number"))
 
 
 def _use_once(issuer: str, nonce: str, reason: str) -> None:
@@ -126,8 +130,7 @@ def verify_essc(code: str, issuer_public_key_b64: str, max_lifetime: int = ESSC_
         raise Refused("essc_bad_signature")
     if not isinstance(claims, dict) or not _nonce_ok(claims.get("nonce")) or not all(
             _number(claims.get(field)) for field in ("iat", "exp")) or not all(
-            isinstance(claims.get(field), str) and len(claims[field]) <= 60
-            for field in ("name", "id_type", "id_number")):
+            _text(claims.get(field), 60) for field in ("name", "id_type", "id_number")):
         raise Refused("essc_malformed")
     if (claims["exp"] < now or claims["iat"] > now + MAX_AGE_SECONDS
             or claims["exp"] - claims["iat"] > max_lifetime):

@@ -110,9 +110,20 @@ def collect(batch_no: str, actor: str) -> OutgoingBatch | None:
     return batch
 
 
+def _has_nul(value) -> bool:
+    """PostgreSQL text cannot hold a NUL byte: such an answer is refused before any query."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(item) for item in value)
+
+
 def _parse_acknowledgement(data) -> tuple[str, set[str], dict[str, str]]:
     if not isinstance(data, dict) or not isinstance(data.get("batch_no"), str):
         raise BadAcknowledgement('expected {"batch_no": …, "accepted": […], "rejected": […]}')
+    if _has_nul(data):
+        raise BadAcknowledgement("no text may contain NUL bytes")
     accepted = data.get("accepted", [])
     rejected = data.get("rejected", [])
     if not isinstance(accepted, list) or not isinstance(rejected, list):

@@ -252,3 +252,12 @@ def test_no_death_report_was_stored_by_the_refused_files(app):
         assert db.session.scalar(select(DeathReport).filter(
             DeathReport.name.like("甲甲甲%"))) is None
         db.session.remove()
+
+
+def test_nul_bytes_reach_no_query_of_the_tax_interface(client, app):
+    auth = {"Authorization": "Bearer " + app.config["TAX_API_TOKEN"]}
+    response = client.post("/exchange/tax/registrations/acknowledgements", headers=auth,
+                           json={"batch_no": "REG-\u0000", "accepted": ["\u0000"]})
+    assert response.status_code == 400 and "NUL" in response.get_json()["error"]
+    response = client.get("/exchange/tax/registrations/batches/REG-%00", headers=auth)
+    assert response.status_code == 400 and "NUL" in response.get_json()["error"]

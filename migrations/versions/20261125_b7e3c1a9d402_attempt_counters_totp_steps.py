@@ -2,7 +2,7 @@
 registries' answer on each death report
 
 Revision ID: b7e3c1a9d402
-Revises: 5d8c34b9f43f
+Revises: 16ebcd7486bd
 Create Date: 2026-11-25 18:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7e3c1a9d402'
-down_revision = '5d8c34b9f43f'
+down_revision = '16ebcd7486bd'
 branch_labels = None
 depends_on = None
 

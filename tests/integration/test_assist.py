@@ -5,7 +5,7 @@ and monthly death reports that suspend and resume payment (第六条、第七条
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
 from portal.models import (
@@ -17,6 +17,7 @@ from portal.models import (
     InsuranceRelation,
     OutboxMessage,
     Person,
+    RegistryDeath,
     RegistryPerson,
 )
 from portal.operations import benefits
@@ -187,8 +188,6 @@ def test_a_claim_needs_the_residents_own_face_check(app, demo):
 
 
 def record_death(app, person, died):
-    from portal.models import RegistryDeath
-
     with app.app_context():
         db.session.add(RegistryDeath(id_number=person["id_number"], death_date=died,
                                      source="civil_affairs"))
@@ -223,6 +222,9 @@ def test_a_death_report_suspends_and_resumption_pays_back_exactly(app):
         assert relation.suspended_from == date(2026, 11, 1)
         report_id = db.session.scalar(select(DeathReport.id).filter_by(
             id_number=person["id_number"]))
+        # The civil affairs record was someone else's and is withdrawn: the person is alive.
+        db.session.execute(delete(RegistryDeath).filter_by(id_number=person["id_number"]))
+        db.session.commit()
         suspended_run = benefits.run_month(date(2031, 1, 1), actor="test")
         assert [p for p in db.session.scalars(select(BenefitPayment).filter_by(
             run_id=suspended_run.id, person_id=pid))] == []

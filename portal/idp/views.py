@@ -200,7 +200,9 @@ def verify():
         return render_template("idp/verify.html", form=form, challenge=challenge), 400
     session.pop("idp_challenge")
     limits.clear(f"idp_code:{challenge['subject']}")
-    limits.clear(f"sms:{population_register().get(challenge['subject']).phone}")
+    person = population_register().get(challenge["subject"])
+    if person is not None and person.phone:
+        limits.clear(f"sms:{person.phone}")  # the quota counts codes sent and not yet used
     session["idp_auth"] = {
         "subject": challenge["subject"],
         "acr": "real-name",

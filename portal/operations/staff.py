@@ -13,7 +13,7 @@ from sqlalchemy import or_, select, update
 
 from ..auth import totp
 from ..extensions import db
-from ..models import StaffUser, utcnow
+from ..models import StaffUser
 from . import audit, limits
 
 _hasher = PasswordHasher()
@@ -63,7 +63,7 @@ def check_password(username: str, password: str) -> StaffUser | None:
 def check_second_factor(staff_id: int, code: str) -> StaffUser | None:
     staff = db.session.get(StaffUser, staff_id)
     if staff is None:
-        raise Locked(utcnow())
+        return None
     _count_attempt(staff, staff.username)
     step = totp.matching_step(staff.totp_secret, code, time.time())
     # Accept the step only if no earlier sign-in used it (or a later one): one atomic update,

@@ -22,11 +22,13 @@ from portal.models import (
     Consent,
     DeathReport,
     FraudReport,
+    ImportBatch,
     InsuranceRelation,
     KioskTerminal,
     OutboxMessage,
     PaymentRun,
     Person,
+    RefusedContribution,
     RegistryPerson,
     Settlement,
     StaffUser,
@@ -123,7 +125,15 @@ def foreign(app):
                                 event_on=date(2026, 1, 1), balance_fen=0, refundable_fen=0,
                                 funeral_fen=0, overpaid_fen=5000, payable_fen=0,
                                 debt_fen=5000, bank_account="6222")
-        db.session.add_all([*deaths, consent, case, settlement])
+        batch = ImportBatch(source="tax", content_sha256=secrets.token_hex(32),
+                            received_by="test", status="rejected", report={})
+        db.session.add(batch)
+        db.session.flush()
+        refused = RefusedContribution(batch_id=batch.id, row_number=1,
+                                      tax_ref="T-FOREIGN-REFUSED", id_number=number,
+                                      person_id=person.id, county_code=COUNTY, year=2026,
+                                      amount_fen=20000, reason="bad_amount")
+        db.session.add_all([*deaths, consent, case, settlement, refused])
         db.session.commit()
         made = {"enrolment": enrolment.reference, "dispute": dispute.reference,
                 "question": question.reference, "claim": claim.reference,
@@ -147,6 +157,7 @@ def walk(f):
         "agency.township_check": (
             "POST", f"/agency/applications/{f['enrolment']}/township-check", "none"),
         "agency.tax_registrations": ("GET", "/agency/tax-registrations", "absent"),
+        "agency.refused_contributions": ("GET", "/agency/refused-contributions", "absent"),
         "agency.resend_tax_registration": (
             "POST", f"/agency/tax-registrations/{f['registration']}/resend", "none"),
         "agency.resolve": ("POST", f"/agency/applications/{f['dispute']}/resolution", "none"),
@@ -215,7 +226,7 @@ def test_staff_of_one_county_get_nothing_of_another(app, foreign, username):
         else:
             assert response.status_code in (302, 303, 403), where
         for marker in (NAME, foreign["enrolment"], foreign["device"], foreign["report"],
-                       "R-FOREIGN", "外县的举报"):
+                       "R-FOREIGN", "外县的举报", "T-FOREIGN-REFUSED"):
             assert marker not in text, f"{where} shows {marker}"
         assert foreign_state(app, foreign) == before, f"{where} changed another county's data"
 

@@ -5,9 +5,12 @@ registries, notification outbox). Production refuses to start on anything genera
 """
 
 import base64
+import json
 import os
 import secrets
 from pathlib import Path
+
+from .rules import sign_in
 
 DEV_SECRET_MARKER = "dev-"  # generated secrets start with this, so production can recognise them
 
@@ -70,6 +73,28 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "OIDC_SCOPE": _env("OIDC_SCOPE", "openid profile phone identity_document"),
         "OIDC_ACR_REAL_NAME": _env("OIDC_ACR_REAL_NAME", "real-name"),
         "OIDC_ACR_FACE": _env("OIDC_ACR_FACE", "face"),
+        # Provincial platforms name their claims and document types their own way (README).
+        "OIDC_CLAIMS": _json_setting("OIDC_CLAIMS", overrides, sign_in.DEFAULT_CLAIMS,
+                                     sign_in.claim_mapping),
+        "OIDC_DOCUMENT_TYPES": _json_setting("OIDC_DOCUMENT_TYPES", overrides,
+                                             sign_in.DEFAULT_DOCUMENT_TYPES,
+                                             sign_in.document_type_mapping),
+        # A platform that sends no `acr`: refuse (default) or take it as real-name.
+        "OIDC_MISSING_ACR": overrides.get("OIDC_MISSING_ACR", _env("OIDC_MISSING_ACR", "refuse")),
+        "OIDC_TOKEN_AUTH_METHOD": overrides.get(
+            "OIDC_TOKEN_AUTH_METHOD", _env("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")),
+        # private_key_jwt: the portal's own key, generated here, public half at /auth/jwks.
+        "OIDC_CLIENT_KEY_FILE": _env(
+            "OIDC_CLIENT_KEY_FILE", str(instance_path / "oidc_client_key.json")
+        ),
+        "OIDC_AUTH_PARAMS": _json_setting("OIDC_AUTH_PARAMS", overrides, {},
+                                          sign_in.extra_authorization_params),
+        "OIDC_ALGORITHMS": _checked("OIDC_ALGORITHMS", sign_in.algorithms, overrides.get(
+            "OIDC_ALGORITHMS", _env("OIDC_ALGORITHMS", ",".join(sign_in.DEFAULT_ALGORITHMS)))),
+        # Clock difference tolerated between the platform and the portal (exp, iat, auth_time).
+        "OIDC_CLOCK_SKEW_SECONDS": _env_int("OIDC_CLOCK_SKEW_SECONDS", 10),
+        # More clients of the embedded provider (JSON list), e.g. a second portal or a test tool.
+        "IDP_EXTRA_CLIENTS": _json_setting("IDP_EXTRA_CLIENTS", overrides, [], _client_list),
         "IDP_SIGNING_KEY_FILE": _env(
             "IDP_SIGNING_KEY_FILE", str(instance_path / "idp_signing_key.json")
         ),
@@ -127,10 +152,46 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
     config.update(overrides)
+    if config["OIDC_MISSING_ACR"] not in ("refuse", "real-name"):
+        raise ConfigError("OIDC_MISSING_ACR must be refuse or real-name")
+    if config["OIDC_TOKEN_AUTH_METHOD"] not in sign_in.TOKEN_AUTH_METHODS:
+        raise ConfigError("OIDC_TOKEN_AUTH_METHOD must be one of "
+                          + ", ".join(sign_in.TOKEN_AUTH_METHODS))
     config["DATABASE_URL"] = database_url(config["DATABASE_URL"])
     if production:
         check_production(config)
     return config
+
+
+def _json_setting(name: str, overrides: dict, default, check):
+    """A JSON setting from the environment (or a test's override), checked on start so a typo
+    stops the portal instead of refusing every resident later."""
+    if name in overrides:
+        return _checked(name, check, overrides[name])
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}: not JSON ({error})") from error
+    return _checked(name, check, value)
+
+
+def _checked(name: str, check, value):
+    try:
+        return check(value)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{name}: {error}") from error
+
+
+def _client_list(value) -> list:
+    if not isinstance(value, list) or not all(
+        isinstance(c, dict) and c.get("client_id") and c.get("client_secret")
+        and isinstance(c.get("redirect_uris"), list) for c in value
+    ):
+        raise ValueError("a list of objects with client_id, client_secret and redirect_uris")
+    return value
 
 
 def _essc_demo_public_key(instance_path: Path) -> str:
@@ -155,7 +216,10 @@ def _essc_demo_public_key(instance_path: Path) -> str:
 def check_production(config: dict) -> None:
     """Refuse to run production on development secrets or demo shortcuts."""
     problems = []
-    for key in ("SECRET_KEY", "OIDC_CLIENT_SECRET", "TAX_API_TOKEN"):
+    secrets_needed = ["SECRET_KEY", "TAX_API_TOKEN"]
+    if config.get("OIDC_TOKEN_AUTH_METHOD") != "private_key_jwt":
+        secrets_needed.append("OIDC_CLIENT_SECRET")
+    for key in secrets_needed:
         value = config.get(key) or ""
         if value.startswith(DEV_SECRET_MARKER) or len(value) < 32:
             problems.append(f"{key} must be set to a strong secret (>= 32 characters)")
@@ -163,6 +227,8 @@ def check_production(config: dict) -> None:
         problems.append("DEMO_MODE must be off")
     if not config.get("OIDC_ISSUER"):
         problems.append("OIDC_ISSUER must name the provincial identity platform")
+    elif not str(config["OIDC_ISSUER"]).startswith("https://"):
+        problems.append("OIDC_ISSUER must be https")
     if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point to PostgreSQL")
     if not str(config.get("EXTERNAL_URL", "")).startswith("https://"):

@@ -86,6 +86,8 @@ class DatabaseSessionInterface(SessionInterface):
             httponly=self.get_cookie_httponly(app),
             samesite=self.get_cookie_samesite(app),
         )
+        # Deleting uses the same attributes as setting: a __Host- cookie is only replaced by one
+        # that is Secure with path "/", so a bare deletion would leave the browser signed in.
         # A separate DB session: the session row must never commit a view's half-done work.
         with Session(db.engine) as store:
             if session.token and (session.end_requested or session.rotate_requested):
@@ -94,7 +96,7 @@ class DatabaseSessionInterface(SessionInterface):
             if session.end_requested or (not session and not session.token):
                 store.commit()
                 if name in request.cookies:
-                    response.delete_cookie(name, **{k: options[k] for k in ("domain", "path")})
+                    response.delete_cookie(name, **options)
                 return
             now = utcnow()
             if session.token is None:
@@ -105,7 +107,7 @@ class DatabaseSessionInterface(SessionInterface):
                 row = store.get(WebSession, _hash(session.token))
                 if row is None:  # ended by another request meanwhile (e.g. sign-out in a tab)
                     store.commit()
-                    response.delete_cookie(name, **{k: options[k] for k in ("domain", "path")})
+                    response.delete_cookie(name, **options)
                     return
                 row.data = dict(session)
                 row.last_seen_at = now

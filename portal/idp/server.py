@@ -2,7 +2,7 @@
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, grants
@@ -11,7 +11,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..exchange.population import RegisteredPerson, population_register
 from ..extensions import db
@@ -22,11 +22,17 @@ ID_TOKEN_LIFETIME = 600
 
 @dataclass
 class PortalClient(ClientMixin):
-    """The one relying party: this portal, configured rather than registered."""
+    """A relying party, configured rather than registered: this portal, and any further clients
+    in IDP_EXTRA_CLIENTS (a second portal instance, a test tool)."""
 
     client_id: str
     client_secret: str
-    redirect_uri: str
+    redirect_uris: list
+    post_logout_redirect_uris: list = field(default_factory=list)
+
+    @property
+    def redirect_uri(self):
+        return self.redirect_uris[0]
 
     def get_client_id(self):
         return self.client_id
@@ -39,7 +45,7 @@ class PortalClient(ClientMixin):
         return " ".join(s for s in (scope or "").split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri):
-        return redirect_uri == self.redirect_uri
+        return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret):
         return secrets.compare_digest(client_secret or "", self.client_secret)
@@ -63,13 +69,22 @@ def portal_client() -> PortalClient:
     return PortalClient(
         client_id=config["OIDC_CLIENT_ID"],
         client_secret=config["OIDC_CLIENT_SECRET"],
-        redirect_uri=config["EXTERNAL_URL"] + "/auth/callback",
+        redirect_uris=[config["EXTERNAL_URL"] + "/auth/callback"],
+        post_logout_redirect_uris=[config["EXTERNAL_URL"] + "/signed-out"],
     )
 
 
+def registered_clients() -> list[PortalClient]:
+    extra = [
+        PortalClient(c["client_id"], c["client_secret"], list(c["redirect_uris"]),
+                     list(c.get("post_logout_redirect_uris", [])))
+        for c in current_app.config["IDP_EXTRA_CLIENTS"]
+    ]
+    return [portal_client(), *extra]
+
+
 def query_client(client_id):
-    client = portal_client()
-    return client if client_id == client.client_id else None
+    return next((c for c in registered_clients() if c.client_id == client_id), None)
 
 
 def save_token(token, request):
@@ -117,11 +132,21 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return None
 
     def delete_authorization_code(self, authorization_code):
-        # Marked, not deleted: a replayed code is recognisable as such in the audit trail.
-        authorization_code.used = True
-        db.session.commit()
+        pass  # already marked used when it was claimed (authenticate_user)
 
     def authenticate_user(self, authorization_code):
+        # One code, one token: the exchange claims the code in a single conditional UPDATE, so of
+        # concurrent exchanges exactly one wins (a read-then-mark lets them all through). Marked,
+        # not deleted: a replayed code stays recognisable.
+        claimed = db.session.execute(
+            update(IdpAuthorizationCode)
+            .where(IdpAuthorizationCode.id == authorization_code.id,
+                   IdpAuthorizationCode.used.is_(False))
+            .values(used=True)
+        ).rowcount
+        db.session.commit()
+        if claimed != 1:
+            return None
         person = population_register().get(authorization_code.subject_id)
         return SignedInPerson(person, authorization_code.acr, authorization_code.auth_time)
 

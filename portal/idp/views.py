@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 
@@ -24,14 +25,14 @@ from ..extensions import csrf, db
 from ..operations import audit, limits
 from ..operations.notify import queue_sms
 from ..rules import ids
-from . import keys
+from . import keys, provider_session
 from .forms import CodeForm, IdentifyForm
 from .server import (
     SignedInPerson,
     authorization,
     init_server,
     issuer,
-    portal_client,
+    query_client,
     require_token,
     user_claims,
 )
@@ -45,7 +46,10 @@ AUTHENTICATION_LIFETIME = 600  # a completed authentication must be used within 
 def init_app(app):
     app.extensions["idp_signing_key"] = keys.load_or_create(app.config["IDP_SIGNING_KEY_FILE"])
     init_server(app)
-    csrf.exempt(token)  # client-authenticated back-channel call, not a browser form
+    # Back-channel calls (client or bearer authenticated) and the logout a client's page may
+    # post: none is a form of this site.
+    for view in (token, userinfo, logout):
+        csrf.exempt(view)
     app.register_blueprint(bp)
 
 
@@ -58,6 +62,7 @@ def discovery():
         token_endpoint=base + "/token",
         userinfo_endpoint=base + "/userinfo",
         jwks_uri=base + "/jwks",
+        end_session_endpoint=base + "/logout",
         response_types_supported=["code"],
         grant_types_supported=["authorization_code"],
         subject_types_supported=["public"],
@@ -69,6 +74,8 @@ def discovery():
         claims_supported=["sub", "name", "phone_number", "id_document_type",
                           "id_document_number", "acr", "amr", "auth_time", "nonce"],
         ui_locales_supported=["zh-CN", "en"],
+        prompt_values_supported=["none", "login"],
+        claims_parameter_supported=True,
     )
 
 
@@ -86,18 +93,42 @@ def _pending_params() -> dict:
 
 
 def _face_required(params: dict) -> bool:
-    return "face" in (params.get("acr_values") or "").split()
+    """Face asked through acr_values, or as the only essential acr in the claims parameter."""
+    if "face" in (params.get("acr_values") or "").split():
+        return True
+    try:
+        acr = json.loads(params.get("claims") or "{}")["id_token"]["acr"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(acr, dict) and bool(acr.get("essential")) and acr.get("values") == ["face"]
+
+
+def _max_age(params: dict) -> int | None:
+    value = params.get("max_age") or ""
+    return int(value) if value.isdigit() else None
+
+
+def _issue(user: SignedInPerson, params: dict, remember: bool):
+    audit.record("idp_authorize", actor=f"registry:{user.registry_id}", channel="online",
+                 detail={"acr": user.acr, "client": params.get("client_id")})
+    db.session.commit()
+    response = authorization().create_authorization_response(grant_user=user)
+    if remember:
+        provider_session.start(response, user.registry_id, user.acr, user.auth_time)
+    return response
 
 
 @bp.get("/authorize")
 def authorize():
     query = request.query_string.decode()
     try:
-        authorization().get_consent_grant(end_user=None)
+        grant = authorization().get_consent_grant(end_user=None)
     except OAuth2Error as error:
         # Never redirect to an unverified client: explain on our own page instead.
         return render_template("idp/error.html", detail=error.error), 400
     params = dict(url_decode(query))
+    prompts = set((params.get("prompt") or "").split())
+    max_age = _max_age(params)
     done = session.get("idp_auth")
     if (
         done
@@ -108,15 +139,36 @@ def authorize():
         session.pop("idp_auth")
         session.pop("idp_pending", None)
         person = population_register().get(done["subject"])
-        user = SignedInPerson(person, done["acr"], done["auth_time"])
-        audit.record("idp_authorize", actor=f"registry:{person.registry_id}", channel="online",
-                     detail={"acr": done["acr"], "client": params.get("client_id")})
-        db.session.commit()
-        return authorization().create_authorization_response(grant_user=user)
-    # Every authorization starts a fresh authentication: kiosks are shared by many people.
+        return _issue(SignedInPerson(person, done["acr"], done["auth_time"]), params, True)
+
+    # A live provider session signs in without asking, like any real platform, unless the
+    # client asked for a fresh login, a more recent one (max_age), or names someone else.
+    known = provider_session.current()
+    hinted = provider_session.hinted_subject(params.get("id_token_hint"), issuer())
+    usable = (known is not None and "login" not in prompts
+              and (max_age is None or time.time() - known.auth_time <= max_age)
+              and hinted in (None, known.subject_id))
+    if usable and (known.acr == "face" or not _face_required(params)):
+        person = population_register().get(known.subject_id)
+        return _issue(SignedInPerson(person, known.acr, known.auth_time), params, False)
+    if "none" in prompts:
+        error = {"error": "login_required"}
+        if params.get("state"):
+            error["state"] = params["state"]
+        return redirect(add_params_to_uri(grant.redirect_uri, error))
+
     for key in ("idp_auth", "idp_challenge"):
         session.pop(key, None)
     session["idp_pending"] = query
+    known_subject = hinted or (known.subject_id if known is not None
+                               and hinted in (None, known.subject_id) else None)
+    if known_subject and _face_required(params) and "login" not in prompts:
+        # Issue 18: the provider knows who this is (its session, or the client's
+        # id_token_hint); only the face check is asked, no re-typing of name, ID and code.
+        session["idp_auth"] = {"subject": known_subject, "acr": "real-name",
+                               "auth_time": int(time.time()),
+                               "request": _request_fingerprint(query)}
+        return redirect(url_for("idp.face"))
     return redirect(url_for("idp.identify"))
 
 
@@ -234,16 +286,40 @@ def face():
 @bp.post("/cancel")
 def cancel():
     params = _pending_params()
-    client = portal_client()
+    client = query_client(params.get("client_id"))
     session.pop("idp_pending", None)
     session.pop("idp_auth", None)
     session.pop("idp_challenge", None)
-    if params.get("redirect_uri") != client.redirect_uri:
+    if client is None or not client.check_redirect_uri(params.get("redirect_uri")):
         return render_template("idp/error.html", detail="no_request"), 400
     error = {"error": "access_denied"}
     if params.get("state"):
         error["state"] = params["state"]
-    return redirect(add_params_to_uri(client.redirect_uri, error))
+    return redirect(add_params_to_uri(params["redirect_uri"], error))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """RP-initiated logout (end_session_endpoint): ends the provider's session in this browser and
+    returns to the client only at an address it registered."""
+    params = request.values
+    hint = provider_session.hint_claims(params.get("id_token_hint"), issuer()) or {}
+    audience = hint.get("aud")
+    client = query_client(params.get("client_id") or (
+        audience[0] if isinstance(audience, list) and audience else audience))
+    target = params.get("post_logout_redirect_uri")
+    known = provider_session.current()
+    if known is not None:
+        audit.record("idp_sign_out", actor=f"registry:{known.subject_id}", channel="online")
+    for key in ("idp_pending", "idp_auth", "idp_challenge"):
+        session.pop(key, None)
+    if client is not None and target and target in client.post_logout_redirect_uris:
+        response = redirect(add_params_to_uri(target, {"state": params["state"]})
+                            if params.get("state") else target)
+    else:
+        response = current_app.make_response(render_template("idp/signed_out.html"))
+    provider_session.end(response)
+    return response
 
 
 @bp.post("/token")
@@ -251,7 +327,7 @@ def token():
     return authorization().create_token_response()
 
 
-@bp.get("/userinfo")
+@bp.route("/userinfo", methods=["GET", "POST"])
 @require_token("openid")
 def userinfo():
     from authlib.integrations.flask_oauth2 import current_token

@@ -15,7 +15,7 @@ from .benefit import (
 from .calendar import WorkdayOverride
 from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
 from .exchange import OutgoingBatch
-from .idp import IdpAuthorizationCode, IdpToken
+from .idp import IdpAuthorizationCode, IdpSession, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
 from .kiosk import KioskNonce, KioskRating, KioskTerminal
 from .ledger import ImportBatch, LedgerEntry, RefusedContribution
@@ -62,6 +62,7 @@ __all__ = [
     "PensionNotice",
     "Base",
     "IdpAuthorizationCode",
+    "IdpSession",
     "IdpToken",
     "KioskNonce",
     "KioskRating",

@@ -77,3 +77,17 @@ class IdpToken(Base):
 
     def is_revoked(self):
         return self.revoked
+
+
+class IdpSession(Base):
+    """The provider's own sign-in session (its cookie holds a random token, stored hashed): a real
+    platform remembers who signed in, so the portal must ask for a fresh login when it matters
+    and end it at sign-out (issue 16)."""
+
+    __tablename__ = "idp_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer)
+    acr: Mapped[str] = mapped_column(String(20))
+    auth_time: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

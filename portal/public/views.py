@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..extensions import db
 from ..ratelimit import limiter, verification_rate
+from ..rules.sign_in import local_path
 
 bp = Blueprint("public", __name__)
 
@@ -124,9 +125,9 @@ def preferences():
 
 def _safe_return_path(path: str | None) -> str:
     """Only paths on this site: an open redirect would make a convincing phishing link."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return url_for("public.start")
+    if path and any(ord(c) < 0x20 for c in path):
+        abort(400)  # a header-splitting attempt, not a page of ours
+    return local_path(path) or url_for("public.start")
 
 
 class ReportForm(FlaskForm):

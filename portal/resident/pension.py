@@ -44,7 +44,7 @@ def pension():
 
 
 @bp.post("/pension/confirm")
-@resident_required("face")
+@resident_required("face", back="resident.pension")
 def confirm_pension():
     """第二十四条: the resident accepts the 核定表 they have read."""
     decision = db.session.scalar(select(BenefitDecision).filter_by(

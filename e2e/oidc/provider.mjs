@@ -33,6 +33,20 @@ function page(title, body) {
 </head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
 }
 
+// A platform that honours acr_values: asks again when the session's level is not among them, once
+// (after this round's login it answers with whatever level the person reached).
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'acr_values', 'requested level not reached',
+  (ctx) => {
+    const wanted = (ctx.oidc.params.acr_values || '').split(' ').filter(Boolean);
+    if (!wanted.length || ctx.oidc.result?.login || wanted.includes(ctx.oidc.acr)) {
+      return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }
+    return interactionPolicy.Check.REQUEST_PROMPT;
+  },
+));
+
 const configuration = {
   clients: [client],
   jwks: { keys: [signingKey] },
@@ -89,7 +103,7 @@ const configuration = {
     return grant;
   },
   interactions: {
-    policy: interactionPolicy.base(),
+    policy,
     url: (ctx, interaction) => `/interaction/${interaction.uid}`,
   },
 };

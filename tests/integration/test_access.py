@@ -16,6 +16,8 @@ PUBLIC = {
     "kiosk.start", "kiosk.leave",  # the terminal's start screen and leaving: test_kiosk.py
     "kiosk.assertion",  # authenticated by the terminal's signature: test_kiosk.py
     "auth.login", "auth.callback", "auth.logout",
+    # public keys only; ends only the caller's own provider session: test_identity_platform.py
+    "auth.jwks", "idp.logout",
     "agency.sign_in", "agency.second_factor",
     # bearer token of the tax department's system: test_account.py, test_tax_registration_export.py
     "tax_api.contributions", "tax_api.new_registration_batch", "tax_api.registration_batches",

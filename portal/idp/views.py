@@ -121,12 +121,16 @@ def _issue(user: SignedInPerson, params: dict, remember: bool):
 @bp.get("/authorize")
 def authorize():
     query = request.query_string.decode()
+    params = dict(url_decode(query))
+    known = provider_session.current()
     try:
-        grant = authorization().get_consent_grant(end_user=None)
+        grant = authorization().get_consent_grant(end_user=known)
     except OAuth2Error as error:
+        if error.error == "login_required" and error.redirect_uri:
+            # prompt=none and nobody signed in here: the (verified) client is told so.
+            return _login_required(error.redirect_uri, params)
         # Never redirect to an unverified client: explain on our own page instead.
         return render_template("idp/error.html", detail=error.error), 400
-    params = dict(url_decode(query))
     prompts = set((params.get("prompt") or "").split())
     max_age = _max_age(params)
     done = session.get("idp_auth")
@@ -143,7 +147,6 @@ def authorize():
 
     # A live provider session signs in without asking, like any real platform, unless the
     # client asked for a fresh login, a more recent one (max_age), or names someone else.
-    known = provider_session.current()
     hinted = provider_session.hinted_subject(params.get("id_token_hint"), issuer())
     usable = (known is not None and "login" not in prompts
               and (max_age is None or time.time() - known.auth_time <= max_age)
@@ -152,10 +155,7 @@ def authorize():
         person = population_register().get(known.subject_id)
         return _issue(SignedInPerson(person, known.acr, known.auth_time), params, False)
     if "none" in prompts:
-        error = {"error": "login_required"}
-        if params.get("state"):
-            error["state"] = params["state"]
-        return redirect(add_params_to_uri(grant.redirect_uri, error))
+        return _login_required(grant.redirect_uri, params)
 
     for key in ("idp_auth", "idp_challenge"):
         session.pop(key, None)
@@ -170,6 +170,13 @@ def authorize():
                                "request": _request_fingerprint(query)}
         return redirect(url_for("idp.face"))
     return redirect(url_for("idp.identify"))
+
+
+def _login_required(redirect_uri: str, params: dict):
+    error = {"error": "login_required"}
+    if params.get("state"):
+        error["state"] = params["state"]
+    return redirect(add_params_to_uri(redirect_uri, error))
 
 
 @bp.route("/identify", methods=["GET", "POST"])

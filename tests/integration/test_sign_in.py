@@ -271,3 +271,48 @@ def test_keep_alive_extends_an_idle_session(client, app, demo):
         age_sessions(last_seen=timedelta(minutes=2))  # 16 minutes since sign-in, 2 since the tap
     assert client.get("/me/").status_code == 200
     assert client.post("/session/keep-alive").status_code == 400  # CSRF still required
+
+
+def test_sign_out_deletes_the_host_cookie_with_secure(app, tmp_path):
+    """Issue 17, item 9: a __Host- cookie is only replaced by a Secure one with path "/"; a bare
+    deletion is ignored by the browser, which stays signed in."""
+    from portal import create_app
+
+    production_like = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True,
+                                  "DATABASE_URL": app.config["DATABASE_URL"],
+                                  "SESSION_COOKIE_NAME": "__Host-session",
+                                  "SESSION_COOKIE_SECURE": True})
+    client = production_like.test_client()
+    client.set_cookie("__Host-session", "an-old-token")
+    page = client.get("/help/wrong-details")
+    response = client.post("/auth/logout", data={"csrf_token": csrf_token(page)})
+    deletion = [h for h in response.headers.getlist("Set-Cookie")
+                if h.startswith("__Host-session=")]
+    assert deletion, response.headers
+    attributes = deletion[0].split("; ")
+    assert "Secure" in attributes and "Path=/" in attributes and "HttpOnly" in attributes
+    assert "Max-Age=0" in attributes
+    production_like.extensions["portal_engine"].dispose()
+
+
+@pytest.mark.parametrize(("return_to", "status", "location"), [
+    ("/me/", 302, "/me/"),
+    ("/\t/evil.example", 400, None),  # would become //evil.example in a browser
+    ("//evil.example", 302, "/"),
+    ("/x\r\nSet-Cookie: a=b", 400, None),
+    ("/x\n", 400, None),
+])
+def test_return_to_is_only_a_path_on_this_site(client, return_to, status, location):
+    page = client.get("/help/wrong-details")
+    response = client.post("/preferences", data={"csrf_token": csrf_token(page), "lang": "en",
+                                                 "return_to": return_to})
+    assert response.status_code == status
+    if location:
+        assert response.location == location
+
+
+def test_a_next_address_after_sign_in_is_only_a_path_on_this_site(client, app, demo):
+    with client.session_transaction() as stored:
+        stored["next"] = "/\t/evil.example"
+    response = sign_in(client, app, demo["by_key"]["contributor"])
+    assert response.status_code == 302 and response.location == "/me/"

@@ -56,3 +56,64 @@ def test_production_refuses_demo_shortcuts(tmp_path, monkeypatch, production, va
     monkeypatch.setenv(variable, value)
     with pytest.raises(config.ConfigError, match=complaint):
         config.load(tmp_path)
+
+
+def test_production_refuses_an_http_issuer(tmp_path, monkeypatch, production):
+    """Issue 17, item 9: tokens and codes from a platform reached over plain http are readable
+    and changeable on the way."""
+    monkeypatch.setenv("OIDC_ISSUER", "http://idp.example.gov.cn")
+    with pytest.raises(config.ConfigError, match="OIDC_ISSUER must be https"):
+        config.load(tmp_path)
+
+
+def test_identity_platform_settings_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("OIDC_CLAIMS",
+                       '{"document_number": "id_number", "document_type": "id_type"}')
+    monkeypatch.setenv("OIDC_DOCUMENT_TYPES", '{"01": "resident_id", "06": "hmt_residence"}')
+    monkeypatch.setenv("OIDC_MISSING_ACR", "real-name")
+    monkeypatch.setenv("OIDC_TOKEN_AUTH_METHOD", "private_key_jwt")
+    monkeypatch.setenv("OIDC_AUTH_PARAMS", '{"ui_locales": "zh-CN"}')
+    monkeypatch.setenv("OIDC_ALGORITHMS", "ES256, RS256")
+    monkeypatch.setenv("IDP_EXTRA_CLIENTS", '[{"client_id": "b", "client_secret": "s", '
+                                            '"redirect_uris": ["http://127.0.0.1:9/cb"]}]')
+    settings = config.load(tmp_path)
+    assert settings["OIDC_CLAIMS"] == {"name": "name", "document_type": "id_type",
+                                       "document_number": "id_number", "phone": "phone_number"}
+    assert settings["OIDC_DOCUMENT_TYPES"] == {"01": "resident_id", "06": "hmt_residence"}
+    assert settings["OIDC_MISSING_ACR"] == "real-name"
+    assert settings["OIDC_TOKEN_AUTH_METHOD"] == "private_key_jwt"
+    assert settings["OIDC_AUTH_PARAMS"] == {"ui_locales": "zh-CN"}
+    assert settings["OIDC_ALGORITHMS"] == ("ES256", "RS256")
+    assert settings["IDP_EXTRA_CLIENTS"][0]["client_id"] == "b"
+
+
+def test_identity_platform_defaults(tmp_path, monkeypatch):
+    for name in ("OIDC_CLAIMS", "OIDC_DOCUMENT_TYPES", "OIDC_MISSING_ACR", "OIDC_ALGORITHMS",
+                 "OIDC_TOKEN_AUTH_METHOD"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.load(tmp_path)
+    assert settings["OIDC_CLAIMS"] == {"name": "name", "document_type": "id_document_type",
+                                       "document_number": "id_document_number",
+                                       "phone": "phone_number"}
+    assert settings["OIDC_DOCUMENT_TYPES"]["foreign_passport"] == "foreign_passport"
+    assert settings["OIDC_MISSING_ACR"] == "refuse"
+    assert settings["OIDC_ALGORITHMS"] == ("RS256", "ES256", "PS256")
+    assert settings["OIDC_TOKEN_AUTH_METHOD"] == "client_secret_basic"
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("OIDC_ALGORITHMS", "RS256,none"),
+    ("OIDC_ALGORITHMS", "HS256"),
+    ("OIDC_CLAIMS", '{"surname": "x"}'),
+    ("OIDC_CLAIMS", "not json"),
+    ("OIDC_DOCUMENT_TYPES", '{"01": "passport"}'),
+    ("OIDC_MISSING_ACR", "face"),
+    ("OIDC_TOKEN_AUTH_METHOD", "none"),
+    ("OIDC_AUTH_PARAMS", '{"prompt": "none"}'),
+    ("IDP_EXTRA_CLIENTS", '[{"client_id": "b"}]'),
+])
+def test_a_wrong_identity_platform_setting_stops_the_start(tmp_path, monkeypatch, variable,
+                                                          value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(config.ConfigError, match=variable):
+        config.load(tmp_path)

@@ -3,7 +3,7 @@ decision after the county computed it and a different person checked it (第二�
 
 from playwright.sync_api import expect
 
-from e2e.conftest import KIOSK, PHONE, six_digit_code
+from e2e.conftest import KIOSK, PHONE
 from e2e.test_sign_in import sign_in
 from tests.integration.helpers import staff_sign_in
 from tests.integration.test_claim import staff_post
@@ -12,13 +12,10 @@ BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
 
 
 def face_check(page, person):
-    """The identity provider's pages when a face check is required (step-up)."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("确认您的身份")
-    page.get_by_label("姓名").fill(person["name"])
-    page.get_by_label("证件号码").fill(person["id_number"])
-    page.get_by_role("button", name="发送验证码到我的手机").click()
-    page.get_by_label("验证码").fill(six_digit_code(page.locator(".notice").inner_text()))
-    page.get_by_role("button", name="继续").click()
+    """Step-up of a resident already signed in: the identity provider knows who they are and asks
+    only for the face check (issue 18), then the resident is back on the page they were on."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("人脸核验")
+    expect(page.get_by_label("姓名")).to_have_count(0)  # no re-typing of name, ID and code
     page.get_by_role("button", name="开始人脸核验").click()
 
 
@@ -68,6 +65,15 @@ def test_claim_and_confirm_on_a_phone(page, live_url, app, demo, checks):
     page.set_viewport_size(KIOSK)
     checks.page(page, "decision-kiosk")
     page.set_viewport_size(PHONE)
+    # Issue 18: a resident who skipped the face check at sign-in confirms the decision: the
+    # face check comes first, then the same page with the button still to press (never a 405).
+    page.get_by_role("button", name="退出").click()
+    sign_in(page, live_url, person)
+    page.goto(live_url + "/me/pension")
+    page.get_by_role("button", name="我确认核定结果").click()
+    face_check(page, person)
+    page.wait_for_url("**/me/pension")
+    expect(page.get_by_role("heading", name="您的养老金核定表")).to_be_visible()
     page.get_by_role("button", name="我确认核定结果").click()
     expect(page.get_by_text("2027-01")).to_be_visible()  # from the month after turning 60
     expect(page.get_by_text("2027年1月10日")).to_be_visible()  # so the first payment is then

@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations system-test-deps lint messages migrate demo
+.PHONY: run test install translations system-test-deps node-test-deps lint messages migrate demo
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -39,11 +39,19 @@ system-test-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
+# The third-party OpenID provider of the interoperability tests (npm `oidc-provider`, pinned by
+# e2e/oidc/package-lock.json), installed from the npm registry when missing or changed.
+OIDC_NODE := e2e/oidc/node_modules/.package-lock.json
+$(OIDC_NODE): e2e/oidc/package.json e2e/oidc/package-lock.json
+	cd e2e/oidc && npm ci --no-audit --no-fund --loglevel=error
+
+node-test-deps: $(OIDC_NODE)
+
 lint: install
 	$(VENV)/bin/ruff check .
 
 # Runs everything on SQLite; with TEST_DATABASE_URL set, runs it all again on that database.
-test: translations system-test-deps lint
+test: translations system-test-deps node-test-deps lint
 	env -u TEST_DATABASE_URL $(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again against $${TEST_DATABASE_URL%%@*}@… =="; \

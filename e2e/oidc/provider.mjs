@@ -63,6 +63,13 @@ const configuration = {
   },
   scopes: ['openid', 'profile', 'idcard', 'phone'],
   pkce: { required: () => true },
+  // The package refuses to fetch from special-use addresses (SSRF protection); in the tests the
+  // portal's JWKS (private_key_jwt) is on 127.0.0.1 by design, so loopback is allowed here.
+  fetch(url, options) {
+    const { dispatcher, ...rest } = options;
+    if (new URL(url).hostname !== '127.0.0.1') throw new Error(`not on loopback: ${url}`);
+    return globalThis.fetch(url, rest);
+  },
   features: {
     devInteractions: { enabled: false },
     claimsParameter: { enabled: process.env.OP_CLAIMS_PARAMETER === '1' },
@@ -110,6 +117,10 @@ const configuration = {
 
 const provider = new Provider(issuer, configuration);
 provider.on('server_error', (ctx, error) => console.error('server_error', error));
+// Why a request was refused, for whoever reads the test's log.
+for (const event of ['grant.error', 'authorization.error', 'end_session.error', 'userinfo.error']) {
+  provider.on(event, (ctx, error) => console.error(event, error.message, error.error_detail ?? '', error.cause ?? ''));
+}
 const callback = provider.callback();
 
 async function readForm(req) {
@@ -126,7 +137,7 @@ function loginPage(uid, params, prompt) {
 <div><input type="radio" id="level-${code}" name="level" value="${code}"${
     code === 'loa2' ? ' checked' : ''}><label for="level-${code}">${escape(label)}</label></div>`).join('');
   return page('统一身份认证平台登录', `
-<p id="asked">请求的认证等级：${escape(asked)}；max_age：${escape(params.max_age ?? '')}；prompt：${
+<p id="asked">请求的认证等级：${escape(asked)}；max_age：${escape(prompt.details?.max_age ?? params.max_age ?? '')}；prompt：${
     escape(params.prompt ?? '')}；原因：${escape(prompt.reasons.join(','))}</p>
 <form method="post" action="/interaction/${uid}/login">
 <div><label for="id_number">证件号码</label><input id="id_number" name="id_number" autocomplete="off"></div>

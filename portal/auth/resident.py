@@ -29,7 +29,7 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..idp import keys
@@ -357,6 +357,7 @@ def _refuse(reason: str, **detail):
                  detail={"reason": reason, **detail})
     db.session.commit()
     if reason not in ("cancelled", "acr_too_low"):
+        logout_user()  # this very page already shows no signed-in resident
         session.end()
         signed_in = False
     retry = url_for("auth.login", level="face") if reason == "acr_too_low" and signed_in else (

@@ -215,7 +215,7 @@ def callback():
                                  config["OIDC_ALGORITHMS"])
     except TokenRefused as refused:
         return _refuse(refused.reason)
-    except requests.RequestException:
+    except (requests.RequestException, ValueError):  # its JWKS unreachable or not JSON
         return _refuse("provider_unreachable")
     reason = sign_in.check_claims(
         claims, issuer=client.load_server_metadata().get("issuer"),

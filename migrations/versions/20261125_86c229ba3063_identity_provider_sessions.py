@@ -1,7 +1,7 @@
 """identity provider sessions
 
 Revision ID: 86c229ba3063
-Revises: 5d8c34b9f43f
+Revises: 16ebcd7486bd
 Create Date: 2026-11-25 18:07:35.174313
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '86c229ba3063'
-down_revision = '5d8c34b9f43f'
+down_revision = '16ebcd7486bd'
 branch_labels = None
 depends_on = None
 

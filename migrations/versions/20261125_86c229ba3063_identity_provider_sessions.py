@@ -1,7 +1,7 @@
 """identity provider sessions
 
 Revision ID: 86c229ba3063
-Revises: 16ebcd7486bd
+Revises: b7e3c1a9d402
 Create Date: 2026-11-25 18:07:35.174313
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '86c229ba3063'
-down_revision = '16ebcd7486bd'
+down_revision = 'b7e3c1a9d402'
 branch_labels = None
 depends_on = None
 

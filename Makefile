@@ -28,8 +28,10 @@ migrate: install
 demo: migrate
 	$(FLASK) demo-load --if-empty
 
+# EXTERNAL_URL follows HOST and PORT unless set: the embedded identity provider's redirect URI
+# must name the address the browser really uses (`make run PORT=8080` just works).
 run: translations demo
-	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
+	EXTERNAL_URL="$${EXTERNAL_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
 # Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese;
 # poppler-utils turns the statement PDF into a picture to look at.

@@ -179,13 +179,18 @@ def serve(portal: str, key: Ed25519PrivateKey, device_id: str, port: int = 8765,
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--portal", default="http://127.0.0.1:5000")
-    parser.add_argument("--key", type=Path)
-    parser.add_argument("--device-id")
-    parser.add_argument("--card", type=Path, help="JSON file the reader daemon writes")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--generate-key", type=Path, metavar="PATH")
-    parser.add_argument("--show-public-key", action="store_true")
+    parser.add_argument("--portal", default="http://127.0.0.1:5000",
+                        help="the portal that receives the signed assertions")
+    parser.add_argument("--key", type=Path, help="this terminal's Ed25519 private key")
+    parser.add_argument("--device-id", help="the terminal id registered in the console")
+    parser.add_argument("--card", type=Path,
+                        help="JSON file the reader daemon writes (unset: simulated reader page)")
+    parser.add_argument("--port", type=int, default=8765,
+                        help="local port; the portal's KIOSK_AGENT_URL must point here")
+    parser.add_argument("--generate-key", type=Path, metavar="PATH",
+                        help="create a key file (0600), print its public key and exit")
+    parser.add_argument("--show-public-key", action="store_true",
+                        help="print the public key of --key and exit")
     args = parser.parse_args(argv)
     if args.generate_key:
         print(public_key_b64(generate_key(args.generate_key)))

@@ -1,56 +1,13 @@
-"""Plain words for statuses and timeline events, shared by resident and agency pages."""
+"""Plain words for codes, dates and money, shared by resident, assistant and agency pages."""
 
-from flask_babel import lazy_gettext as _l
+from datetime import date, datetime
 
-STATUS_LABELS = {
-    "submitted": _l("Being reviewed"),
-    "township_checked": _l("Being reviewed"),
-    "approved": _l("Approved"),
-    "rejected": _l("Not approved"),
-    "withdrawn": _l("Withdrawn"),
-    "completed": _l("Done"),
-    "in_hand": _l("Being answered"),
-    "corrected": _l("Checked – record corrected"),
-    "explained": _l("Checked – answer given"),
-    "answered": _l("Answered"),
-    "prepared": _l("Being reviewed"),
-}
-
-EVENT_TEXT = {
-    "submitted": _l("Application received"),
-    "township_checked": _l("Checked by the township office"),
-    "approved": _l("Approved by the county social insurance agency"),
-    "rejected": _l("Not approved by the county social insurance agency"),
-    "withdrawn": _l("Withdrawn"),
-    "completed": _l("The change took effect"),
-    "in_hand": _l("Taken up by a member of staff, who will answer it"),
-    "corrected": _l("Checked by the county: the record was corrected"),
-    "explained": _l("Checked by the county: the record is right, see the explanation"),
-    "answered": _l("Answered"),
-    "prepared": _l("Pension computed (核定), waiting for a second check (复核)"),
-    "returned": _l("Returned to be computed again"),
-    "confirmed": _l("You confirmed the decision"),
-    "transfer_completed": _l("Transfer completed: the money is in your account here"),
-}
-
-
-LEDGER_KINDS = {
-    "personal": _l("Your contribution"),
-    "government_paid": _l("Contribution paid by the government for you (代缴)"),
-    "subsidy": _l("Government subsidy"),
-    "collective": _l("Village collective subsidy"),
-    "aid": _l("Other aid"),
-    "interest": _l("Interest"),
-    "transfer_in": _l("Transferred in"),
-    "transfer_out": _l("Transferred out"),
-    "pension_paid": _l("Pension paid from the account"),
-    "settlement": _l("Settlement on deregistration"),
-    "reversal": _l("Correction"),
-}
+from . import constants
+from .constants import ApplicationKind, ApplicationStatus, EventKind, LedgerKind
 
 
 def ledger_kind(kind: str) -> str:
-    return LEDGER_KINDS.get(kind, kind)
+    return LedgerKind.label_of(kind)
 
 
 def yuan(fen: int) -> str:
@@ -60,11 +17,59 @@ def yuan(fen: int) -> str:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+    return ApplicationStatus.label_of(status)
 
 
 def event_text(event) -> str:
-    return EVENT_TEXT.get(event.kind, event.kind)
+    return EventKind.label_of(event.kind)
+
+
+def kind_label(kind: str) -> str:
+    """The service an application is for, e.g. 参保登记."""
+    return ApplicationKind.label_of(kind)
+
+
+def actor_label(actor: str | None) -> str:
+    """"staff:4" → staff: who did it, by kind (names are on the staff's own records)."""
+    return constants.FiledBy.label_of((actor or "").partition(":")[0])
+
+
+def label(enum: type[constants.Labelled], value) -> str:
+    return enum.label_of(value)
+
+
+def _as_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def day(value) -> str:
+    """A date as people write it: 2026年11月23日 / 23 November 2026 (also from ISO strings)."""
+    from flask_babel import format_date
+
+    value = _as_date(value)
+    return format_date(value, "long") if value else ""
+
+
+def year_month(value) -> str:
+    """A month: 2026年11月 / November 2026."""
+    from flask_babel import get_locale
+    from babel.dates import format_skeleton
+
+    value = _as_date(value)
+    return format_skeleton("yMMMM", value, locale=get_locale()) if value else ""
+
+
+def grouped(reference: str | None) -> str:
+    """A long number in groups of four (5399 0126 1126 4155 2): read aloud, typed and wrapped
+    safely on a 360 px screen (ux.md)."""
+    text = "".join(str(reference or "").split())
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
 
 
 def region_name(code: str | None) -> str:
@@ -74,5 +79,8 @@ def region_name(code: str | None) -> str:
 
 
 def template_helpers() -> dict:
-    return {"status_label": status_label, "event_text": event_text, "ledger_kind": ledger_kind,
-            "yuan": yuan, "region_name": region_name}
+    helpers = {"status_label": status_label, "event_text": event_text, "ledger_kind": ledger_kind,
+               "kind_label": kind_label, "label": label, "actor_label": actor_label, "day": day, "year_month": year_month,
+               "grouped": grouped, "yuan": yuan, "region_name": region_name}
+    helpers.update({enum.__name__: enum for enum in constants.LABELLED})
+    return helpers

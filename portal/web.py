@@ -59,6 +59,9 @@ def init_app(app):
     app.context_processor(template_globals)
     # Globals, not a context processor: imported macros see globals but not the context.
     app.jinja_env.globals.update(presenters.template_helpers())
+    from .operations.applications import shown_status
+
+    app.jinja_env.globals["shown_status"] = shown_status
     register_error_pages(app)
 
 

@@ -248,6 +248,19 @@ def _open_insurance(application: Application, actor: str, channel: str) -> None:
                                   application, application.answers.get("address"))
 
 
+def shown_status(application: Application) -> str:
+    """The status a person reads. A level choice takes effect at once (第十一条) but nothing is
+    done until the money arrives from the tax department: until then it is 待缴费."""
+    if application.kind == "tier_choice" and application.status == "completed":
+        from . import ledger
+
+        account = ledger.account_of(application.person_id)
+        year = application.received_on.year
+        if account is None or not ledger.contributions_in(account.id, year):
+            return "awaiting_payment"
+    return application.status
+
+
 def record_event(application: Application, kind: str, actor: str,
                  note: str | None = None) -> None:
     """One step on the application's timeline, as the resident reads it."""

@@ -1,5 +1,7 @@
 """Messages to people go through the outbox (SMS and the in-portal message centre)."""
 
+import re
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -50,9 +52,18 @@ MESSAGES = {
 SMS_PREFIX = N_("[Residents' pension] ")
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def message_text(kind: str, params: dict) -> str:
-    """A notification in the reader's language (the message centre renders it on display)."""
-    return _(MESSAGES[kind], **params)
+    """A notification in the reader's language (the message centre renders it on display):
+    dates as 2026年11月23日, references in groups of four."""
+    from ..presenters import day, grouped
+
+    shown = {key: day(value) if isinstance(value, str) and ISO_DATE.match(value)
+             else grouped(value) if key == "reference" else value
+             for key, value in params.items()}
+    return _(MESSAGES[kind], **shown)
 
 
 def chinese_texts(kind: str, params: dict) -> tuple[str, str]:

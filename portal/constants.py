@@ -103,7 +103,7 @@ class FiledBy(Labelled):
 
     RESIDENT = "resident", _l("the resident")
     ASSISTANT = "assistant", _l("village assistant")
-    STAFF = "staff", _l("staff")
+    STAFF = "staff", _l("member of staff")
     SYSTEM = "system", _l("the system")
 
 
@@ -206,7 +206,7 @@ class BatchStatus(Labelled):
     ACKNOWLEDGED = "acknowledged", _l("Answered")
 
 
-LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField, RelationStatus,
-            LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
+LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
+            RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
             DeathReportStatus, EligibilityMethod, DebtStatus, ReportStatus, TerminalStatus,
             BatchStatus)

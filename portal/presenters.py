@@ -58,8 +58,8 @@ def day(value) -> str:
 
 def year_month(value) -> str:
     """A month: 2026年11月 / November 2026."""
-    from flask_babel import get_locale
     from babel.dates import format_skeleton
+    from flask_babel import get_locale
 
     value = _as_date(value)
     return format_skeleton("yMMMM", value, locale=get_locale()) if value else ""
@@ -80,7 +80,8 @@ def region_name(code: str | None) -> str:
 
 def template_helpers() -> dict:
     helpers = {"status_label": status_label, "event_text": event_text, "ledger_kind": ledger_kind,
-               "kind_label": kind_label, "label": label, "actor_label": actor_label, "day": day, "year_month": year_month,
+               "kind_label": kind_label, "label": label, "actor_label": actor_label, "day": day,
+               "year_month": year_month,
                "grouped": grouped, "yuan": yuan, "region_name": region_name}
     helpers.update({enum.__name__: enum for enum in constants.LABELLED})
     return helpers

@@ -18,6 +18,7 @@ from portal.models import (
     RegistryPerson,
 )
 from portal.operations.applications import china_today
+from portal.presenters import grouped
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 from tests.integration.test_enrolment import answer, decide
 
@@ -183,7 +184,13 @@ def test_tier_choice_shows_subsidy_and_pension_then_how_to_pay(client, app, enro
     assert answer(client, "/apply/tier_choice/step/tier", tier="100000").status_code == 302
     reference = confirm(client, "tier_choice")
     done = client.get(f"/me/applications/{reference}/confirmation").get_data(as_text=True)
-    assert "<svg" in done and reference in done and f"ref={reference}" in done
+    assert grouped(reference) in done and f"ref={reference}" in done
+    # On the phone itself: a button to pay, no code to scan with the same phone.
+    assert "<svg" not in done
+    # Chosen but not paid: 待缴费 (not 已办结) until the money arrives.
+    assert "待缴费" in done and "已办结" not in done
+    track = client.get(f"/me/applications/{reference}").get_data(as_text=True)
+    assert "待缴费" in track
     with app.app_context():
         person = db.session.scalar(select(Person).filter_by(id_number=enrolled["id_number"]))
         relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person.id))
@@ -201,6 +208,7 @@ def test_tier_choice_shows_subsidy_and_pension_then_how_to_pay(client, app, enro
                          headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
     assert booked.status_code == 200, booked.json
     assert "已到账" in client.get("/me/").get_data(as_text=True)
+    assert "待缴费" not in client.get(f"/me/applications/{reference}").get_data(as_text=True)
     again = client.get("/apply/tier_choice/").get_data(as_text=True)
     assert "已经到账" in again or "已到账" in again
 

@@ -34,8 +34,40 @@ def browser_context_args():
     return {"viewport": PHONE, "locale": "zh-CN"}
 
 
+# Elements sticking out to the right, for the failure message (axe does not catch overflow).
+TOO_WIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) { return null; }
+  const culprits = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.right > width + 1 && box.width > 0) {
+      culprits.push(element.tagName.toLowerCase() + (element.className ? "." +
+        String(element.className).trim().split(/\\s+/).join(".") : "") + " → " +
+        Math.round(box.right) + "px: " + (element.textContent || "").trim().slice(0, 40));
+    }
+  }
+  return {width: width, scrollWidth: document.documentElement.scrollWidth,
+          culprits: culprits.slice(-8)};
+}"""
+# 长辈版 is the same page with body.elder (web.load_preferences): measure it both ways.
+SET_ELDER = "(on) => { document.body.classList.toggle('elder', on); return true; }"
+
+
+def assert_fits_viewport(page):
+    """No page is wider than its viewport (360 px phones), in normal and in 长辈版 mode."""
+    was_elder = page.evaluate("() => document.body.classList.contains('elder')")
+    for elder in (was_elder, not was_elder):
+        page.evaluate(SET_ELDER, elder)
+        problem = page.evaluate(TOO_WIDE)
+        mode = "长辈版" if elder else "normal"
+        assert problem is None, f"{page.url} is wider than its viewport in {mode} mode: {problem}"
+    page.evaluate(SET_ELDER, was_elder)
+
+
 class Checks:
-    """Every page a journey visits gets an axe-core run; violations fail the test."""
+    """Every page a journey visits gets an axe-core run and a width check; either fails the
+    test."""
 
     def __init__(self):
         self.axe = Axe()
@@ -47,6 +79,7 @@ class Checks:
         results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         self.visited.append(page.url)
         assert results.violations_count == 0, results.generate_report()
+        assert_fits_viewport(page)
         if name:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from e2e.conftest import PHONE
+from portal.presenters import grouped
 from e2e.test_sign_in import sign_in
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -74,13 +75,15 @@ def test_assistant_files_an_enrolment_with_photos(page, live_url, app, demo, che
     expect(page.get_by_role("heading", level=1)).to_contain_text("办件")
     checks.page(page, "assist-filed-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    reference = re.search(r"\d{16}", page.get_by_role("heading", level=1).inner_text()).group(0)
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert re.search(r"\d{4} \d{4} \d{4} \d{4}", heading)  # grouped to read and to wrap
+    reference = re.sub(r"\D", "", heading)
 
     # The resident sees the filing and the notice, with a way to object.
     resident = page.context.browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
     sign_in(resident, live_url, villager)
     resident.goto(live_url + "/me/messages")
-    expect(resident.get_by_text(reference).first).to_be_visible()
+    expect(resident.get_by_text(grouped(reference)).first).to_be_visible()
     checks.page(resident, "assist-resident-messages-phone")
     resident.goto(live_url + "/me/consents")
     expect(resident.get_by_role("button", name="我没有同意，立即停止")).to_be_visible()

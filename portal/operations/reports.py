@@ -55,7 +55,8 @@ def file_report(*, county_code: str, subject: str, details: str, about_name: str
 
 def find_for_reporter(reference: str, code: str) -> FraudReport | None:
     report = db.session.scalar(select(FraudReport).filter_by(
-        reference=(reference or "").strip().upper()))
+        # Shown in groups of four: typed back with or without the spaces (or hyphens).
+        reference="".join((reference or "").replace("-", " ").split()).upper()))
     if report is None or not hmac.compare_digest(report.check_code_hash,
                                                  _hash((code or "").strip())):
         return None

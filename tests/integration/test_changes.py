@@ -185,8 +185,8 @@ def test_tier_choice_shows_subsidy_and_pension_then_how_to_pay(client, app, enro
     reference = confirm(client, "tier_choice")
     done = client.get(f"/me/applications/{reference}/confirmation").get_data(as_text=True)
     assert grouped(reference) in done and f"ref={reference}" in done
-    # On the phone itself: a button to pay, no code to scan with the same phone.
-    assert "<svg" not in done
+    # On the phone itself: a button to pay; the code is for someone else who pays.
+    assert "去缴费" in done and "用自己的手机扫码" in done and "用手机随时查看进度" not in done
     # Chosen but not paid: 待缴费 (not 已办结) until the money arrives.
     assert "待缴费" in done and "已办结" not in done
     track = client.get(f"/me/applications/{reference}").get_data(as_text=True)

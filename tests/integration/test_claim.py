@@ -179,7 +179,8 @@ def test_notice_claim_separate_check_confirmation_and_first_payment(client, app)
             person_id=person_id(app, person))).all()
         assert [p.month for p in paid] == [first_month]
         db.session.remove()
-    assert month in client.get("/me/pension").get_data(as_text=True)
+    shown = f"{first_month.year}年{first_month.month}月"
+    assert shown in client.get("/me/pension").get_data(as_text=True)
 
 
 def test_arrears_failed_payment_reissued_once_and_account_part_booked(client, app):
@@ -253,6 +254,7 @@ def test_a_demo_beneficiary_sees_amount_payments_and_eligibility(client, app, de
     sign_in(client, app, demo["by_key"]["receiving"])
     page = client.get("/me/pension").get_data(as_text=True)
     # Paid months, newest first (other tests' later runs may have paid further months).
-    assert ("已发放" in page or "已交银行发放" in page) and re.search(r"<td>20\d\d-\d\d</td>", page)
+    assert "已发放" in page or "已交银行发放" in page
+    assert re.search(r">20\d\d年\d{1,2}月</td>", page)
     assert "数据比对" in page  # how eligibility was last confirmed (第三十一条)
     assert page.count("<tr>") <= 13  # a year's worth, not the whole history

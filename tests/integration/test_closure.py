@@ -121,7 +121,7 @@ def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, 
         monthly, account_part = decision.monthly_fen, decision.account_fen
         db.session.remove()
     staff, review = approve(app, reference)
-    assert "承诺" in review and deceased["id_number"] in review and "2029-12-15" in review
+    assert "承诺" in review and deceased["id_number"] in review and "2029年12月15日" in review
     with app.app_context():
         settlement = db.session.scalar(select(Settlement).join(
             Application, Application.id == Settlement.application_id).filter(

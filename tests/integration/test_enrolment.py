@@ -112,8 +112,15 @@ def test_eligible_resident_enrols_and_is_approved(client, app, new_resident):
     response = submit(client, check_page)
     confirmation = client.get(response.location)
     text = confirmation.get_data(as_text=True)
-    reference = re.search(r'class="reference">(\d+)<', text).group(1)
-    assert "<svg" in text and "3个工作日" in text  # QR code and the legal deadline
+    grouped = re.search(r'class="reference">([\d ]+)<', text).group(1)
+    assert re.fullmatch(r"(\d{4} )+\d{1,4}", grouped)  # in groups of four
+    reference = grouped.replace(" ", "")
+    assert "3个工作日" in text  # the legal deadline
+    # On the phone: no code asking to be scanned by the same phone (kept for paper only).
+    assert "用手机随时查看进度" not in text and 'class="print-only"' in text
+    client.set_cookie("kiosk", "1")
+    assert "用手机随时查看进度" in client.get(response.location).get_data(as_text=True)
+    client.delete_cookie("kiosk")
     assert client.get(response.location).status_code == 200  # survives reload and bookmarking
 
     with app.app_context():

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.models import Application, FraudReport, LedgerEntry, OutboxMessage, Person
 from portal.operations import ledger
 from portal.operations.applications import china_today
+from portal.presenters import grouped
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
 from tests.integration.test_changes import answer, confirm
 
@@ -102,7 +103,7 @@ def test_dispute_explained_and_private_to_its_resident(client, app, enrolled, de
     assert response.status_code == 302
     assert "记录无误" in client.get(f"/me/applications/{reference}").get_data(as_text=True)
     messages = client.get("/me/messages").get_data(as_text=True)
-    assert reference in messages
+    assert grouped(reference) in messages
 
     other = app.test_client()
     sign_in(other, app, demo["by_key"]["contributor"])
@@ -151,7 +152,7 @@ def file_report(client, **fields):
     response = client.post("/report", data=data)
     assert response.status_code == 200, response.get_data(as_text=True)
     html = response.get_data(as_text=True)
-    reference = re.search(r"(JB[0-9A-F]{10})", html).group(1)
+    reference = re.search(r'class="reference">(JB[0-9A-F ]+)<', html).group(1).replace(" ", "")
     code = re.search(r'class="reference">(\d{8})<', html).group(1)
     return reference, code
 
@@ -171,7 +172,7 @@ def test_anonymous_report_gets_a_reference_that_reveals_only_itself(client, app)
         assert code not in item.check_code_hash
         db.session.remove()
     mine = check_report(client, reference, code)
-    assert mine.status_code == 200 and reference in mine.get_data(as_text=True)
+    assert mine.status_code == 200 and grouped(reference) in mine.get_data(as_text=True)
     assert "邻居" not in mine.get_data(as_text=True)  # not even its own details come back
     crossed = check_report(client, reference, other_code)
     assert crossed.status_code == 400 and other_reference not in crossed.get_data(as_text=True)

@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from e2e.conftest import PHONE
-from portal.presenters import grouped
 from e2e.test_sign_in import sign_in
 from portal.extensions import db
 from portal.models import OutboxMessage
+from portal.presenters import grouped
 from tests.integration.helpers import fresh_totp_code
 
 

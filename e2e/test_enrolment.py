@@ -65,7 +65,7 @@ def test_enrol_and_get_approved(browser, live_url, app, demo, checks):
     console.get_by_role("button", name="登录").click()
     expect(console.get_by_role("heading", level=1)).to_have_text("待审核的申请")
     checks.page(console, "agency-queue")
-    console.get_by_role("link", name=reference).click()
+    console.get_by_role("link", name=reference).click()  # grouped in the queue as on the page
     checks.page(console, "agency-application")
     console.get_by_role("button", name="审核通过").click()
     expect(console.get_by_role("heading", level=1)).to_have_text("待审核的申请")

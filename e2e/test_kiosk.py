@@ -56,9 +56,10 @@ def test_kiosk_visit(browser, live_url, app, demo, checks):
         page.get_by_role("button", name="提交申请").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("申请已提交")
         checks.page(page, "kiosk-submitted")
-        reference = page.locator(".reference").inner_text().strip()
+        shown = page.locator(".reference").inner_text().strip()
+        reference = shown.replace(" ", "")
         page.goto(live_url + f"/kiosk/receipt/{reference}")
-        expect(page.get_by_text(reference)).to_be_visible()
+        expect(page.get_by_text(shown)).to_be_visible()
         page.emulate_media(media="print")
         page.set_viewport_size({"width": 302, "height": 900})  # 80 mm at 96 dpi
         page.screenshot(path=str(ARTIFACTS / "kiosk-receipt-print.png"), full_page=True)

@@ -1,6 +1,6 @@
 """Wiring of the web layer: extensions, blueprints, security headers, locale, error pages."""
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -165,7 +165,17 @@ def register_error_pages(app):
 
     for code, texts in ERROR_PAGES.items():
         app.register_error_handler(code, handler_for(code, texts))
-    app.register_error_handler(CSRFError, handler_for(400, EXPIRED_FORM))
+
+    def expired_form(_error):
+        db.session.rollback()
+        if session.get("timed_out"):
+            # The form's token died with the session: say what really happened (ux.md).
+            if request.referrer and request.referrer.startswith(request.host_url):
+                session["next"] = "/" + request.referrer[len(request.host_url):]
+            return render_template("public/timed_out.html", kept=False), 401
+        return render_error(400, EXPIRED_FORM)
+
+    app.register_error_handler(CSRFError, expired_form)
     app.register_error_handler(limits.TooMany, too_many_attempts)
 
 

@@ -74,6 +74,11 @@ class DatabaseSessionInterface(SessionInterface):
                 fresh = ServerSession()
                 if was_signed_in:
                     fresh["timed_out"] = True
+                    # Who it was and the old form token, so that a page posted just after the
+                    # end is recognised as theirs and kept in their draft (flows.views).
+                    fresh["timed_out_user"] = row.data["_user_id"]
+                    if row.data.get("csrf_token"):
+                        fresh["csrf_token"] = row.data["csrf_token"]
                 return fresh
             return ServerSession(row.data, token, row.created_at, row.last_seen_at)
 

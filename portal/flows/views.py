@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..auth.resident import resident_guard, step_up_redirect
 from ..exchange.registries import compare_person
@@ -66,6 +67,8 @@ def acting_for(view):
     @wraps(view)
     def wrapper(*args, consent_id=None, **kwargs):
         if consent_id is None:
+            if not current_user.is_authenticated and session.get("timed_out_user"):
+                return signed_out_for_safety(kwargs)
             refused = resident_guard()
             if refused is not None:
                 return refused
@@ -92,6 +95,32 @@ def acting_for(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def signed_out_for_safety(kwargs):
+    """The session ended while the resident was on a flow's page (security.md: 15 minutes idle):
+    say so plainly, keep what they had just typed in their draft, and send them back to the same
+    page after signing in again (ux.md: nothing typed is lost)."""
+    kind, _sep, number = session["timed_out_user"].partition(":")
+    flow = REGISTRY.get(kwargs.get("flow_name"))
+    step_name = kwargs.get("step_name")
+    kept = False
+    if flow is None:
+        back = request.full_path if request.method == "GET" else url_for("resident.home")
+    elif step_name is None:
+        back = url_for(".check", flow_name=flow.name) if request.endpoint == "flows.check" \
+            else url_for(".start", flow_name=flow.name)
+    else:
+        back = url_for(".step", flow_name=flow.name, step_name=step_name)
+        current = flow.step(step_name)
+        if request.method == "POST" and kind == "resident" and number.isdigit() and current:
+            fields = {name: request.form.getlist(name) for name in current.fields()
+                      if name in request.form}
+            if fields:
+                applications.keep_unsent(int(number), flow.name, step_name, fields)
+                kept = True
+    session["next"] = back
+    return render_template("public/timed_out.html", kept=kept), 401
 
 
 def _flow(name: str) -> Flow:
@@ -179,7 +208,13 @@ def step(flow_name, step_name):
     if current is None or not current.condition(answers, ctx):
         abort(404)
     returning = request.args.get("return") == "check"
-    form = current.form(data={k: answers[k] for k in current.fields() if k in answers})
+    unsent = answers.get(applications.UNSENT) or {}
+    if request.method == "GET" and unsent.get("step") == current.name:
+        # Typed before the session ended: shown again as typed, checked when sent.
+        form = current.form(formdata=MultiDict(
+            [(name, value) for name, values in unsent["fields"].items() for value in values]))
+    else:
+        form = current.form(data={k: answers[k] for k in current.fields() if k in answers})
     current.prepare(form, answers, ctx)
     if form.validate_on_submit():
         try:

@@ -64,6 +64,23 @@ def save_answers(person_id: int, flow: str, step: str, new_answers: dict, keep: 
     return draft
 
 
+UNSENT = "_unsent"  # a page posted after the session ended, put back on it after sign-in
+
+
+def keep_unsent(person_id: int, flow: str, step: str, fields: dict[str, list[str]]) -> None:
+    """Keep what was typed on a page posted after the session ended, as typed (not checked:
+    the page shows it again after sign-in and checks it then). The next saved step drops it
+    (Flow.relevant_answers keeps only step fields)."""
+    draft = draft_for(person_id, flow)
+    if draft is None:
+        draft = Draft(person_id=person_id, flow=flow, answers={},
+                      submission_key=secrets.token_hex(16))
+        db.session.add(draft)
+    draft.answers = {**draft.answers, UNSENT: {"step": step, "fields": fields}}
+    draft.updated_at = utcnow()
+    db.session.commit()
+
+
 def set_draft_answers(draft: Draft, answers: dict) -> None:
     draft.answers = answers
     draft.updated_at = utcnow()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import distinct, exists, func, select, true, update
+from sqlalchemy.exc import IntegrityError
 
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
@@ -65,18 +66,22 @@ def claim_facts(person: Person, relation, today: date) -> tuple[rules.ClaimFacts
 
 
 def generate_notices(scheme: dict, today: date, months_ahead: int = 3,
-                     actor: str = "system") -> list[PensionNotice]:
+                     actor: str = "system", person_id: int | None = None) -> list[PensionNotice]:
     """Find residents reaching pension age in the coming months who are alive, enrolled and
-    paying, and give each their 告知书 once (SMS and message centre)."""
+    paying, and give each their 告知书 once (SMS and message centre). Idempotent: run it as
+    often as you like (the monthly job, or for one person when they open their home page)."""
     age = scheme.get("pension_age", 60)
     horizon = today + timedelta(days=31 * months_ahead)
-    candidates = db.session.execute(
+    query = (
         select(Person, InsuranceRelation)
         .join(InsuranceRelation, InsuranceRelation.person_id == Person.id)
         .filter(InsuranceRelation.status == "contributing", Person.birth_date.is_not(None),
                 Person.birth_date <= date(horizon.year - age, 12, 31),
                 ~exists().where(PensionNotice.person_id == Person.id))
-    ).all()
+    )
+    if person_id is not None:
+        query = query.filter(Person.id == person_id)
+    candidates = db.session.execute(query).all()
     made = []
     for person, relation in candidates:
         eligible_on = rules.pension_age_date(person.birth_date, age)
@@ -98,10 +103,15 @@ def generate_notices(scheme: dict, today: date, months_ahead: int = 3,
         db.session.add(notice)
         notify.tell(person, "pension_notice", {"date": eligible_on.isoformat()})
         made.append(notice)
-    audit.record("pension_notices_generated", actor=actor, channel="system",
-                 object_type="pension_notice", detail={"count": len(made),
-                                                       "until": horizon.isoformat()})
-    db.session.commit()
+    if made or person_id is None:  # one person's view that changes nothing leaves no trace
+        audit.record("pension_notices_generated", actor=actor, channel="system",
+                     object_type="pension_notice", detail={"count": len(made),
+                                                           "until": horizon.isoformat()})
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same notice made at the same moment elsewhere: keep that one
+        db.session.rollback()
+        return []
     return made
 
 

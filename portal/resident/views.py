@@ -2,6 +2,7 @@
 own records (a reference that is not theirs is simply not found)."""
 
 import io
+from datetime import timedelta
 from functools import lru_cache
 
 import qrcode
@@ -24,6 +25,7 @@ from ..auth.resident import resident_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import (
+    OPEN_STATUSES,
     Application,
     Consent,
     InsuranceRelation,
@@ -32,11 +34,13 @@ from ..models import (
     StaffUser,
     Upload,
 )
-from ..operations import assist, closure, ledger
+from ..operations import assist, benefits, closure, ledger
 from ..operations.applications import china_today
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
+from ..rules import benefits as benefit_rules
 from ..rules import ids
+from ..schemes import scheme_for
 
 bp = Blueprint("resident", __name__, url_prefix="/me")
 
@@ -62,25 +66,82 @@ def qr_svg(url: str) -> Markup:
 @bp.get("/")
 @resident_required()
 def home():
-    applications = db.session.scalars(
-        select(Application).filter_by(person_id=current_user.id)
-        .order_by(Application.submitted_at.desc()).limit(3)
-    ).all()
+    """What this person needs now comes first, by life stage (not enrolled, contributing,
+    within a year of pension age, receiving, an application open); then the services."""
+    today = china_today()
     relation = db.session.scalar(
         select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
                                          InsuranceRelation.status != "terminated")
     )
+    scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
+    if relation is not None and relation.status == "contributing":
+        # The 告知书 is due three months ahead (第二十二条): whoever looks first gets it made,
+        # the monthly job or this page; it is made once either way.
+        benefits.generate_notices(scheme, today, person_id=current_user.id,
+                                  actor="system:home")
+    recent = db.session.scalars(
+        select(Application).filter_by(person_id=current_user.id)
+        .order_by(Application.submitted_at.desc()).limit(3)
+    ).all()
+    open_now = db.session.scalars(
+        select(Application).filter(Application.person_id == current_user.id,
+                                   Application.status.in_(OPEN_STATUSES + ("frozen",)))
+        .order_by(Application.due_on)
+    ).all()
     return render_template(
         "resident/home.html",
         person=current_user,
         masked_id=ids.mask(current_user.id_number),
         assurance=session.get("acr"),
-        applications=applications,
+        applications=recent,
+        open_applications=open_now,
         relation=relation,
-        flows=REGISTRY.values(),
         this_year=this_years_contribution(relation),
         notice=db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id)),
+        pension_age=near_pension_age(relation, scheme, today),
+        receiving=receiving_now(relation, today),
+        today=today,
     )
+
+
+@bp.get("/services")
+@resident_required()
+def services():
+    """Every service, for the kiosk's 更多服务 (the home page shows the most used)."""
+    relation = db.session.scalar(
+        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
+                                         InsuranceRelation.status != "terminated"))
+    return render_template("resident/services.html", relation=relation)
+
+
+def near_pension_age(relation, scheme: dict, today) -> dict | None:
+    """Within a year of pension age and still paying: the day, and from when to claim."""
+    if relation is None or relation.status != "contributing" or not current_user.birth_date:
+        return None
+    eligible_on = benefit_rules.pension_age_date(current_user.birth_date,
+                                                 scheme.get("pension_age", 60))
+    if (eligible_on - today).days > 366:
+        return None
+    advance = current_app.config.get("CLAIM_ADVANCE_DAYS", 31)
+    return {"eligible_on": eligible_on,
+            "claim_from": eligible_on - timedelta(days=advance)}
+
+
+def receiving_now(relation, today) -> dict | None:
+    """Receiving a pension: this month's payment and when eligibility is next confirmed."""
+    if relation is None or relation.status != "receiving":
+        return None
+    from .pension import next_payment_date
+
+    payments = benefits.payments_of(current_user.id, limit=1)
+    this_month = payments[0] if payments and (payments[0].month.year, payments[0].month.month) \
+        == (today.year, today.month) else None
+    check = benefits.last_check(current_user.id)
+    check_due = check.confirmed_on.replace(year=check.confirmed_on.year + 1) if check else None
+    return {"payment": this_month,
+            "next_payment": next_payment_date(today, current_app.config["PENSION_PAYMENT_DAY"]),
+            "check_due": check_due,
+            "check_soon": check_due is not None and (check_due - today).days <= 60}
 
 
 def this_years_contribution(relation) -> dict | None:

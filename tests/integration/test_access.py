@@ -30,6 +30,7 @@ PUBLIC = {
 # endpoint -> (method, path); record-level checks on applications live in test_enrolment.py
 RESIDENT_ONLY = {
     "resident.home": ("GET", "/me/"),
+    "resident.services": ("GET", "/me/services"),
     "resident.applications": ("GET", "/me/applications"),
     "resident.application": ("GET", "/me/applications/5399012611240000"),
     "resident.confirmation": ("GET", "/me/applications/5399012611240000/confirmation"),

@@ -1,0 +1,82 @@
+"""The home page starts with what this person needs now, by life stage; "最近的办件" names the
+service and the date; the 告知书 appears without anyone running a command (第二十二条)."""
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditRecord, PensionNotice
+from tests.integration.helpers import sign_in
+from tests.integration.test_changes import confirm
+from tests.integration.test_claim import make_claimant, person_id
+from tests.integration.test_enrolment import answer, make_resident
+
+
+def top_of(html: str) -> str:
+    """The part above the list of every service."""
+    return html.split('class="more-services"')[0]
+
+
+def test_not_enrolled_sees_how_to_enrol_first(client, app, demo):
+    sign_in(client, app, demo["by_key"]["not_enrolled"])
+    top = top_of(client.get("/me/").get_data(as_text=True))
+    assert "您还没有参加城乡居民基本养老保险" in top
+    assert "/apply/enrolment/" in top
+
+
+def test_contributor_sees_this_years_payment_and_level(client, app, enrolled):
+    sign_in(client, app, enrolled)
+    top = top_of(client.get("/me/").get_data(as_text=True))
+    assert "尚未到账" in top and "缴费档次" in top
+    assert "您还没有参加" not in top
+
+
+def test_near_sixty_the_notice_appears_on_its_own_and_the_claim_is_offered(client, app):
+    person = make_claimant(app)
+    pid = person_id(app, person)
+    with app.app_context():
+        assert db.session.scalar(select(PensionNotice).filter_by(person_id=pid)) is None
+        db.session.remove()
+    sign_in(client, app, person)
+    top = top_of(client.get("/me/").get_data(as_text=True))
+    assert "告知书" in top and "/me/pension/notice" in top
+    assert "/apply/claim/" in top
+    eligible = person["born"].replace(year=person["born"].year + 60)
+    assert f"{eligible.year}年{eligible.month}月{eligible.day}日" in top
+    # Made once: looking again changes nothing and leaves no new audit record.
+    with app.app_context():
+        audits = db.session.query(AuditRecord).filter_by(
+            action="pension_notices_generated").count()
+        db.session.remove()
+    client.get("/me/")
+    with app.app_context():
+        assert len(db.session.scalars(select(PensionNotice).filter_by(person_id=pid)).all()) == 1
+        assert db.session.query(AuditRecord).filter_by(
+            action="pension_notices_generated").count() == audits
+        db.session.remove()
+    # The notice itself is there to read.
+    assert "告知书" in client.get("/me/pension/notice").get_data(as_text=True)
+
+
+def test_receiving_sees_this_months_payment_and_the_eligibility_confirmation(client, app, demo):
+    sign_in(client, app, demo["by_key"]["receiving"])
+    top = top_of(client.get("/me/").get_data(as_text=True))
+    assert "本月养老金" in top
+    assert "资格认证" in top and re.search(r"\d{4}年\d{1,2}月\d{1,2}日前完成", top)
+
+
+def test_an_open_application_shows_its_stage_and_deadline_and_recent_ones_their_service(
+        client, app):
+    resident = make_resident(app)
+    sign_in(client, app, resident)
+    assert answer(client, "/apply/question/step/question",
+                  question="请问每年最晚什么时候缴费？").status_code == 302
+    confirm(client, "question", declaration=False)
+    html = client.get("/me/").get_data(as_text=True)
+    top = top_of(html)
+    assert "咨询" in top and ("审核中" in top or "答复中" in top)
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日前办结", top)
+    recent = html.split("最近的办件")[1]
+    assert "咨询" in recent and re.search(r"\d{4}年\d{1,2}月\d{1,2}日", recent)
+    assert not re.search(r">\d{16,}<", recent)  # no bare numbers

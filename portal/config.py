@@ -130,6 +130,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # The tax department's payment channel (outside this project): the QR code leads here.
         "TAX_PAYMENT_URL": _env("TAX_PAYMENT_URL", "https://pay.tax.example.invalid/residents"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),
+        # The agency that issues statements (第十九条) and its electronic seal (a PNG file).
+        "AGENCY_NAME": _env("AGENCY_NAME",
+                            _env("SERVICE_REGION_NAME", "青山县") + "社会保险事业管理局"),
+        "AGENCY_SEAL_PNG": _env("AGENCY_SEAL_PNG"),
         # The county this portal instance serves, and the province whose scheme rules apply.
         "SERVICE_COUNTY_CODE": _env("SERVICE_COUNTY_CODE", "539901000000"),
         "SCHEME_PROVINCE": _env("SCHEME_PROVINCE", "530000"),

@@ -11,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -31,7 +31,8 @@ def qr_drawing(url: str, size: float = 32 * mm) -> Drawing:
 
 def render(*, title: str, header_rows: list[tuple[str, str]], table_head: list[str],
            table_rows: list[list[str]], summary_rows: list[tuple[str, str]],
-           verify_url: str, verify_text: str, footer: str) -> bytes:
+           verify_url: str, verify_text: str, footer: str, issuer: str = "",
+           seal_png: bytes | None = None) -> bytes:
     """Labels arrive translated; this module only lays them out."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
@@ -57,6 +58,14 @@ def render(*, title: str, header_rows: list[tuple[str, str]], table_head: list[s
     verify = Table([[qr_drawing(verify_url), Paragraph(verify_text, SMALL)]],
                    colWidths=[38 * mm, 122 * mm])
     verify.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story += [verify, Spacer(1, 4 * mm), Paragraph(footer, SMALL)]
+    story += [verify, Spacer(1, 4 * mm)]
+    if issuer:
+        # The issuing agency and its electronic seal, bottom right as on a paper statement.
+        stamp = Image(io.BytesIO(seal_png), width=36 * mm, height=36 * mm) if seal_png else ""
+        signed = Table([[Paragraph(issuer, BODY), stamp]], colWidths=[120 * mm, 40 * mm])
+        signed.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                    ("ALIGN", (0, 0), (0, 0), "RIGHT")]))
+        story += [signed, Spacer(1, 4 * mm)]
+    story.append(Paragraph(footer, SMALL))
     document.build(story)
     return buffer.getvalue()

@@ -10,7 +10,7 @@ from ..operations import ledger
 from ..operations.applications import china_today
 from ..presenters import ledger_kind, yuan
 from ..rules import ids
-from . import verification
+from . import seal, verification
 
 
 @dataclass
@@ -20,6 +20,8 @@ class StatementView:
     rows: list[list[str]]
     verify_url: str
     issued_on: object
+    issuer: str = ""  # the agency that issues it, named on the statement
+    seal: str | None = None  # its electronic seal as a data: URI (no extra request)
 
 
 def period_label(year: int | None) -> str:
@@ -36,7 +38,8 @@ def prepare(person, account, year: int | None) -> StatementView:
              yuan(e.amount_fen)] for e in found.entries]
     return StatementView(
         statement=found, period_label=period_label(year), rows=rows, issued_on=today,
-        verify_url=current_app.config["EXTERNAL_URL"] + url_for("public.verify", token=token))
+        verify_url=current_app.config["EXTERNAL_URL"] + url_for("public.verify", token=token),
+        issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_data_uri())
 
 
 def pdf(person, view: StatementView) -> bytes:
@@ -48,13 +51,15 @@ def pdf(person, view: StatementView) -> bytes:
         header_rows=[(_("Name"), person.name),
                      (_("Identity document number"), ids.mask(person.id_number)),
                      (_("Period"), view.period_label),
-                     (_("Issued on"), format_date(view.issued_on, "long"))],
+                     (_("Issued on"), format_date(view.issued_on, "long")),
+                     (_("Issued by"), view.issuer)],
         table_head=[_("Date booked"), _("Type"), _("For year"), _("Amount")],
         table_rows=view.rows or [["—", _("No entries in this period"), "", ""]],
         summary_rows=[(_("Opening balance"), yuan(found.opening_fen)),
                       (_("Closing balance"), yuan(found.closing_fen)),
                       (_("Contribution years so far"), str(found.contribution_years))],
         verify_url=view.verify_url,
+        issuer=_("Issued by %(agency)s", agency=view.issuer), seal_png=seal.seal_png(),
         verify_text=_("Scan the code to check that this statement is genuine. No sign-in is "
                       "needed."),
         footer=_("Questions about a figure? Call %(phone)s or ask your township office to check "

@@ -46,10 +46,20 @@ def test_assistant_files_an_enrolment_with_photos(page, live_url, app, demo, che
     page.get_by_role("link", name=f"为该村民代办 {villager['name']}").click()
     page.get_by_label("参加城乡居民养老保险").check()
     page.locator("#reason-illness").check()
+    # Only the chosen method's inputs show.
+    page.locator("#method-paper").check()
+    expect(page.locator("#evidence")).to_be_visible()
+    expect(page.locator("canvas")).to_be_hidden()
+    page.locator("#method-signature").check()
+    expect(page.locator("canvas")).to_be_visible()
+    expect(page.locator("#evidence")).to_be_hidden()
     page.locator("#method-sms").check()
+    expect(page.locator("#evidence")).to_be_hidden()
+    expect(page.locator("canvas")).to_be_hidden()
     checks.page(page, "assist-consent-phone")
     page.get_by_role("button", name="记录授权并继续").click()
     code = re.search(r"\d{6}", latest_sms(app, villager["phone"], "consent_code")).group(0)
+    expect(page.get_by_text(code)).to_be_visible()  # demo mode shows the code, as README says
     page.get_by_label("验证码").fill(code)
     checks.page(page, "assist-code-phone")
     page.get_by_role("button", name="确认授权").click()
@@ -89,3 +99,30 @@ def test_assistant_files_an_enrolment_with_photos(page, live_url, app, demo, che
     expect(resident.get_by_role("button", name="我没有同意，立即停止")).to_be_visible()
     checks.page(resident, "assist-resident-consents-phone")
     resident.context.close()
+
+
+def test_the_consent_form_without_javascript_shows_only_the_chosen_method(browser, live_url,
+                                                                         app, demo, checks):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_url + "/agency/sign-in")
+    page.get_by_label("用户名").fill("xieban.shiqiao")
+    page.get_by_label("密码").fill(demo["demo_staff_password"])
+    page.get_by_role("button", name="继续").click()
+    with app.app_context():
+        secret = db.session.scalar(select(StaffUser.totp_secret).filter_by(
+            username="xieban.shiqiao"))
+        db.session.remove()
+    page.get_by_label("身份验证器中的动态码").fill(totp.code_at(secret, time.time()))
+    page.get_by_role("button", name="登录").click()
+    villager = demo["by_key"]["villager"]
+    page.get_by_role("link", name=f"为该村民代办 {villager['name']}").click()
+    page.locator("#method-sms").check()
+    expect(page.locator("#evidence")).to_be_hidden()
+    page.locator("#method-signature").check()  # no pad without JS: a photo of the signature
+    expect(page.locator("#evidence")).to_be_visible()
+    expect(page.locator("canvas")).to_be_hidden()
+    page.locator("#method-paper").check()
+    expect(page.locator("#evidence")).to_be_visible()
+    checks.page(page, "assist-consent-nojs-phone")
+    context.close()

@@ -10,7 +10,16 @@ import binascii
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -128,8 +137,11 @@ def resident(registry_id):
             errors["method"] = _("No phone is registered to this resident's name: let them "
                                  "sign on the screen, or photograph a signed authorisation")
         if not errors:
-            consent, _code = assist.start_consent(current_user, row, flow, method, reason,
-                                                  evidence, china_today())
+            consent, code = assist.start_consent(current_user, row, flow, method, reason,
+                                                 evidence, china_today())
+            if code and current_app.config["DEMO_MODE"]:
+                # Demo only, as the README says: the code is shown on the next page too.
+                session["demo_consent_code"] = {"consent": consent.id, "code": code}
             if consent.status == "pending":
                 return redirect(url_for(".consent_code", consent_id=consent.id))
             return redirect(url_for("flows.start", flow_name=flow, consent_id=consent.id))
@@ -163,7 +175,11 @@ def consent_code(consent_id):
                                     consent_id=consent.id))
         error = _("The code is not right. Ask the resident to read out the newest message.")
     person = db.session.get(Person, consent.person_id)
+    demo = session.get("demo_consent_code") or {}
+    demo_code = demo.get("code") if current_app.config["DEMO_MODE"] and \
+        demo.get("consent") == consent.id else None
     return render_template("assist/code.html", consent=consent, person=person, error=error,
+                           demo_code=demo_code,
                            masked_phone=ids.mask_phone(person.phone or "")), \
         400 if error else 200
 

@@ -22,7 +22,7 @@ from ..presenters import yuan
 from ..rules import contact, contributions, ids
 from ..rules.enrolment import age_on
 from .engine import Context, Flow, KnownFact, Step, past_date, register
-from .enrolment import AddressForm, DocumentsForm, PhoneForm, store_documents
+from .enrolment import AddressForm, DocumentsForm, PhoneForm, common_levels, store_documents
 
 SEXES = {"M": _l("Male"), "F": _l("Female")}
 
@@ -296,6 +296,7 @@ def prepare_choose_tier(form, answers, ctx: Context):
            "at 60", amount=yuan(row.tier.amount_fen), subsidy=yuan(row.tier.subsidy_fen),
            pension=yuan(row.monthly_fen)))
         for row in rows]
+    form.tier.common = common_levels(form.tier.choices)
     relation = ctx.extra.get("relation")
     if not form.is_submitted() and not form.tier.data and relation is not None:
         form.tier.data = str(relation.contribution_tier_fen or "")

@@ -101,6 +101,14 @@ def prepare_tier(form, answers, ctx: Context):
                   amount=yuan(tier.amount_fen), subsidy=yuan(tier.subsidy_fen))
         choices.append((str(tier.amount_fen), label))
     form.tier.choices = choices
+    form.tier.common = common_levels(choices)
+
+
+def common_levels(choices) -> list[str]:
+    """The 3–4 levels most chosen come first; the rest sit behind 更多档次."""
+    from ..operations.residents import most_chosen_tiers
+
+    return [str(amount) for amount in most_chosen_tiers([int(value) for value, _label in choices])]
 
 
 def tier_hint(ctx: Context):

@@ -1,10 +1,10 @@
 """Residents as the portal knows them, and changes to their registered information
 (第九条 directly, 第十条 after review), each kept as history."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Person, PersonChange, utcnow
+from ..models import InsuranceRelation, Person, PersonChange, utcnow
 from ..rules import ids
 from . import audit, notify
 
@@ -82,3 +82,15 @@ def change_details(person: Person, changes: dict, *, actor: str, channel: str,
 def history(person_id: int) -> list[PersonChange]:
     return db.session.scalars(select(PersonChange).filter_by(person_id=person_id)
                               .order_by(PersonChange.id.desc())).all()
+
+
+def most_chosen_tiers(offered: list[int], limit: int = 4) -> list[int]:
+    """The levels most residents pay now, most chosen first, for the top of a level list;
+    where few have chosen yet, the lowest levels fill it (ux.md: short lists)."""
+    counts = dict(db.session.execute(
+        select(InsuranceRelation.contribution_tier_fen, func.count())
+        .filter(InsuranceRelation.status == "contributing",
+                InsuranceRelation.contribution_tier_fen.in_(offered))
+        .group_by(InsuranceRelation.contribution_tier_fen)).all())
+    ranked = sorted(offered, key=lambda amount: (-counts.get(amount, 0), amount))
+    return ranked[:limit]

@@ -34,6 +34,12 @@ def start():
     return render_template("public/start.html", timed_out=session.pop("timed_out", False))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmarks ask the site root for it, whatever the page says."""
+    return redirect(url_for("static", filename="favicon.ico"), 301)
+
+
 @bp.get("/sign-in")
 def sign_in():
     return render_template("public/sign_in.html", timed_out=session.pop("timed_out", False))

@@ -34,11 +34,12 @@ run: translations demo
 	EXTERNAL_URL="$${EXTERNAL_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
 # Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese;
-# poppler-utils turns the statement PDF into a picture to look at.
+# poppler-utils turns the statement PDF into a picture to look at; espeak-ng speaks the voice
+# guidance (语音播报; `make run` works without it, only the player is missing).
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || [ ! -x /usr/bin/espeak-ng ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk poppler-utils espeak-ng >/dev/null; \
 	fi
 
 # The third-party OpenID provider of the interoperability tests (npm `oidc-provider`, pinned by

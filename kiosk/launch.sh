@@ -13,7 +13,9 @@ python3 -m kiosk.agent --portal "$PORTAL_URL" --key "$KIOSK_KEY" --device-id "$D
   ${CARD_FILE:+--card "$CARD_FILE"} &
 AGENT=$!
 trap 'kill $AGENT' EXIT
-# --kiosk-printing prints without a dialog; --incognito keeps nothing between runs.
+# --kiosk-printing prints without a dialog; --incognito keeps nothing between runs; the voice
+# guidance (语音播报) starts by itself on each page without waiting for a first touch.
 chromium --kiosk --kiosk-printing --incognito --no-first-run --disable-sync \
+  --autoplay-policy=no-user-gesture-required \
   --disable-background-networking --disable-component-update --noerrdialogs \
   --disable-pinch --overscroll-history-navigation=0 "$PORTAL_URL/kiosk/"

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, presenters, ratelimit
+from . import cli, presenters, ratelimit, speech
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
 from .operations import limits
@@ -52,6 +52,7 @@ def init_app(app):
     kiosk_views.init_app(app)
     app.register_blueprint(assist_views.bp)
     cli.init_app(app)
+    speech.init_app(app)
 
     app.before_request(refuse_nul_bytes)
     app.before_request(load_preferences)
@@ -104,6 +105,8 @@ def template_globals():
         "current_locale": locale,
         "elder_mode": g.get("elder_mode", False),
         "kiosk": g.get("kiosk", False),
+        "voice_on": speech.voice_on(),
+        "voice_available": speech.engine() is not None,
     }
 
 

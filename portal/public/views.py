@@ -114,8 +114,14 @@ def preferences():
     response = redirect(_safe_return_path(request.form.get("return_to")))
     language = request.form.get("lang")
     elder = request.form.get("elder")
-    if language is None and elder is None:
+    voice = request.form.get("voice")
+    if language is None and elder is None and voice is None:
         abort(400)
+    if voice is not None:  # 语音播报 on or off (portal/speech.py)
+        if voice not in ("0", "1"):
+            abort(400)
+        response.set_cookie("voice", voice, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
+                            httponly=True)
     if language is not None:
         if language not in ("zh_Hans_CN", "en"):
             abort(400)

@@ -10,7 +10,8 @@ from portal.models import StaffUser
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 
 PUBLIC = {
-    "static", "public.favicon", "public.start", "public.sign_in", "public.signed_out",
+    "static", "speech.audio", "public.favicon", "public.start", "public.sign_in",
+    "public.signed_out",
     "public.preferences",
     "public.wrong_details", "public.keep_alive", "public.verify", "public.estimate",
     "public.report", "public.report_check",  # 举报: open to all; test_requests.py

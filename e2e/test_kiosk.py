@@ -28,6 +28,16 @@ def test_kiosk_visit(browser, live_url, app, demo, checks):
     try:
         page.goto(live_url + "/kiosk/")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
+        # Before sign-in: nothing to leave, no home to go back to; a picture of the reader.
+        expect(page.get_by_role("button", name="退出")).to_have_count(0)
+        expect(page.get_by_role("link", name="返回首页")).to_have_count(0)
+        expect(page.get_by_role("img", name="请把身份证放在屏幕下方的读卡器上。")).to_be_visible()
+        # Voice guidance is on by default at the kiosk, and the audio really plays.
+        player = page.locator("audio.speech-player")
+        expect(player).to_have_count(1)
+        page.wait_for_function(
+            "document.querySelector('audio.speech-player').readyState >= 2", timeout=15000)
+        assert page.evaluate("document.querySelector('audio.speech-player').duration") > 1
         checks.page(page, "kiosk-start")
 
         # The simulated reader: the card's fields as the chip would give them.
@@ -38,6 +48,13 @@ def test_kiosk_visit(browser, live_url, app, demo, checks):
         expect(page.get_by_role("heading", level=1)).to_contain_text(person["name"])
         checks.page(page, "kiosk-home")
         expect(page.get_by_role("button", name="退出")).to_be_visible()
+        # The signed-in home fits one screen: no scrolling, 更多服务 for the rest.
+        assert page.evaluate("document.documentElement.scrollHeight") <= KIOSK["height"]
+        expect(page.get_by_role("link", name="更多服务")).to_be_visible()
+        page.get_by_role("link", name="更多服务").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("更多服务")
+        checks.page(page, "kiosk-more-services")
+        page.get_by_role("link", name="返回首页").click()
         expect(page.get_by_role("link", name="返回首页")).to_be_visible()
 
         # A4 statement, as the printer would get it.

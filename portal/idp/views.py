@@ -200,10 +200,19 @@ def identify():
         audit.record("idp_identify", actor="anonymous", channel="online", outcome="failure",
                      detail={"id": ids.mask(check.number)})
         db.session.commit()
-        form.id_number.errors.append(
-            _("The name and document number do not match the household register. "
-              "Check both and try again.")
-        )
+        if person is not None and person.name == name and not person.alive:
+            # The truth, not "does not match": the register records this person as deceased.
+            form.id_number.errors.append(
+                _("The household register records this person as deceased, so nobody can sign "
+                  "in with this identity. If this is wrong, contact the local police station "
+                  "(户籍). A relative can end the insurance and receive the balance by signing "
+                  "in with their own identity.")
+            )
+        else:
+            form.id_number.errors.append(
+                _("The name and document number do not match the household register. "
+                  "Check both and try again.")
+            )
         return render_template("idp/identify.html", form=form), 400
     limits.refund(f"identify:{check.number}")
     if not person.phone:

@@ -115,7 +115,12 @@ def test_identify_with_wrong_name_gives_one_message_for_both(client, demo):
 
 
 def test_deceased_person_cannot_sign_in(client, demo):
-    assert identify(client, demo["by_key"]["deceased"]).status_code == 400
+    refused = identify(client, demo["by_key"]["deceased"])
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    # The truth: recorded as deceased, not "the name and number do not match".
+    assert "已死亡" in html or "已去世" in html
+    assert "不一致" not in html
 
 
 def test_person_without_phone_is_sent_to_the_kiosk_or_assistant(client, demo):

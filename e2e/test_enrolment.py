@@ -67,6 +67,9 @@ def test_enrol_and_get_approved(browser, live_url, app, demo, checks):
     checks.page(console, "agency-queue")
     console.get_by_role("link", name=reference).click()  # grouped in the queue as on the page
     checks.page(console, "agency-application")
+    console.set_viewport_size(PHONE)  # the reference in the heading wraps on a phone too
+    checks.page(console, "agency-application-phone")
+    console.set_viewport_size({"width": 1280, "height": 900})
     console.get_by_role("button", name="审核通过").click()
     expect(console.get_by_role("heading", level=1)).to_have_text("待审核的申请")
     staff.close()

@@ -130,6 +130,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # The tax department's payment channel (outside this project): the QR code leads here.
         "TAX_PAYMENT_URL": _env("TAX_PAYMENT_URL", "https://pay.tax.example.invalid/residents"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),
+        # Voice guidance (语音播报): the espeak-ng binary; unset: found on PATH, or no voice.
+        "ESPEAK_NG": _env("ESPEAK_NG"),
         # The agency that issues statements (第十九条) and its electronic seal (a PNG file).
         "AGENCY_NAME": _env("AGENCY_NAME",
                             _env("SERVICE_REGION_NAME", "青山县") + "社会保险事业管理局"),

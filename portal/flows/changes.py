@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from ..exchange.population import population_register
 from ..operations import ledger
-from ..presenters import yuan
+from ..presenters import day, yuan
 from ..rules import contact, contributions, ids
 from ..rules.enrolment import age_on
 from .engine import Context, Flow, KnownFact, Step, past_date, register
@@ -231,7 +231,7 @@ IDENTITY = register(Flow(
              summary=lambda a, c: a.get("name", "")),
         Step("birth_date", BirthDateForm, _l("Your date of birth on the new document"),
              condition=lambda a, c: a.get("detail") == "birth_date",
-             summary=lambda a, c: a.get("birth_date", ""),
+             summary=lambda a, c: day(a["birth_date"]) if a.get("birth_date") else "",
              hint=_l("Year-month-day, for example 1965-03-08.")),
         Step("id_number", IdNumberForm, _l("Your new identity document number"),
              condition=lambda a, c: a.get("detail") == "id_number",

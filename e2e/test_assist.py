@@ -9,7 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from e2e.conftest import PHONE
+from e2e.conftest import ARTIFACTS, PHONE
 from e2e.test_sign_in import sign_in
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -102,7 +102,7 @@ def test_assistant_files_an_enrolment_with_photos(page, live_url, app, demo, che
 
 
 def test_the_consent_form_without_javascript_shows_only_the_chosen_method(browser, live_url,
-                                                                         app, demo, checks):
+                                                                         app, demo):
     context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
     page.goto(live_url + "/agency/sign-in")
@@ -124,5 +124,6 @@ def test_the_consent_form_without_javascript_shows_only_the_chosen_method(browse
     expect(page.locator("canvas")).to_be_hidden()
     page.locator("#method-paper").check()
     expect(page.locator("#evidence")).to_be_visible()
-    checks.page(page, "assist-consent-nojs-phone")
+    # axe needs JavaScript; the same page with it is checked in the test above.
+    page.screenshot(path=str(ARTIFACTS / "assist-consent-nojs-phone.png"), full_page=True)
     context.close()

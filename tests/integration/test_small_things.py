@@ -4,6 +4,8 @@ assistant's consent form inputs per method, the demo consent code on the page.""
 import re
 from datetime import date
 
+from sqlalchemy import func, select
+
 from portal.extensions import db
 from portal.models import InsuranceRelation, Person
 from portal.operations.residents import most_chosen_tiers
@@ -23,10 +25,14 @@ def test_favicon(client):
 
 def test_the_most_chosen_levels_come_first_and_the_rest_behind_more(client, app, enrolled):
     with app.app_context():
-        for number in range(5):  # many people pay ¥3,000 a year here
+        busiest = max(db.session.execute(
+            select(func.count()).select_from(InsuranceRelation)
+            .filter_by(status="contributing")
+            .group_by(InsuranceRelation.contribution_tier_fen)).scalars().all() or [0])
+        for number in range(busiest + 1):  # more people pay ¥3,000 a year than any other
             person = Person(id_type=ids.RESIDENT_ID, name=f"档次{number}",
-                            id_number=ids.compose_resident_id("539901", date(1985, 1, 1),
-                                                              900 + number))
+                            id_number=ids.compose_resident_id("539901", date(1985, 1, 3),
+                                                              100 + number))
             db.session.add(person)
             db.session.flush()
             db.session.add(InsuranceRelation(person_id=person.id, region_code="539901000000",

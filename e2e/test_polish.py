@@ -35,7 +35,7 @@ def test_home_statement_and_levels_on_a_phone_in_both_modes(page, live_url, demo
     person = demo["by_key"]["contributor"]
     sign_in(page, live_url, person)
     expect(page.get_by_text("尚未到账")).to_be_visible()
-    expect(page.get_by_role("heading", name="常用服务")).to_be_visible()
+    expect(page.get_by_role("heading", name="全部服务")).to_be_visible()
     checks.page(page, "home-contributor-phone")
     elder(page)
     checks.page(page, "home-contributor-elder-phone")

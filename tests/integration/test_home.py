@@ -80,3 +80,22 @@ def test_an_open_application_shows_its_stage_and_deadline_and_recent_ones_their_
     recent = html.split("最近的办件")[1]
     assert "咨询" in recent and re.search(r"\d{4}年\d{1,2}月\d{1,2}日", recent)
     assert not re.search(r">\d{16,}<", recent)  # no bare numbers
+
+
+def link_names(html: str) -> list[str]:
+    main = html.split('<main', 1)[1].split("</main>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", text).strip()
+            for text in re.findall(r"<a [^>]*>(.*?)</a>", main, re.S)]
+
+
+def test_every_link_on_the_home_page_has_its_own_name(app, demo):
+    """Two links with one name are one link too many for someone reading slowly (and for a
+    screen reader's list of links)."""
+    for key in ("not_enrolled", "contributor", "receiving"):
+        for kiosk in (False, True):
+            client = app.test_client()
+            if kiosk:
+                client.set_cookie("kiosk", "1")
+            sign_in(client, app, demo["by_key"][key])
+            names = link_names(client.get("/me/").get_data(as_text=True))
+            assert len(names) == len(set(names)), (key, kiosk, names)

@@ -4,14 +4,15 @@ assistant's consent form inputs per method, the demo consent code on the page.""
 import re
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import InsuranceRelation, Person
 from portal.operations.residents import most_chosen_tiers
 from portal.rules import ids
 from tests.integration.helpers import latest_sms, sign_in
-from tests.integration.test_assist import assistant, registry_id
+from tests.integration.test_assist import VILLAGE, assistant, registry_id
+from tests.integration.test_enrolment import make_resident
 
 
 def test_favicon(client):
@@ -52,12 +53,17 @@ def test_the_most_chosen_levels_come_first_and_the_rest_behind_more(client, app,
     with app.app_context():
         offered = [int(v) for v in re.findall(r'name="tier" value="(\d+)"', page)]
         assert most_chosen_tiers(offered)[0] == 300000
+        # Leave the shared database's level ranking as it was for the other tests.
+        for person in db.session.scalars(select(Person).filter(Person.name.like("档次%"))):
+            db.session.execute(delete(InsuranceRelation).filter_by(person_id=person.id))
+            db.session.delete(person)
+        db.session.commit()
         db.session.remove()
 
 
-def test_the_consent_form_marks_each_methods_inputs(app, demo):
+def test_the_consent_form_marks_each_methods_inputs(app):
     client = assistant(app)
-    villager = demo["by_key"]["villager"]
+    villager = make_resident(app, village=VILLAGE)  # not the demo villager: her consents stay
     page = client.get(f"/assist/residents/{registry_id(app, villager['id_number'])}")
     html = page.get_data(as_text=True)
     assert 'class="consent-form"' in html and "evidence-field" in html
@@ -65,9 +71,9 @@ def test_the_consent_form_marks_each_methods_inputs(app, demo):
     assert ".consent-form:has(#method-sms:checked) .evidence-field { display: none; }" in css
 
 
-def test_demo_mode_shows_the_consent_code_on_the_page(app, demo):
+def test_demo_mode_shows_the_consent_code_on_the_page(app):
     client = assistant(app)
-    villager = demo["by_key"]["villager"]
+    villager = make_resident(app, village=VILLAGE)
     page = client.get(f"/assist/residents/{registry_id(app, villager['id_number'])}")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     response = client.post(page.request.path, data={

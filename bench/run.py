@@ -42,6 +42,7 @@ from sqlalchemy import (
 from portal import create_app
 from portal.cli import drop_everything, upgrade_database
 from portal.config import database_url
+from portal.crypto import blind_index
 from portal.demo.loader import demo_data
 from portal.extensions import db, login_manager
 from portal.models import LedgerEntry, Person, PersonalAccount, Region, WebSession
@@ -100,13 +101,16 @@ def synthetic_person(number: int, now: datetime) -> dict:
     born = FIRST_BIRTH + timedelta(days=(number // len(COUNTIES)) % BIRTH_DAYS)
     sequence = FIRST_SEQUENCE + number // (len(COUNTIES) * BIRTH_DAYS)
     given = GIVEN[number % len(GIVEN)] + GIVEN[(number // len(GIVEN)) % len(GIVEN)]
+    id_number = ids.compose_resident_id(county, born, sequence)
     return {
         "id_type": ids.RESIDENT_ID,
-        "id_number": ids.compose_resident_id(county, born, sequence),
+        "id_number": id_number,
+        "id_number_hash": blind_index(id_number),  # bulk inserts skip Person's own hashing
         "name": SURNAMES[(number // 7) % len(SURNAMES)] + given,
         "sex": "M" if sequence % 2 else "F",  # the 17th digit: odd for men (GB 11643)
         "birth_date": born,
         "phone": f"138{number:08d}",
+        "phone_hash": blind_index(f"138{number:08d}"),
         "hukou_region_code": COUNTIES[county],
         "created_at": now,
     }
@@ -147,7 +151,7 @@ def fill(residents: int, years: list[int], scheme: dict) -> dict:
     # ORDER BY keeps relation and account ids in person order (dense ranges for the batches).
     session.execute(text(
         "INSERT INTO insurance_relation (person_id, region_code, status, started_on, created_at) "
-        "SELECT id, substr(id_number, 1, 6) || '000000', 'contributing', :started, :now "
+        "SELECT id, substr(hukou_region_code, 1, 6) || '000000', 'contributing', :started, :now "
         "FROM person WHERE id > :after ORDER BY id").bindparams(*typed),
         {"now": now, "started": started, "after": after["person"]})
     session.execute(text(

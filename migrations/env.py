@@ -6,12 +6,16 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from portal import config as settings
+from portal.crypto import KeyRing
 from portal.models import Base
 
 alembic_config = context.config
-url = alembic_config.attributes.get("database_url") or settings.load(
-    Path.cwd() / "instance"
-)["DATABASE_URL"]
+if "database_url" not in alembic_config.attributes or "keyring" not in alembic_config.attributes:
+    _loaded = settings.load(Path.cwd() / "instance")
+    alembic_config.attributes.setdefault("database_url", _loaded["DATABASE_URL"])
+    # Migrations that seal personal data use the keys the app would use.
+    alembic_config.attributes.setdefault("keyring", KeyRing.from_config(_loaded))
+url = alembic_config.attributes["database_url"]
 
 
 def run_offline():
@@ -22,7 +26,7 @@ def run_offline():
 
 
 def run_online():
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata,
                           render_as_batch=url.startswith("sqlite"), compare_type=True)

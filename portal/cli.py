@@ -12,15 +12,16 @@ from .extensions import db
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(app) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["database_url"] = database_url
+    config.attributes["database_url"] = app.config["DATABASE_URL"]
+    config.attributes["keyring"] = app.extensions["portal_keyring"]
     return config
 
 
 def upgrade_database(app) -> None:
-    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+    command.upgrade(alembic_config(app), "head")
 
 
 def drop_everything(url: str) -> None:
@@ -252,6 +253,25 @@ def init_app(app):
         click.echo(f"purged {purge_expired(app)} sessions")
         with app.app_context():
             click.echo(f"purged {purge_ended()} attempt counters")
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys():
+        """Re-seal every encrypted value under the newest key of DATA_ENCRYPTION_KEYS; after it,
+        older keys may be removed from the configuration. Safe to run again."""
+        from .crypto import rotate
+        from .models import Base
+        from .operations import audit
+
+        ring = app.extensions["portal_keyring"]
+        with db.engine.begin() as connection:
+            counts = rotate(connection, Base.metadata, ring)
+        audit.record("data_keys_rotated", actor="system:cli", channel="system",
+                     detail={"key_id": ring.current, "values": sum(counts.values())})
+        db.session.commit()
+        for column, count in counts.items():
+            if count:
+                click.echo(f"{column}: {count} re-sealed")
+        click.echo(f"every value is sealed with key {ring.current}")
 
     @app.cli.command("audit-verify")
     def audit_verify():

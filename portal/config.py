@@ -38,6 +38,19 @@ def _instance_secret(instance_path: Path, filename: str) -> str:
     return path.read_text().strip()
 
 
+def _instance_data_key(instance_path: Path) -> str:
+    """Development only: one AES-256 key with a `dev-` id kept in instance/, so production can
+    recognise it and refuse it."""
+    from .crypto import new_key_text
+
+    path = instance_path / "data_encryption_keys"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_key_text(DEV_SECRET_MARKER + "1"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def database_url(url: str) -> str:
     """psycopg 3 is the PostgreSQL driver we install; plain postgresql:// URLs mean it too."""
     for prefix in ("postgresql://", "postgres://"):
@@ -100,6 +113,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         ),
         "TAX_API_TOKEN": _env("TAX_API_TOKEN")
         or _instance_secret(instance_path, "tax_api_token"),
+        # Personal data at rest (portal/crypto.py): AES-256-GCM keys as `id:base64,…`, the last
+        # one seals new values; and the HMAC key of the look-up hashes.
+        "DATA_ENCRYPTION_KEYS": _env("DATA_ENCRYPTION_KEYS")
+        or _instance_data_key(instance_path),
+        "DATA_INDEX_KEY": _env("DATA_INDEX_KEY")
+        or _instance_secret(instance_path, "data_index_key"),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 15),
         "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 8),
         "SESSION_COOKIE_NAME": "__Host-session" if production else "portal_session",
@@ -222,13 +241,14 @@ def _essc_demo_public_key(instance_path: Path) -> str:
 def check_production(config: dict) -> None:
     """Refuse to run production on development secrets or demo shortcuts."""
     problems = []
-    secrets_needed = ["SECRET_KEY", "TAX_API_TOKEN"]
+    secrets_needed = ["SECRET_KEY", "TAX_API_TOKEN", "DATA_INDEX_KEY"]
     if config.get("OIDC_TOKEN_AUTH_METHOD") != "private_key_jwt":
         secrets_needed.append("OIDC_CLIENT_SECRET")
     for key in secrets_needed:
         value = config.get(key) or ""
         if value.startswith(DEV_SECRET_MARKER) or len(value) < 32:
             problems.append(f"{key} must be set to a strong secret (>= 32 characters)")
+    problems.extend(_data_key_problems(config.get("DATA_ENCRYPTION_KEYS") or ""))
     if config.get("DEMO_MODE"):
         problems.append("DEMO_MODE must be off")
     if not config.get("OIDC_ISSUER"):
@@ -242,3 +262,15 @@ def check_production(config: dict) -> None:
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))
 
+
+
+def _data_key_problems(text: str) -> list[str]:
+    from .crypto import KeyConfigError, parse_keys
+
+    try:
+        keys = parse_keys(text)
+    except KeyConfigError as error:
+        return [f"DATA_ENCRYPTION_KEYS: {error}"]
+    if any(key_id.startswith(DEV_SECRET_MARKER) for key_id in keys):
+        return ["DATA_ENCRYPTION_KEYS must be set (the generated development key is refused)"]
+    return []

@@ -36,8 +36,13 @@ class Database:
         return current_app.extensions["portal_engine"]
 
     def init_app(self, app):
+        from .crypto import KeyRing
+
+        app.extensions["portal_keyring"] = KeyRing.from_config(app.config)
         url = app.config["DATABASE_URL"]
-        options = {"pool_pre_ping": True}
+        # A failing statement's message (and any echo) must not carry identity numbers or bank
+        # accounts into the server log: parameters are never rendered.
+        options = {"pool_pre_ping": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             # The portal calls its own embedded provider over HTTP: threads share the file.
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}

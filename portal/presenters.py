@@ -6,6 +6,28 @@ from . import constants
 from .constants import ApplicationKind, ApplicationStatus, EventKind, LedgerKind
 
 
+ROLE_LABELS = {
+    "village_assistant": _l("Village assistant (村协办员)"),
+    "township_clerk": _l("Township office staff (乡镇事务所)"),
+    "county_reviewer": _l("County agency reviewer (经办)"),
+    "county_checker": _l("County agency checker (复核)"),
+    "admin": _l("County agency administrator"),
+}
+
+ACCESS_PURPOSES = {
+    "review_application": _l("Reviewing your application"),
+    "download_document": _l("Opening a document you uploaded"),
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def access_purpose(purpose: str) -> str:
+    return ACCESS_PURPOSES.get(purpose, purpose)
+
+
 def ledger_kind(kind: str) -> str:
     return LedgerKind.label_of(kind)
 
@@ -81,7 +103,8 @@ def region_name(code: str | None) -> str:
 def template_helpers() -> dict:
     helpers = {"status_label": status_label, "event_text": event_text, "ledger_kind": ledger_kind,
                "kind_label": kind_label, "label": label, "actor_label": actor_label, "day": day,
-               "year_month": year_month,
+               "year_month": year_month, "role_label": role_label,
+               "access_purpose": access_purpose,
                "grouped": grouped, "yuan": yuan, "region_name": region_name}
     helpers.update({enum.__name__: enum for enum in constants.LABELLED})
     return helpers

@@ -38,6 +38,7 @@ from ..models import (
 from ..operations import (
     applications,
     assist,
+    audit,
     benefits,
     closure,
     kiosk,
@@ -189,7 +190,14 @@ def queue():
 
 
 def render_review(item: Application, error, status, reason=None):
-    """The review page: answers as the resident saw them, comparison results beside them."""
+    """The review page: answers as the resident saw them, comparison results beside them.
+    It shows the full identity number (and a deceased's, and a bank account), so every showing
+    is recorded for the resident to see (PIPL 第四十五条); error paths reach here only before
+    a change or after its rollback, so the record's commit carries nothing half-done."""
+    for person_id in {item.person_id, item.subject_person_id} - {None}:
+        audit.data_viewed(current_user, person_id, purpose="review_application",
+                          county_code=item.region_code, object_type="application",
+                          object_ref=item.reference)
     flow = REGISTRY.get(item.kind)
     answers = [(step.title, step.summary(item.answers, None)) for step in flow.steps
                if any(name in item.answers for name in step.fields())] if flow else []
@@ -225,6 +233,9 @@ def upload(upload_id):
         item.application_id) else None
     if application is None or not in_my_area(application):
         abort(404)
+    audit.data_viewed(current_user, item.person_id, purpose="download_document",
+                      county_code=application.region_code, object_type="upload",
+                      object_ref=item.id)
     return send_upload(item)
 
 
@@ -534,6 +545,19 @@ def debts():
     """第三十六条: overpaid pension the settlement could not cover, to recover."""
     return render_template("agency/debts.html", rows=closure.debts(current_user.region_code),
                            mask=ids.mask)
+
+
+@bp.get("/data-access")
+@staff_required("admin")
+def data_access():
+    """Who looked at residents' personal data in this county (PIPL 第四十五条, 第五十七条):
+    staff views of full details and documents, newest first, 100 a page."""
+    rows = audit.data_access_in(current_user.region_code,
+                                before=request.args.get("before", type=int))
+    return render_template("agency/data_access.html", rows=rows,
+                           people=db.by_id(Person, (row.person_id for row in rows)),
+                           staff=db.by_id(StaffUser, (row.staff_id for row in rows)),
+                           mask=ids.mask, more=len(rows) == 100)
 
 
 @bp.route("/terminals", methods=["GET", "POST"])

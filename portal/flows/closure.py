@@ -62,7 +62,7 @@ def insured_relation(person_id: int) -> InsuranceRelation | None:
 
 def deceased_person(answers: dict) -> Person | None:
     number = ids.normalize(answers.get("deceased_id_number") or "")
-    return db.session.scalar(select(Person).filter_by(id_number=number)) if number else None
+    return db.session.scalar(Person.by_id_number(number)) if number else None
 
 
 def check_ground(new: dict, ctx: Context):

@@ -2,7 +2,7 @@
 
 from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
 from .assist import Consent, DeathReport
-from .audit import AuditRecord
+from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
 from .benefit import (
     BenefitDecision,
@@ -48,6 +48,7 @@ __all__ = [
     "PersonalAccount",
     "AttemptCounter",
     "AuditRecord",
+    "DataAccess",
     "Consent",
     "DeathReport",
     "Commitment",

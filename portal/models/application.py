@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import EncryptedJSON
 from .base import Base, UTCDateTime, utcnow
 
 STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", "rejected",
@@ -41,7 +42,7 @@ class Application(Base):
     due_on: Mapped[date] = mapped_column(Date, index=True)
     deadline_uncertain: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)  # sealed at rest
     comparison: Mapped[dict] = mapped_column(JSON, default=dict)  # 数据比对 results at submission
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(40))
@@ -83,7 +84,7 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     flow: Mapped[str] = mapped_column(String(30))
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     step: Mapped[str | None] = mapped_column(String(30))  # where the resident stopped
     submission_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,8 +4,9 @@ resident's behalf, and the monthly death reports (第三十二条)."""
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from ..crypto import Encrypted, blind_index
 from .base import Base, UTCDateTime, utcnow
 
 
@@ -43,7 +44,8 @@ class DeathReport(Base):
     village_code: Mapped[str] = mapped_column(String(12), index=True)
     month: Mapped[date] = mapped_column(Date)  # the month reported on (first day)
     name: Mapped[str] = mapped_column(String(60))
-    id_number: Mapped[str] = mapped_column(String(24), index=True)
+    id_number: Mapped[str] = mapped_column(Encrypted())  # compared through id_number_hash
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
     death_date: Mapped[date] = mapped_column(Date)
     # reported → forwarded (township) → matched (a beneficiary, the registries confirm the
     # death, payment suspended) or contested (a beneficiary, the registries contradict the
@@ -56,3 +58,8 @@ class DeathReport(Base):
     forwarded_by: Mapped[str | None] = mapped_column(String(40))
     decided_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("id_number")
+    def _index(self, key, value):
+        self.id_number_hash = blind_index(value)
+        return value

@@ -4,7 +4,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -49,3 +49,28 @@ class AuditRecord(Base):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+class DataAccess(Base):
+    """A staff member saw a resident's full personal details or opened one of their documents.
+
+    Each row sits beside its record in the hash-chained audit log (audit_record_id); this table
+    exists so that the resident's "who looked at my data" page (PIPL 第四十五条) and the county
+    admin's overview are plain indexed queries."""
+
+    __tablename__ = "data_access"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    staff_role: Mapped[str] = mapped_column(String(20))
+    staff_region_code: Mapped[str] = mapped_column(String(12))  # the staff member's agency
+    county_code: Mapped[str] = mapped_column(String(12), index=True)  # whose records they are
+    purpose: Mapped[str] = mapped_column(String(30))  # see PURPOSES
+    object_type: Mapped[str] = mapped_column(String(20))  # application / upload
+    object_ref: Mapped[str] = mapped_column(String(40))  # reference or upload id
+    audit_record_id: Mapped[int] = mapped_column(ForeignKey("audit_record.id"))
+
+
+PURPOSES = ("review_application", "download_document")

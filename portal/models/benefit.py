@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from .base import Base, UTCDateTime, utcnow
 
 
@@ -50,7 +51,7 @@ class BenefitDecision(Base):
     basic_fen: Mapped[int] = mapped_column(Integer)
     account_fen: Mapped[int] = mapped_column(Integer)
     years_paid: Mapped[int] = mapped_column(Integer)
-    bank_account: Mapped[str] = mapped_column(String(30))  # social security card bank account
+    bank_account: Mapped[str] = mapped_column(Encrypted())  # social security card bank account
     prepared_by: Mapped[str] = mapped_column(String(40))
     prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_by: Mapped[str | None] = mapped_column(String(40))
@@ -93,7 +94,7 @@ class BenefitPayment(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     basic_fen: Mapped[int] = mapped_column(Integer)
     account_fen: Mapped[int] = mapped_column(Integer)
-    bank_account: Mapped[str] = mapped_column(String(30))
+    bank_account: Mapped[str] = mapped_column(Encrypted())
     # sent → paid / failed; failed → reissued (attempt 2 carries on)
     status: Mapped[str] = mapped_column(String(10), default="sent")
     bank_note: Mapped[str | None] = mapped_column(String(200))

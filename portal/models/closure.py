@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted, EncryptedJSON
 from .base import Base, UTCDateTime, utcnow
 
 
@@ -56,7 +57,7 @@ class Settlement(Base):
     debt_fen: Mapped[int] = mapped_column(Integer)
     # 结息 before closing: [{year, months, rate_bp, published, amount_fen}] (第三十九条)
     interest: Mapped[list | None] = mapped_column(JSON)
-    bank_account: Mapped[str] = mapped_column(String(30))
+    bank_account: Mapped[str] = mapped_column(Encrypted())
     status: Mapped[str] = mapped_column(String(12), default="to_pay")  # to_pay / paid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -77,8 +78,8 @@ class TransferCase(Base):
     stage_since: Mapped[date] = mapped_column(Date)
     stage_due: Mapped[date] = mapped_column(Date)
     holder: Mapped[str] = mapped_column(String(12))  # the county that must act now
-    letter: Mapped[dict | None] = mapped_column(JSON)  # 接收函
-    approval_sheet: Mapped[dict | None] = mapped_column(JSON)  # 审批表 from the old county
+    letter: Mapped[dict | None] = mapped_column(EncryptedJSON)  # 接收函 (names an id number)
+    approval_sheet: Mapped[dict | None] = mapped_column(EncryptedJSON)  # 审批表, old county
     amount_fen: Mapped[int | None] = mapped_column(Integer)
     years: Mapped[list | None] = mapped_column(JSON)
     history: Mapped[list] = mapped_column(JSON, default=list)  # [{stage, since, due, done}]

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from .base import Base, UTCDateTime, utcnow
 
 
@@ -20,7 +21,7 @@ class OutgoingBatch(Base):
     kind: Mapped[str] = mapped_column(String(30))  # "registration"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     row_count: Mapped[int] = mapped_column(Integer)
-    content: Mapped[str] = mapped_column(Text)  # the file as collected (JSON)
+    content: Mapped[str] = mapped_column(Encrypted())  # the file as collected (JSON), sealed
     content_sha256: Mapped[str] = mapped_column(String(64))
     # ready → collected → acknowledged (every row accepted or rejected by the receiver)
     status: Mapped[str] = mapped_column(String(15), default="ready")

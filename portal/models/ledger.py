@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from .base import Base, UTCDateTime, utcnow
 
 KINDS = (
@@ -66,7 +67,7 @@ class RefusedContribution(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
     tax_ref: Mapped[str] = mapped_column(String(80))
-    id_number: Mapped[str | None] = mapped_column(String(24))
+    id_number: Mapped[str | None] = mapped_column(Encrypted())  # sealed (portal/crypto.py)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     county_code: Mapped[str | None] = mapped_column(String(12), index=True)
     year: Mapped[int | None] = mapped_column(Integer)

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from .base import Base, UTCDateTime, utcnow
 
 
@@ -23,7 +24,7 @@ class FraudReport(Base):
     # Never shown to the staff member it names (resolved from staff_named at filing).
     excluded_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     reporter: Mapped[str | None] = mapped_column(String(40))  # "resident:3"; None = anonymous
-    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_phone: Mapped[str | None] = mapped_column(Encrypted())
     status: Mapped[str] = mapped_column(String(15), default="received")  # received / closed
     outcome: Mapped[str | None] = mapped_column(Text)  # what the reporter may read
     closed_by: Mapped[str | None] = mapped_column(String(40))

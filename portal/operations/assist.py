@@ -74,8 +74,7 @@ def registry_row(staff: StaffUser, registry_id: int) -> RegistryPerson:
 
 def ensure_person(row: RegistryPerson) -> Person:
     """The resident's portal record, created from the household register when new."""
-    person = db.session.scalar(select(Person).filter_by(id_type=row.id_type,
-                                                        id_number=row.id_number))
+    person = db.session.scalar(Person.by_id_number(row.id_number, row.id_type))
     if person is None:
         check = ids.validate(row.id_type, row.id_number)
         person = Person(id_type=row.id_type, id_number=row.id_number, name=row.name,
@@ -273,7 +272,7 @@ def forward(clerk: StaffUser, today: date) -> list[DeathReport]:
     for report in reports:
         report.status, report.forwarded_by = "forwarded", clerk.get_id()
         report.registry_result = registry_result(report, today)
-        person = db.session.scalar(select(Person).filter_by(id_number=report.id_number))
+        person = db.session.scalar(Person.by_id_number(report.id_number))
         relation = db.session.scalar(select(InsuranceRelation).filter_by(
             person_id=person.id, status="receiving")) if person else None
         if relation is None:

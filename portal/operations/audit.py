@@ -4,7 +4,7 @@ whom, what, which object, when, channel, outcome)."""
 from sqlalchemy import select, text
 
 from ..extensions import db
-from ..models import AuditRecord, utcnow
+from ..models import AuditRecord, DataAccess, StaffUser, utcnow
 
 GENESIS = "0" * 64
 _AUDIT_LOCK_KEY = 7_150_001  # any fixed number: serialises chain appends on PostgreSQL
@@ -48,6 +48,39 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def data_viewed(staff: StaffUser, person_id: int, *, purpose: str, county_code: str,
+                object_type: str, object_ref) -> DataAccess:
+    """A staff member saw a person's full details or opened their document: an audit record,
+    and the row the resident and the county admin read (PIPL 第四十五条). Committed at once: the
+    page is shown whatever happens next, so the record of it must not depend on a later step."""
+    entry = record("personal_data_viewed", actor=staff.get_id(), channel="counter",
+                   object_type=object_type, object_id=object_ref,
+                   detail={"person_id": person_id, "purpose": purpose})
+    access = DataAccess(at=entry.at, person_id=person_id, staff_id=staff.id,
+                        staff_role=staff.role, staff_region_code=staff.region_code,
+                        county_code=county_code[:6].ljust(12, "0"), purpose=purpose,
+                        object_type=object_type, object_ref=str(object_ref),
+                        audit_record_id=entry.id)
+    db.session.add(access)
+    db.session.commit()
+    return access
+
+
+def data_access_of(person_id: int) -> list[DataAccess]:
+    """Every staff view of one person's data, newest first (the resident's 查询记录)."""
+    return db.session.scalars(select(DataAccess).filter_by(person_id=person_id)
+                              .order_by(DataAccess.id.desc())).all()
+
+
+def data_access_in(county_code: str, before: int | None = None,
+                   limit: int = 100) -> list[DataAccess]:
+    """Staff views of the county's residents' data, newest first, a page at a time."""
+    query = select(DataAccess).filter(DataAccess.county_code == county_code[:6].ljust(12, "0"))
+    if before:
+        query = query.filter(DataAccess.id < before)
+    return db.session.scalars(query.order_by(DataAccess.id.desc()).limit(limit)).all()
 
 
 def first_broken_link() -> int | None:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Integer,
     String,
@@ -24,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from ..crypto import EncryptedJSON
 from ..extensions import db
 from ..models import (
     InsuranceRelation,
@@ -138,7 +138,7 @@ def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
     from ..models import Person
 
     credited_now = (
-        select(PersonalAccount.person_id, Person.phone)
+        select(PersonalAccount.person_id, Person.phone, Person.phone_hash)
         .join(LedgerEntry, LedgerEntry.account_id == PersonalAccount.id)
         .join(Person, Person.id == PersonalAccount.person_id)
         .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
@@ -152,14 +152,17 @@ def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
     channels = union_all(select(literal("in_app").label("channel")),
                          select(literal("sms").label("channel"))).subquery()
     is_sms = channels.c.channel == "sms"
-    columns = ["kind", "person_id", "status", "created_at", "channel", "recipient", "body",
-               "params"]
+    # The phone is copied sealed as it is, with its look-up hash (portal/crypto.py).
+    columns = ["kind", "person_id", "status", "created_at", "channel", "recipient",
+               "recipient_hash", "body", "params"]
     db.session.execute(insert(OutboxMessage).from_select(columns, select(
         literal("statement_ready"), credited_now.c.person_id, literal("pending"),
         literal(now, UTCDateTime()), channels.c.channel,
         case((is_sms, credited_now.c.phone), else_=literal(None, String)),
+        case((is_sms, credited_now.c.phone_hash), else_=literal(None, String)),
         case((is_sms, literal(sms)), else_=literal(text)),
-        case((is_sms, literal(None, JSON())), else_=literal({"year": year}, JSON())),
+        case((is_sms, literal(None, EncryptedJSON())),
+             else_=literal({"year": year}, EncryptedJSON())),
     ).select_from(credited_now).join(channels, literal(True))
         .where(or_(~is_sms, credited_now.c.phone.is_not(None)))))
 

@@ -12,7 +12,7 @@ from . import audit, notify
 def record_sign_in(*, id_type, id_number, name, phone, birth_date, sex, assurance,
                    channel: str = "online") -> Person:
     """Find or create the person behind a verified identity and log the sign-in (第六条)."""
-    person = db.session.scalar(select(Person).filter_by(id_type=id_type, id_number=id_number))
+    person = db.session.scalar(Person.by_id_number(id_number, id_type))
     if person is None:
         person = Person(id_type=id_type, id_number=id_number, name=name)
         db.session.add(person)

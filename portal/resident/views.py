@@ -34,7 +34,7 @@ from ..models import (
     StaffUser,
     Upload,
 )
-from ..operations import assist, benefits, closure, ledger
+from ..operations import assist, audit, benefits, closure, ledger
 from ..operations.applications import china_today
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
@@ -219,6 +219,15 @@ def messages():
     ).all()
     texts = [(m, message_text(m.kind, m.params) if m.params else m.body) for m in rows]
     return render_template("resident/messages.html", messages=texts)
+
+
+@bp.get("/data-access")
+@resident_required()
+def data_access():
+    """谁查看了我的信息: every time staff saw my full details or opened my documents
+    (PIPL 第四十五条 right of access) — their role and agency, when, and why."""
+    return render_template("resident/data_access.html",
+                           rows=audit.data_access_of(current_user.id))
 
 
 @bp.get("/consents")

@@ -46,6 +46,7 @@ RESIDENT_ONLY = {
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
     "resident.consents": ("GET", "/me/consents"),
+    "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
     "kiosk.receipt": ("GET", "/kiosk/receipt/5399012611240000"),
     "kiosk.rating": ("POST", "/kiosk/rating"),
@@ -75,6 +76,7 @@ STAFF_ONLY = {
     "agency.settle_transfer": ("POST", "/agency/transfers/999999/settle"),
     "agency.confirm_transfer_funds": ("POST", "/agency/transfers/999999/funds-arrived"),
     "agency.debts": ("GET", "/agency/debts"),
+    "agency.data_access": ("GET", "/agency/data-access"),  # admin only: test_personal_data.py
     "agency.reissue_payments": ("POST", "/agency/payments/reissue"),
     "agency.prepare_benefit": ("POST", "/agency/applications/5399012611240000/benefit"),
     "agency.check_benefit": ("POST", "/agency/applications/5399012611240000/benefit-check"),

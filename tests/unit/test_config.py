@@ -3,6 +3,7 @@
 import pytest
 
 from portal import config
+from portal.crypto import new_key_text
 
 
 def test_development_defaults_generate_secrets_into_instance(tmp_path, monkeypatch):
@@ -32,6 +33,8 @@ def production(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("OIDC_CLIENT_SECRET", "c" * 40)
     monkeypatch.setenv("TAX_API_TOKEN", "t" * 40)
+    monkeypatch.setenv("DATA_ENCRYPTION_KEYS", new_key_text("2026a"))
+    monkeypatch.setenv("DATA_INDEX_KEY", "i" * 40)
     monkeypatch.setenv("OIDC_ISSUER", "https://idp.example.gov.cn")
     monkeypatch.setenv("DATABASE_URL", "postgresql://portal@db/portal")
     monkeypatch.setenv("EXTERNAL_URL", "https://portal.example.gov.cn")
@@ -117,3 +120,34 @@ def test_a_wrong_identity_platform_setting_stops_the_start(tmp_path, monkeypatch
     monkeypatch.setenv(variable, value)
     with pytest.raises(config.ConfigError, match=variable):
         config.load(tmp_path)
+
+
+@pytest.mark.parametrize("variable", ["DATA_ENCRYPTION_KEYS", "DATA_INDEX_KEY"])
+def test_production_refuses_to_start_without_data_keys(tmp_path, monkeypatch, production,
+                                                       variable):
+    monkeypatch.delenv(variable)
+    with pytest.raises(config.ConfigError, match=variable):
+        config.load(tmp_path)
+
+
+@pytest.mark.parametrize("keys, complaint", [
+    ("dev-1:" + "A" * 43, "development key"),
+    ("2026a:c2hvcnQ", "32 bytes"),
+    ("bad id:" + "A" * 43, "key id"),
+])
+def test_production_refuses_weak_data_keys(tmp_path, monkeypatch, production, keys, complaint):
+    monkeypatch.setenv("DATA_ENCRYPTION_KEYS", keys)
+    with pytest.raises(config.ConfigError, match=complaint):
+        config.load(tmp_path)
+
+
+def test_development_generates_data_keys_into_instance(tmp_path, monkeypatch):
+    for name in ("DATA_ENCRYPTION_KEYS", "DATA_INDEX_KEY", "PORTAL_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    settings = config.load(tmp_path)
+    assert settings["DATA_ENCRYPTION_KEYS"].startswith("dev-1:")
+    assert oct((tmp_path / "data_encryption_keys").stat().st_mode & 0o777) == "0o600"
+    assert settings["DATA_INDEX_KEY"].startswith(config.DEV_SECRET_MARKER)
+    again = config.load(tmp_path)
+    assert again["DATA_ENCRYPTION_KEYS"] == settings["DATA_ENCRYPTION_KEYS"]
+    assert again["DATA_INDEX_KEY"] == settings["DATA_INDEX_KEY"]

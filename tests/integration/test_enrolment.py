@@ -156,7 +156,9 @@ def test_eligible_resident_enrols_and_is_approved(client, app, new_resident):
                 ("in_app", "application_submitted"), ("in_app", "application_approved")} <= kinds
         actions = db.session.scalars(select(AuditRecord.action).filter_by(
             object_id=reference).order_by(AuditRecord.id)).all()
-        assert actions == ["application_submitted", "application_approved"]
+        # the review page was opened twice (look, then decide): each look is recorded too
+        assert actions == ["application_submitted", "personal_data_viewed",
+                           "personal_data_viewed", "application_approved"]
         assert [e.kind for e in application.events] == ["submitted", "approved"]
         db.session.remove()
     assert "审核通过" in client.get("/me/messages").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """personal data encrypted at rest, look-up hashes, staff data access log
 
-Identity numbers, phones, bank accounts, application answers and the files for other agencies are
-sealed (portal/crypto.py) row by row with the configured keys; look-up columns get their keyed
+Identity numbers, phones, bank accounts, application answers and the files for the tax department
+and the bank are sealed (portal/crypto.py) row by row with the configured keys; look-up columns get their keyed
 hash. The keys come from the app (cli.alembic_config) or, for a bare `alembic upgrade`, from the
 same configuration the app would load (migrations/env.py).
 
@@ -27,6 +27,7 @@ SEALED = [
     ("death_report", "id_number", sa.String(24)),
     ("benefit_decision", "bank_account", sa.String(30)),
     ("benefit_payment", "bank_account", sa.String(30)),
+    ("payment_run", "bank_file", sa.Text()),
     ("settlement", "bank_account", sa.String(30)),
     ("application", "answers", sa.JSON()),
     ("draft", "answers", sa.JSON()),

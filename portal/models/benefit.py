@@ -10,7 +10,6 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -78,7 +77,7 @@ class PaymentRun(Base):
     people: Mapped[int] = mapped_column(Integer)
     basic_fen: Mapped[int] = mapped_column(Integer)
     account_fen: Mapped[int] = mapped_column(Integer)
-    bank_file: Mapped[str] = mapped_column(Text)
+    bank_file: Mapped[str] = mapped_column(Encrypted())  # id numbers and accounts: sealed
 
 
 class BenefitPayment(Base):

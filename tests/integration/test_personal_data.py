@@ -55,6 +55,9 @@ def test_identity_numbers_phones_bank_accounts_and_answers_are_not_stored_in_cle
         (payments,) = raw("SELECT count(*) FROM benefit_payment WHERE bank_account = :a",
                           a=decision.bank_account)[0]
         assert payments == 0
+        bank_files = [f for (f,) in raw("SELECT bank_file FROM payment_run")]
+        assert bank_files and not any(receiving["id_number"] in f or decision.bank_account in f
+                                      for f in bank_files)
         (answers,) = raw("SELECT answers FROM application WHERE person_id = :id",
                          id=person.id)[0]
         assert decision.bank_account not in answers and "bank_account" not in answers

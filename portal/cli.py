@@ -263,7 +263,7 @@ def init_app(app):
         from .operations import audit
 
         ring = app.extensions["portal_keyring"]
-        with db.engine.begin() as connection:
+        with db.engine.connect() as connection:
             counts = rotate(connection, Base.metadata, ring)
         audit.record("data_keys_rotated", actor="system:cli", channel="system",
                      detail={"key_id": ring.current, "values": sum(counts.values())})

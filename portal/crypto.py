@@ -196,7 +196,11 @@ def encrypted_columns(metadata):
 
 def rotate(connection, metadata, ring: KeyRing, batch: int = 500) -> dict[str, int]:
     """Re-seal every value not sealed with the newest key; returns counts per column. Reads and
-    writes the stored text directly (type_coerce to Text), so nothing is decrypted twice."""
+    writes the stored text directly (type_coerce to Text), so nothing is decrypted twice.
+
+    Commits each batch: every value opens under either key, so an interrupted run leaves nothing
+    broken and running it again carries on. A value the portal changed meanwhile is left alone
+    (the UPDATE requires the text it read), and is sealed with the newest key anyway."""
     counts = {}
     for table, column in encrypted_columns(metadata):
         (pk,) = table.primary_key.columns
@@ -211,8 +215,9 @@ def rotate(connection, metadata, ring: KeyRing, batch: int = 500) -> dict[str, i
             if not rows:
                 break
             for key, stored in rows:
-                connection.execute(update(table).where(and_(pk == key)).values(
+                connection.execute(update(table).where(and_(pk == key, raw == stored)).values(
                     {column.name: type_coerce(ring.reseal(stored), Text)}))
+            connection.commit()
             done += len(rows)
             last = rows[-1][0]
         counts[f"{table.name}.{column.name}"] = done

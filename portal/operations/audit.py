@@ -60,7 +60,7 @@ def data_viewed(staff: StaffUser, person_id: int, *, purpose: str, county_code: 
                    detail={"person_id": person_id, "purpose": purpose})
     access = DataAccess(at=entry.at, person_id=person_id, staff_id=staff.id,
                         staff_role=staff.role, staff_region_code=staff.region_code,
-                        county_code=county_code[:6].ljust(12, "0"), purpose=purpose,
+                        county_code=_county(county_code), purpose=purpose,
                         object_type=object_type, object_ref=str(object_ref),
                         audit_record_id=entry.id)
     db.session.add(access)
@@ -77,10 +77,15 @@ def data_access_of(person_id: int) -> list[DataAccess]:
 def data_access_in(county_code: str, before: int | None = None,
                    limit: int = 100) -> list[DataAccess]:
     """Staff views of the county's residents' data, newest first, a page at a time."""
-    query = select(DataAccess).filter(DataAccess.county_code == county_code[:6].ljust(12, "0"))
+    query = select(DataAccess).filter(DataAccess.county_code == _county(county_code))
     if before:
         query = query.filter(DataAccess.id < before)
     return db.session.scalars(query.order_by(DataAccess.id.desc()).limit(limit)).all()
+
+
+def _county(region_code: str) -> str:
+    """The 12-digit code of the county a region lies in (codes are hierarchical prefixes)."""
+    return region_code[:6].ljust(12, "0")
 
 
 def first_broken_link() -> int | None:

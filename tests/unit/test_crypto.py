@@ -60,3 +60,29 @@ def test_blind_index_is_stable_and_depends_on_the_key():
 def test_bad_key_configuration_is_refused(text, complaint):
     with pytest.raises(crypto.KeyConfigError, match=complaint):
         crypto.parse_keys(text)
+
+
+def test_rotate_reseals_every_row_batch_by_batch():
+    import sqlalchemy as sa
+
+    old = ring("k1")
+    both = crypto.KeyRing({**old.keys, **crypto.parse_keys(crypto.new_key_text("k2"))},
+                          b"i" * 32)
+    metadata = sa.MetaData()
+    table = sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("secret", crypto.Encrypted()))
+    engine = sa.create_engine("sqlite://")
+    metadata.create_all(engine)
+    values = [f"62220202001122{n:05d}" for n in range(5)]
+    as_stored = sa.table("t", sa.column("id"), sa.column("secret", sa.Text))
+    with engine.begin() as connection:
+        connection.execute(sa.insert(as_stored), [
+            {"id": n + 1, "secret": old.seal(v)} for n, v in enumerate(values)]
+            + [{"id": 6, "secret": None}])
+    with engine.connect() as connection:
+        assert crypto.rotate(connection, metadata, both, batch=2) == {"t.secret": 5}
+        stored = connection.execute(sa.select(sa.type_coerce(table.c.secret, sa.Text))
+                                    .order_by(table.c.id)).scalars().all()
+        assert crypto.rotate(connection, metadata, both, batch=2) == {"t.secret": 0}
+    assert [crypto.key_id_of(s) for s in stored[:5]] == ["k2"] * 5 and stored[5] is None
+    assert [both.open(s) for s in stored[:5]] == values

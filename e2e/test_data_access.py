@@ -6,7 +6,7 @@ import time
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from e2e.conftest import PHONE
+from e2e.conftest import KIOSK, PHONE
 from e2e.test_sign_in import sign_in
 from portal.auth import totp
 from portal.extensions import db
@@ -36,6 +36,9 @@ def test_resident_and_admin_see_who_looked(page, live_url, app, checks):
     expect(entry).to_contain_text(reference)
     fits_the_phone(page)
     checks.page(page, "data-access-resident-phone")
+    page.set_viewport_size(KIOSK)
+    checks.page(page, "data-access-resident-kiosk")
+    page.set_viewport_size(PHONE)
     page.get_by_role("button", name="退出", exact=True).click()
 
     page.goto(live_url + "/agency/sign-in")

@@ -34,6 +34,7 @@ SEALED = [
     ("transfer_case", "letter", sa.JSON()),
     ("transfer_case", "approval_sheet", sa.JSON()),
     ("outbox_message", "recipient", sa.String(40)),
+    ("outbox_message", "body", sa.Text()),
     ("outbox_message", "params", sa.JSON()),
     ("fraud_report", "contact_phone", sa.String(20)),
     ("refused_contribution", "id_number", sa.String(24)),

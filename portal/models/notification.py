@@ -22,7 +22,8 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     recipient: Mapped[str | None] = mapped_column(Encrypted())  # phone number for SMS
     recipient_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    body: Mapped[str] = mapped_column(Text)  # as sent (Chinese for SMS)
+    # As sent (Chinese for SMS); for the tax department the registration with its id number.
+    body: Mapped[str] = mapped_column(Encrypted())
     # To render in-app text in any language; for the tax department, the registration itself.
     params: Mapped[dict | None] = mapped_column(EncryptedJSON)
     # pending / sent / read; for tax: pending / exported / accepted / rejected

@@ -23,7 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from ..crypto import EncryptedJSON
+from ..crypto import Encrypted, EncryptedJSON
 from ..extensions import db
 from ..models import (
     InsuranceRelation,
@@ -160,7 +160,7 @@ def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
         literal(now, UTCDateTime()), channels.c.channel,
         case((is_sms, credited_now.c.phone), else_=literal(None, String)),
         case((is_sms, credited_now.c.phone_hash), else_=literal(None, String)),
-        case((is_sms, literal(sms)), else_=literal(text)),
+        case((is_sms, literal(sms, Encrypted())), else_=literal(text, Encrypted())),
         case((is_sms, literal(None, EncryptedJSON())),
              else_=literal({"year": year}, EncryptedJSON())),
     ).select_from(credited_now).join(channels, literal(True))

@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.operations import uploads
 from tests.integration.helpers import sign_in, staff_sign_in
-from tests.integration.test_enrolment import enrol, make_resident
+from tests.integration.test_enrolment import decide, enrol, make_resident
 
 
 def raw(sql: str, **params) -> list:
@@ -67,9 +67,12 @@ def test_identity_numbers_phones_bank_accounts_and_answers_are_not_stored_in_cle
         db.session.remove()
 
 
-def test_a_submitted_application_keeps_its_answers_sealed(app):
+def test_an_application_and_its_registration_for_the_tax_department_stay_sealed(app):
     resident = make_resident(app)
     reference = enrol(app.test_client(), app, resident)
+    reviewer = app.test_client()
+    staff_sign_in(reviewer, app, "reviewer.qingshan")
+    assert decide(reviewer, reference, "approve").status_code == 302
     with app.app_context():
         application = db.session.scalar(select(Application).filter_by(reference=reference))
         (answers,) = raw("SELECT answers FROM application WHERE id = :id",
@@ -78,6 +81,12 @@ def test_a_submitted_application_keeps_its_answers_sealed(app):
         assert phone.isdigit() and phone not in answers and "tier" not in answers
         changes = raw("SELECT old_value, new_value FROM person_change")
         assert not any(phone in (v or "") for row in changes for v in row)
+        registration = db.session.scalar(select(OutboxMessage).filter_by(
+            channel="tax", kind="registration", person_id=application.person_id))
+        assert resident["id_number"] in registration.body  # what the tax department gets
+        stored = raw("SELECT body, params FROM outbox_message WHERE id = :id",
+                     id=registration.id)[0]
+        assert not any(resident["id_number"] in value for value in stored)
         db.session.remove()
 
 

@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import Text, and_, select, type_coerce, update
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 NONCE_BYTES = 12  # the GCM standard nonce; random, so 2^32 values per key stay far from reuse
@@ -168,9 +169,15 @@ class Encrypted(TypeDecorator):
             raise TypeError(f"{self.expr} is encrypted: only ==, != and in_() are possible")
 
         def _index_of(self, other):
-            comparator = getattr(other, "comparator", None)
-            if isinstance(comparator, Encrypted.comparator_factory):
-                return comparator._hash_column()  # column = column: both blind indexes
+            if hasattr(other, "__clause_element__"):  # an ORM attribute: its column
+                other = other.__clause_element__()
+            if isinstance(other, ClauseElement) and isinstance(other.type, Encrypted):
+                return other.comparator._hash_column()  # column = column: both blind indexes
+            if isinstance(other, ClauseElement):
+                # A plain column holds clear text: the database cannot hash it. Join on
+                # `<column>_hash` with values staged through blind_index() instead.
+                raise TypeError(f"{self.expr} is encrypted: compare its _hash column with "
+                                "blind_index() values, not with a plain column")
             return blind_index(other)
 
 

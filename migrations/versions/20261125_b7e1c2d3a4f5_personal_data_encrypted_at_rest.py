@@ -6,7 +6,7 @@ hash. The keys come from the app (cli.alembic_config) or, for a bare `alembic up
 same configuration the app would load (migrations/env.py).
 
 Revision ID: b7e1c2d3a4f5
-Revises: 16ebcd7486bd
+Revises: b7e3c1a9d402
 Create Date: 2026-11-25 18:10:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "b7e1c2d3a4f5"
-down_revision = "16ebcd7486bd"
+down_revision = "b7e3c1a9d402"
 branch_labels = None
 depends_on = None
 

@@ -179,6 +179,7 @@ def walk(f):
         "agency.confirm_transfer_funds": (
             "POST", f"/agency/transfers/{f['case']}/funds-arrived", "none"),
         "agency.debts": ("GET", "/agency/debts", "absent"),
+        "agency.data_access": ("GET", "/agency/data-access", "absent"),
         "agency.prepare_benefit": ("POST", f"/agency/applications/{f['claim']}/benefit", "none"),
         "agency.check_benefit": (
             "POST", f"/agency/applications/{f['claim']}/benefit-check", "none"),

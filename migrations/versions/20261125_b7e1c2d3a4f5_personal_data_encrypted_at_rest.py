@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "b7e1c2d3a4f5"
-down_revision = "b7e3c1a9d402"
+down_revision = "86c229ba3063"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ from portal.cli import MIGRATIONS
 from portal.config import database_url
 from portal.crypto import KeyRing, new_key_text, parse_keys
 
-BEFORE = "b7e3c1a9d402"
+BEFORE = "86c229ba3063"
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC).replace(tzinfo=None)
 ID_NUMBER = "539901198106170221"
 PHONE = "13800000002"

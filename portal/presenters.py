@@ -5,7 +5,6 @@ from datetime import date, datetime
 from . import constants
 from .constants import ApplicationKind, ApplicationStatus, EventKind, LedgerKind
 
-
 ROLE_LABELS = {
     "village_assistant": _l("Village assistant (村协办员)"),
     "township_clerk": _l("Township office staff (乡镇事务所)"),

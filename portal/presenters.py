@@ -2,6 +2,8 @@
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+
 from . import constants
 from .constants import ApplicationKind, ApplicationStatus, EventKind, LedgerKind
 

@@ -12,6 +12,8 @@ def test_server_error_page_and_rollback(app, tmp_path):
     broken = create_app({
         "INSTANCE_PATH": str(tmp_path),
         "DATABASE_URL": app.config["DATABASE_URL"],
+        "DATA_ENCRYPTION_KEYS": app.config["DATA_ENCRYPTION_KEYS"],
+        "DATA_INDEX_KEY": app.config["DATA_INDEX_KEY"],
         "EXTERNAL_URL": app.config["EXTERNAL_URL"],
     })
 

@@ -91,6 +91,11 @@ def platform():
     fake.server.shutdown()
 
 
+def same_keys(app) -> dict:
+    """A second portal on the same database must seal and look up with the same keys."""
+    return {name: app.config[name] for name in ("DATA_ENCRYPTION_KEYS", "DATA_INDEX_KEY")}
+
+
 @pytest.fixture(scope="module")
 def portal(app, platform, tmp_path_factory):
     """A second portal on the same database, configured through environment variables only."""
@@ -99,7 +104,7 @@ def portal(app, platform, tmp_path_factory):
             env.setenv(name, value)
         other = create_app({
             "INSTANCE_PATH": str(tmp_path_factory.mktemp("platform-instance")),
-            "DATABASE_URL": app.config["DATABASE_URL"],
+            "DATABASE_URL": app.config["DATABASE_URL"], **same_keys(app),
             "EXTERNAL_URL": "http://127.0.0.1:9",
             "TESTING": True,
         })
@@ -252,7 +257,7 @@ def test_a_missing_acr_is_configurable(app, platform, person, tmp_path, setting,
                             "OIDC_MISSING_ACR": setting}.items():
             env.setenv(name, value)
         other = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True,
-                            "DATABASE_URL": app.config["DATABASE_URL"],
+                            "DATABASE_URL": app.config["DATABASE_URL"], **same_keys(app),
                             "EXTERNAL_URL": "http://127.0.0.1:9"})
     client = other.test_client()
     asked = begin(client)
@@ -309,7 +314,7 @@ def test_an_unreachable_platform_is_a_page_not_a_500(app, tmp_path):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("OIDC_ISSUER", "http://127.0.0.1:9")  # nothing listens there
         other = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True,
-                            "DATABASE_URL": app.config["DATABASE_URL"],
+                            "DATABASE_URL": app.config["DATABASE_URL"], **same_keys(app),
                             "EXTERNAL_URL": "http://127.0.0.1:9"})
     client = other.test_client()
     response = client.get("/auth/login")

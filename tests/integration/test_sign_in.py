@@ -285,6 +285,8 @@ def test_sign_out_deletes_the_host_cookie_with_secure(app, tmp_path):
 
     production_like = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True,
                                   "DATABASE_URL": app.config["DATABASE_URL"],
+                                  "DATA_ENCRYPTION_KEYS": app.config["DATA_ENCRYPTION_KEYS"],
+                                  "DATA_INDEX_KEY": app.config["DATA_INDEX_KEY"],
                                   "SESSION_COOKIE_NAME": "__Host-session",
                                   "SESSION_COOKIE_SECURE": True})
     client = production_like.test_client()

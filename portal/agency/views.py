@@ -17,11 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, select
+from sqlalchemy import case, false, or_, select, true
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
+from .. import lifecycle, presenters
 from ..extensions import db
+from ..flows import declared  # noqa: F401  (every flow's lifecycle)
 from ..flows.engine import REGISTRY
 from ..models import (
     Application,
@@ -47,18 +49,18 @@ from ..operations import (
     residents,
     tax_export,
     tax_import,
+    transitions,
 )
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
 from ..rules import ids
 from ..schemes import scheme_for
+from ..web import ERROR_PAGES, render_error
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
-REVIEWERS = ("county_reviewer", "admin")
-CLERKS = ("township_clerk",)
-CHECKERS = ("county_checker", "admin")  # 复核 (第六十二条): never the one who prepared it
+CLERKS, REVIEWERS, CHECKERS = lifecycle.TOWNSHIP_CLERKS, lifecycle.REVIEWERS, lifecycle.CHECKERS
 PENDING_LIFETIME = 300  # seconds between password and code
 
 
@@ -102,17 +104,8 @@ def in_my_area(application: Application) -> bool:
 
 
 def my_turn(application: Application) -> bool:
-    """Whether the signed-in staff member is the one to act on it now."""
-    if current_user.role in CLERKS:
-        return application.township_check and application.status == "submitted"
-    if application.status == "in_hand":
-        return application.owner == current_user.get_id()
-    if application.status == "prepared":
-        return current_user.role in CHECKERS
-    if current_user.role == "county_checker":
-        return False
-    return application.status == ("township_checked" if application.township_check
-                                  else "submitted")
+    """Whether the signed-in staff member is the one to act on it now (from its lifecycle)."""
+    return transitions.waiting_for(application, current_user)
 
 
 def application_in_my_area(reference: str, kind: str | None = None) -> Application:
@@ -163,19 +156,7 @@ def second_factor():
 @staff_required(*REVIEWERS, *CLERKS, *CHECKERS)
 def queue():
     area = db.session.get(Region, current_user.region_code)
-    if current_user.role in CLERKS:
-        waiting = (Application.township_code == area.code) & Application.township_check & (
-            Application.status == "submitted")
-    elif current_user.role == "county_checker":
-        waiting = Application.region_code.startswith(area.code[:6]) & (
-            Application.status == "prepared")
-    else:
-        # A question someone else has taken up is theirs (首问负责制) and leaves this queue.
-        waiting = Application.region_code.startswith(area.code[:6]) & (
-            ((Application.status == "submitted") & ~Application.township_check)
-            | (Application.status == "township_checked")
-            | ((Application.status == "in_hand") & (Application.owner == current_user.get_id()))
-            | ((Application.status == "prepared") & (current_user.role in CHECKERS)))
+    waiting = _my_turn_sql(area)
     urgent = [flow.name for flow in REGISTRY.values() if flow.urgent]
     rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
@@ -189,34 +170,60 @@ def queue():
                            flows=REGISTRY, mask=ids.mask)
 
 
-def render_review(item: Application, error, status, reason=None):
-    """The review page: answers as the resident saw them, comparison results beside them.
-    It shows the full identity number (and a deceased's, and a bank account), so every showing
-    is recorded for the resident to see (PIPL 第四十五条); error paths reach here only before
-    a change or after its rollback, so the record's commit carries nothing half-done."""
+def _my_turn_sql(area: Region):
+    """The queue: applications of the area some action of their lifecycle waits on this staff
+    member for, read from the same tables `transition()` applies."""
+    me = current_user.get_id()
+    if current_user.role in CLERKS:
+        where = (Application.township_code == area.code) & Application.township_check
+    else:
+        where = Application.region_code.startswith(area.code[:6])
+    turns = {
+        lifecycle.TOWNSHIP_TURN: Application.township_check & (Application.status == "submitted"),
+        lifecycle.COUNTY_TURN: ~(Application.township_check
+                                 & (Application.status == "submitted")),
+        lifecycle.OWNER_TURN: Application.owner == me,
+        lifecycle.ANY_TURN: true(),
+    }
+    anyone = [
+        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
+        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
+        if action.allows(current_user.role)]
+    return where & or_(false(), *anyone)
+
+
+def render_review(item: Application, status=200, forms=None, notice=None):
+    """The review page: answers as the resident saw them, comparison results beside them, and
+    a form for each action its lifecycle allows this staff member now. It shows the full
+    identity number (and a deceased's, and a bank account), so every showing is recorded for
+    the resident to see (PIPL 第四十五条); error paths reach here only before a change or after
+    its rollback, so the record's commit carries nothing half-done."""
     for person_id in {item.person_id, item.subject_person_id} - {None}:
         audit.data_viewed(current_user, person_id, purpose="review_application",
                           county_code=item.region_code, object_type="application",
                           object_ref=item.reference)
     flow = REGISTRY.get(item.kind)
+    actions = transitions.allowed_actions(item, current_user)
+    forms = {action.name: (forms or {}).get(action.name) or _form_for(action, item)
+             for action in actions}
     answers = [(step.title, step.summary(item.answers, None)) for step in flow.steps
                if any(name in item.answers for name in step.fields())] if flow else []
     return render_template(
         "agency/application.html", application=item, flow=flow, answers=answers,
-        person=db.session.get(Person, item.person_id), error=error, reason=reason,
+        person=db.session.get(Person, item.person_id), actions=actions, forms=forms,
+        error=next((f for f in forms.values() if f.errors), None), notice=notice,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
         uploads=db.session.scalars(select(Upload).filter_by(application_id=item.id)).all(),
         today=applications.china_today(), my_turn=my_turn(item),
         clerk=current_user.role in CLERKS,
         changes=residents.history(item.person_id),
-        ledger_entries=_ledger_entries(item) if item.kind == "dispute" else [],
+
         owner=db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None,
-        decision=benefits.decision_for(item) if item.kind == "claim" else None,
+        decision=benefits.decision_for(item),
         subject=db.session.get(Person, item.subject_person_id) if item.subject_person_id
         else None,
-        commitment=closure.commitment_for(item) if item.kind == "deregistration" else None,
-        settlement=closure.settlement_for(item) if item.kind == "deregistration" else None,
-        case=closure.transfer_case_for(item) if item.kind == "transfer_in" else None,
+        commitment=closure.commitment_for(item), settlement=closure.settlement_for(item),
+        case=closure.transfer_case_for(item),
     ), status
 
 
@@ -242,41 +249,87 @@ def upload(upload_id):
 @bp.get("/applications/<reference>")
 @staff_required(*REVIEWERS, *CLERKS, *CHECKERS)
 def application(reference):
-    return render_review(application_in_my_area(reference), None, 200)
+    return render_review(application_in_my_area(reference))
 
 
-@bp.post("/applications/<reference>/decision")
-@staff_required(*REVIEWERS)
-def decide(reference):
+def _form_for(action: lifecycle.Action, item: Application, formdata=None):
+    form = action.form(formdata=formdata, meta={"csrf": formdata is not None})
+    if formdata is None:
+        form.version.data = item.version
+    if hasattr(form, "entry"):
+        form.entry.choices = [("", _("No correction"))] + [
+            (str(entry.id), f"{presenters.day(entry.booked_on)} · "
+                            f"{presenters.ledger_kind(entry.kind)} · "
+                            f"{presenters.yuan(entry.amount_fen)} · {entry.year}")
+            for entry in _ledger_entries(item)]
+    return form
+
+
+def act(reference, action_name):
+    """One route per lifecycle action (/applications/<reference>/<action>): validate its form,
+    then `transition()`; refusals are handled once, by the blueprint's error handlers."""
     item = application_in_my_area(reference)
-    decision = request.form.get("decision")
-    reason = (request.form.get("reason") or "").strip()
-    error = None
-    if decision not in ("approve", "reject"):
-        error = _("Choose approve or reject")
-    elif decision == "reject" and len(reason) < 4:
-        error = _("Write the reason the resident will read (at least 4 characters)")
-    if error:
-        return render_review(item, error, 400, reason=reason)
-    try:
-        applications.decide(item, expected_version=_version(), approve=decision == "approve",
-                            reason=reason or None, staff=current_user)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
+    action = lifecycle.of(item.kind).action(action_name)
+    if action is None:
+        raise transitions.NotOpen()  # not something this kind of application goes through
+    if not action.allows(current_user.role):
+        abort(403)
+    form = _form_for(action, item, formdata=request.form)
+    if not form.validate():
+        if form.version.errors:
+            abort(400)
+        return render_review(item, 400, forms={action.name: form})
+    transitions.transition(item, action.name, current_user, expected_version=form.version.data,
+                           choice=form.choice, data=form.hook_data())
+    if action.then == "application":
+        return redirect(url_for(".application", reference=reference))
     return redirect(url_for(".queue"))
 
 
-@bp.post("/applications/<reference>/township-check")
-@staff_required(*CLERKS)
-def township_check(reference):
-    item = application_in_my_area(reference)
-    note = (request.form.get("note") or "").strip()[:500] or None
-    try:
-        applications.township_checked(item, expected_version=_version(), note=note,
-                                      staff=current_user)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
-    return redirect(url_for(".queue"))
+def _register_actions():
+    """Each action declared in any lifecycle gets its URL, all served by `act`."""
+    roles: dict[str, set] = {}
+    for steps in lifecycle.LIFECYCLES.values():
+        for action in steps.actions:
+            roles.setdefault(action.name, set()).update(action.roles)
+    for name, allowed in sorted(roles.items()):
+        bp.add_url_rule(f"/applications/<reference>/{name}", endpoint=name.replace("-", "_"),
+                        view_func=staff_required(*sorted(allowed))(act),
+                        methods=["POST"], defaults={"action_name": name})
+
+
+@bp.errorhandler(transitions.ConcurrentDecision)
+@bp.errorhandler(transitions.NotOpen)
+def _conflict(_error):
+    db.session.rollback()
+    fresh = db.session.scalar(select(Application).filter_by(
+        reference=request.view_args["reference"]))
+    return render_review(fresh, 409, notice=_("Someone else has already dealt with this "
+                                              "application. Here it is as it stands now."))
+
+
+@bp.errorhandler(transitions.SameStaff)
+def _same_staff(_error):
+    db.session.rollback()
+    item = db.session.scalar(select(Application).filter_by(
+        reference=request.view_args["reference"]))
+    return render_review(item, 403, notice=_("You prepared this decision, so a different "
+                                             "member of staff must check it (第六十二条)."))
+
+
+@bp.errorhandler(transitions.NotOwner)
+@bp.errorhandler(transitions.NotAllowed)
+def _not_yours(_error):
+    db.session.rollback()
+    return render_error(403, ERROR_PAGES[403])
+
+
+@bp.errorhandler(transitions.Invalid)
+def _invalid(_error):
+    db.session.rollback()
+    item = db.session.scalar(select(Application).filter_by(
+        reference=request.view_args["reference"]))
+    return render_review(item, 400, notice=_("That entry is not on this resident's account"))
 
 
 @bp.get("/tax-registrations")
@@ -309,97 +362,6 @@ def resend_tax_registration(row_id):
     tax_export.resend(row, actor=current_user.get_id())
     return redirect(url_for(".tax_registrations"))
 
-
-
-def _version() -> int:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
-
-
-def _conflict(reference: str):
-    db.session.rollback()
-    fresh = db.session.scalar(select(Application).filter_by(reference=reference))
-    return render_review(fresh, _("Someone else has already dealt with this application. "
-                                  "Here it is as it stands now."), 409)
-
-
-def _yuan_to_fen(text: str) -> int | None:
-    """'500', '500.5', '-12.30' → fen; None when it is not an amount."""
-    import re
-
-    value = (text or "").strip().replace(",", "")
-    if not re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", value):
-        return None
-    whole, _dot, cents = value.lstrip("-").partition(".")
-    fen = int(whole) * 100 + int((cents + "00")[:2])
-    return -fen if value.startswith("-") else fen
-
-
-@bp.post("/applications/<reference>/resolution")
-@staff_required(*REVIEWERS)
-def resolve(reference):
-    """第二十条: a dispute ends with a correction or an explanation; the resident is told."""
-    item = application_in_my_area(reference, kind="dispute")
-    explanation = (request.form.get("explanation") or "").strip()
-    entry_id = request.form.get("entry", type=int)
-    right_text = (request.form.get("right_amount") or "").strip()
-    corrections, error = [], None
-    if len(explanation) < 4:
-        error = _("Write what you found; the resident reads it (at least 4 characters)")
-    elif entry_id or right_text:
-        right_fen = _yuan_to_fen(right_text)
-        if not entry_id:
-            error = _("Choose the entry to correct")
-        elif right_fen is None:
-            error = _("Enter the right amount in yuan, for example 500 or 59.50")
-        else:
-            corrections = [(entry_id, right_fen)]
-    if error:
-        return render_review(item, error, 400, reason=explanation)
-    try:
-        applications.resolve_dispute(item, expected_version=_version(),
-                                     outcome="corrected" if corrections else "explained",
-                                     explanation=explanation, corrections=corrections,
-                                     staff=current_user)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
-    except ValueError:
-        db.session.rollback()
-        return render_review(item, _("That entry is not on this resident's account"), 400,
-                             reason=explanation)
-    return redirect(url_for(".queue"))
-
-
-@bp.post("/applications/<reference>/take")
-@staff_required(*REVIEWERS)
-def take_question(reference):
-    """首问负责制: whoever opens a question first owns it until it is answered."""
-    item = application_in_my_area(reference, kind="question")
-    try:
-        applications.take_question(item, expected_version=_version(), staff=current_user)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
-    return redirect(url_for(".application", reference=reference))
-
-
-@bp.post("/applications/<reference>/answer")
-@staff_required(*REVIEWERS)
-def answer_question(reference):
-    item = application_in_my_area(reference, kind="question")
-    answer = (request.form.get("answer") or "").strip()
-    if len(answer) < 4:
-        return render_review(item, _("Write the answer (at least 4 characters)"), 400)
-    try:
-        applications.answer_question(item, expected_version=_version(), answer=answer,
-                                     staff=current_user)
-    except applications.NotOwner:
-        db.session.rollback()
-        abort(403)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
-    return redirect(url_for(".queue"))
 
 
 SUPERVISORS = ("admin",)
@@ -440,41 +402,6 @@ def report(reference):
             return redirect(url_for(".reports_queue"))
     return render_template("agency/report.html", report=item, error=error), 400 if error else 200
 
-
-
-@bp.post("/applications/<reference>/benefit")
-@staff_required(*REVIEWERS)
-def prepare_benefit(reference):
-    """核定 (第二十四条): compute the pension; a different person checks it."""
-    item = application_in_my_area(reference, kind="claim")
-    try:
-        benefits.prepare(item, expected_version=_version(),
-                         scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]),
-                         staff=current_user)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
-    return redirect(url_for(".application", reference=reference))
-
-
-@bp.post("/applications/<reference>/benefit-check")
-@staff_required(*CHECKERS)
-def check_benefit(reference):
-    """复核 (第六十二条): approve or return the 核定表; the preparer is refused."""
-    item = application_in_my_area(reference, kind="claim")
-    verdict = request.form.get("verdict")
-    note = (request.form.get("note") or "").strip()[:500] or None
-    if verdict not in ("approve", "return"):
-        return render_review(item, _("Choose approve or return"), 400)
-    try:
-        benefits.check(item, expected_version=_version(), approve=verdict == "approve",
-                       note=note, staff=current_user)
-    except benefits.SameStaff:
-        db.session.rollback()
-        return render_review(item, _("You prepared this decision, so a different member of "
-                                     "staff must check it (第六十二条)."), 403)
-    except (applications.ConcurrentDecision, applications.NotOpen):
-        return _conflict(reference)
-    return redirect(url_for(".queue"))
 
 
 @bp.get("/payments")
@@ -658,3 +585,6 @@ def decide_death_report(report_id, verdict):
     else:
         assist.still_alive(report, current_user)
     return redirect(url_for(".death_reports"))
+
+
+_register_actions()

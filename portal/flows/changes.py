@@ -17,12 +17,14 @@ from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..exchange.population import population_register
+from ..operations import applications as ops
 from ..operations import ledger
 from ..presenters import day, yuan
 from ..rules import contact, contributions, ids
 from ..rules.enrolment import age_on
 from .engine import Context, Flow, KnownFact, Step, past_date, register
 from .enrolment import AddressForm, DocumentsForm, PhoneForm, common_levels, store_documents
+from .lifecycles import at_once, reviewed
 
 SEXES = {"M": _l("Male"), "F": _l("Female")}
 
@@ -114,7 +116,7 @@ DETAILS = register(Flow(
     known_facts=contact_facts,
     next_steps=_l("The change has taken effect. It is recorded with the date and the old "
                   "value."),
-    reviewed=False,
+    lifecycle=at_once(ops.change_details),
 ))
 
 
@@ -138,7 +140,7 @@ PHONE = register(Flow(
     known_facts=contact_facts,
     next_steps=_l("The new number is used from now on. We told the old number about the "
                   "change."),
-    reviewed=False,
+    lifecycle=at_once(ops.change_details),
     step_up=True,
 ))
 
@@ -217,6 +219,7 @@ def identity_facts(ctx: Context) -> list[KnownFact]:
 
 IDENTITY = register(Flow(
     name="identity_change",
+    lifecycle=reviewed(on_approve=ops.change_details),
     title=_l("Change your name, date of birth or identity number"),
     intro=_l("Use this after the public security bureau has changed your identity document. "
              "We check the change with the household register; if the register does not show "
@@ -339,6 +342,6 @@ TIER = register(Flow(
     },
     next_steps=_l("Pay through the tax department's channel with the payment code above. "
                   "Once the money arrives, your home page shows it."),
-    reviewed=False,
+    lifecycle=at_once(ops.choose_tier),
     offered=lambda ctx: ctx.extra.get("relation") is not None,
 ))

@@ -18,6 +18,7 @@ from ..presenters import yuan
 from ..rules import benefits as rules
 from ..rules import contact, ids
 from .engine import Context, Flow, KnownFact, Step, register
+from .lifecycles import CLAIM
 
 
 class DetailsRightForm(FlaskForm):
@@ -84,6 +85,7 @@ def known_facts(ctx: Context) -> list[KnownFact]:
 
 CLAIM = register(Flow(
     name="claim",
+    lifecycle=CLAIM,
     title=_l("Claim your pension (待遇申领)"),
     intro=_l("No paper is needed: we check your age, contributions and records with the other "
              "agencies. The county decides within 5 working days; you then confirm the amount "

@@ -23,6 +23,7 @@ from ..regions import region_path
 from ..rules import commitment, contact, ids
 from .claim import BankForm
 from .engine import Context, Flow, KnownFact, Step, past_date, register
+from .lifecycles import deregistration, transfer_in
 
 GROUNDS = {
     "death": _l("A relative of mine who was insured has died"),
@@ -94,6 +95,7 @@ def deceased_summary(answers: dict, ctx) -> str:
 
 DEREGISTRATION = register(Flow(
     name="deregistration",
+    lifecycle=deregistration(),
     title=_l("End pension insurance (注销登记)"),
     intro=_l("When an insured person dies, a relative can end the insurance and receive the "
              "account balance and any funeral subsidy. No death certificate or proof of "
@@ -175,6 +177,7 @@ def transfer_facts(ctx: Context) -> list[KnownFact]:
 
 TRANSFER = register(Flow(
     name="transfer_in",
+    lifecycle=transfer_in(),
     title=_l("Move your insurance here (转入申请)"),
     intro=_l("If your household registration has moved to this county while you are still "
              "paying contributions, move your insurance here. Your balance and all your "

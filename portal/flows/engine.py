@@ -14,6 +14,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import FileField, ValidationError
 
+from .. import lifecycle
+from ..lifecycle import TOWNSHIP_TURN, Lifecycle
+
 
 def past_date(field, earliest: date, too_early: str) -> None:
     """A year-month-day answer on or before today and not before `earliest`; normalised."""
@@ -92,8 +95,9 @@ class Flow:
     obstacles: Callable[[Context], list[str]] = lambda ctx: []
     # What we already know and show read-only; nothing by default.
     known_facts: Callable[[Context], list[KnownFact]] = lambda ctx: []
-    # False: the change takes effect at submission, nobody reviews it (第九条).
-    reviewed: bool = True
+    # What the township and county do with it, and what it does to the records: the back
+    # office's declaration (portal/flows/lifecycles.py). Reviewed by the county by default.
+    lifecycle: Lifecycle = field(default_factory=lambda: _default_lifecycle())
     # The resident must have re-authenticated with a face check just now (security.md step-up).
     step_up: bool = False
     # The resident must have signed in with a face check (claims, deregistration, transfers).
@@ -105,10 +109,18 @@ class Flow:
     # Which county handles it: where the household is registered ("hukou": enrolment, moving
     # the insurance in) or where the person is insured now ("insured": everything else).
     handled_in: str = "insured"
-    # The township office checks first where the county asks for it (初审, 第四条).
-    township_first: bool = False
     # Shown in the services list on the home page when this returns True.
     offered: Callable[[Context], bool] = lambda ctx: True
+
+    @property
+    def reviewed(self) -> bool:
+        """False: the change takes effect at submission, nobody reviews it (第九条)."""
+        return self.lifecycle.at_once is None
+
+    @property
+    def township_first(self) -> bool:
+        """The township office checks first where the county asks for it (初审, 第四条)."""
+        return any(action.turn == TOWNSHIP_TURN for action in self.lifecycle.actions)
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -153,4 +165,11 @@ REGISTRY: dict[str, Flow] = {}
 
 def register(flow: Flow) -> Flow:
     REGISTRY[flow.name] = flow
+    lifecycle.register(flow.name, flow.lifecycle)
     return flow
+
+
+def _default_lifecycle() -> Lifecycle:
+    from .lifecycles import reviewed
+
+    return reviewed()

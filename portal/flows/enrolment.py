@@ -8,9 +8,11 @@ from wtforms import MultipleFileField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..operations import uploads
+from ..operations.applications import open_insurance
 from ..presenters import yuan
 from ..rules import contact, contributions, enrolment, files, ids
 from .engine import Context, Flow, KnownFact, Step, register
+from .lifecycles import reviewed
 
 
 class StudentForm(FlaskForm):
@@ -199,7 +201,7 @@ ENROLMENT = register(Flow(
     deadline_workdays=3,
     deadline_article="第八条",
     handled_in="hukou",
-    township_first=True,
+    lifecycle=reviewed(on_approve=open_insurance, township_first=True),
     obstacles=obstacles,
     obstacle_text={
         "deceased": _l("The records show this person has died."),

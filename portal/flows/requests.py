@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length
 from ..operations import uploads
 from .engine import Context, Flow, Step, register
 from .enrolment import check_files
+from .lifecycles import DISPUTE, QUESTION
 
 SUBJECTS = {
     "account": _l("My personal account record (contributions, subsidies, interest)"),
@@ -47,6 +48,7 @@ def store_evidence(form, answers, ctx: Context) -> dict:
 
 DISPUTE = register(Flow(
     name="dispute",
+    lifecycle=DISPUTE,
     title=_l("Ask us to check a record (核查申请)"),
     intro=_l("If a figure on your statement, your pension decision or a transferred record "
              "looks wrong, tell us. The county checks it at once (第二十条) and tells you the "
@@ -87,6 +89,7 @@ class QuestionForm(FlaskForm):
 
 QUESTION = register(Flow(
     name="question",
+    lifecycle=QUESTION,
     title=_l("Ask a question (咨询)"),
     intro=_l("Ask the county social insurance agency anything about your pension insurance. "
              "The first person who takes up your question answers it (首问负责制, 第六十五条). "

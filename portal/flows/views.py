@@ -33,7 +33,7 @@ from ..operations import applications, assist
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
 from ..schemes import scheme_for, township_first_check
-from . import changes, claim, closure, enrolment, requests  # noqa: F401  (registers flows)
+from . import declared  # noqa: F401  (registers every flow)
 from .engine import REGISTRY, Context, Flow
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
+from .. import lifecycle
 from ..extensions import db
 from ..models import (
     Application,
@@ -23,6 +23,13 @@ from ..models import (
 )
 from . import audit, notify, tax_export
 from .calendar import workday_calendar
+from .transitions import (  # noqa: F401  (the named refusals, re-exported for callers)
+    ConcurrentDecision,
+    Invalid,
+    NotOpen,
+    NotOwner,
+    commit_or_conflict,
+)
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -31,19 +38,6 @@ def china_today():
     return datetime.now(UTC).astimezone(CHINA).date()
 
 
-class ConcurrentDecision(RuntimeError):
-    """Somebody else changed the application first."""
-
-
-class NotOpen(RuntimeError):
-    """The application was already decided."""
-
-
-class NotOwner(RuntimeError):
-    """Only the staff member who opened a question answers it (首问负责制)."""
-
-
-OPEN = ("submitted", "township_checked")
 
 
 def draft_for(person_id: int, flow: str) -> Draft | None:
@@ -162,15 +156,16 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
                                  Upload.person_id == draft.person_id)
             .values(application_id=application.id))
     record_event(application, "submitted", actor)
-    if flow.name in AT_SUBMIT:
-        AT_SUBMIT[flow.name](application, actor=actor, channel=channel)
+    steps = lifecycle.of(flow.name)
+    if steps.on_submit is not None:
+        steps.on_submit(application, actor, channel)
     audit.record("application_submitted", actor=actor, on_behalf_of=on_behalf_of,
                  channel=channel, object_type="application", object_id=application.reference,
                  detail={"kind": flow.name, "due_on": deadline.due.isoformat()})
-    if flow.reviewed:
+    if steps.at_once is None:
         notify_applicant(application, "submitted")
     else:
-        AT_ONCE[flow.name](application, actor=actor, channel=channel)
+        steps.at_once(application, actor, channel)
         application.status = "completed"
         application.decided_by, application.decided_at = actor, utcnow()
         record_event(application, "completed", actor)
@@ -185,67 +180,7 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
     return application
 
 
-def decide(application: Application, *, expected_version: int, approve: bool,
-           reason: str | None, staff, channel: str = "counter") -> Application:
-    """Approve or reject (第八条). Optimistic locking: the version the reviewer saw must still be
-    current, otherwise ConcurrentDecision and nothing changes."""
-    if application.version != expected_version:
-        raise ConcurrentDecision()
-    if application.status != ("township_checked" if application.township_check else "submitted"):
-        raise NotOpen()
-    if application.kind in ("dispute", "question") or (approve and application.kind == "claim"):
-        # They end corrected / explained / answered; a claim is approved only through its
-        # prepared decision and a different checker (operations.benefits).
-        raise NotOpen()
-    actor = staff.get_id()
-    application.status = "approved" if approve else "rejected"
-    application.decision_reason = reason
-    application.decided_by = actor
-    application.decided_at = utcnow()
-    record_event(application, application.status, actor, note=reason)
-    if approve and application.kind in ON_APPROVAL:
-        ON_APPROVAL[application.kind](application, actor=actor, channel=channel)
-    if not approve and application.kind == "transfer_in":
-        from . import closure
-
-        closure.transfer_refused(application)
-    audit.record("application_" + application.status, actor=actor, channel=channel,
-                 object_type="application", object_id=application.reference,
-                 on_behalf_of=f"resident:{application.person_id}",
-                 detail={"reason": reason, "version": expected_version})
-    notify_applicant(application, application.status)
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise ConcurrentDecision() from error
-    return application
-
-
-def township_checked(application: Application, *, expected_version: int, note: str | None,
-                     staff, channel: str = "counter") -> Application:
-    """The township office's first check (初审, 第四条): passes the application to the county
-    with the clerk's note; the county still decides within the same deadline."""
-    if application.version != expected_version:
-        raise ConcurrentDecision()
-    if not application.township_check or application.status != "submitted":
-        raise NotOpen()
-    actor = staff.get_id()
-    application.status = "township_checked"
-    record_event(application, "township_checked", actor, note=note)
-    audit.record("application_township_checked", actor=actor, channel=channel,
-                 object_type="application", object_id=application.reference,
-                 on_behalf_of=f"resident:{application.person_id}", detail={"note": note})
-    notify_applicant(application, "township_checked")
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise ConcurrentDecision() from error
-    return application
-
-
-def _open_insurance(application: Application, actor: str, channel: str) -> None:
+def open_insurance(application: Application, actor: str, channel: str) -> None:
     """Approval creates the relation and opens the personal account (第八条、第十六条), and
     queues the registration record for the tax department (第十三条)."""
     today = china_today()
@@ -294,7 +229,7 @@ def notify_applicant(application: Application, status: str, **extra) -> None:
 # What an application does to the records. Changes that need no review (第九条) happen at
 # submission; the others when the county approves.
 
-def _change_details(application: Application, actor: str, channel: str) -> None:
+def change_details(application: Application, actor: str, channel: str) -> None:
     from . import residents
 
     person = db.session.get(Person, application.person_id)
@@ -305,7 +240,7 @@ def _change_details(application: Application, actor: str, channel: str) -> None:
                              on_behalf_of=person.get_id())
 
 
-def _choose_tier(application: Application, actor: str, channel: str) -> None:
+def choose_tier(application: Application, actor: str, channel: str) -> None:
     """第十一条: this year's level; the tax department learns it to collect the payment."""
     relation = db.session.scalar(select(InsuranceRelation).filter(
         InsuranceRelation.person_id == application.person_id,
@@ -319,57 +254,22 @@ def _choose_tier(application: Application, actor: str, channel: str) -> None:
                                  body=json.dumps(record, ensure_ascii=False)))
 
 
-def _deregistration_submitted(application, actor, channel):
-    from . import closure
-
-    closure.deregistration_submitted(application, actor, channel)
-
-
-def _deregister(application, actor, channel):
-    from . import closure
-
-    closure.deregister(application, actor, channel)
-
-
-def _transfer_submitted(application, actor, channel):
-    from . import closure
-
-    closure.transfer_submitted(application, actor, channel)
-
-
-def _transfer_accepted(application, actor, channel):
-    from . import closure
-
-    closure.transfer_accepted(application, actor, channel)
-
-
-AT_ONCE = {"details_change": _change_details, "phone_change": _change_details,
-           "tier_choice": _choose_tier}
-AT_SUBMIT = {"deregistration": _deregistration_submitted, "transfer_in": _transfer_submitted}
-ON_APPROVAL = {"enrolment": _open_insurance, "identity_change": _change_details,
-               "deregistration": _deregister, "transfer_in": _transfer_accepted}
-
-
-def resolve_dispute(application: Application, *, expected_version: int, outcome: str,
-                    explanation: str, corrections: list[tuple[int, int]], staff,
-                    channel: str = "counter") -> Application:
-    """第二十条: a dispute ends corrected or explained. A correction reverses each disputed
-    ledger entry and books the right amount, both with the dispute as their source document,
-    so the balance moves by exactly the difference."""
+def book_corrections(application: Application, *, actor: str, choice: str, data: dict,
+                     channel: str = "counter") -> dict:
+    """第二十条: a dispute found right reverses each disputed ledger entry and books the right
+    amount, both with the dispute as their source document, so the balance moves by exactly
+    the difference. (The lifecycle's hook for a dispute's resolution.)"""
     from ..models import LedgerEntry
     from . import ledger
 
-    if application.version != expected_version:
-        raise ConcurrentDecision()
-    if application.kind != "dispute" or application.status not in OPEN:
-        raise NotOpen()
-    actor = staff.get_id()
+    corrections = data.get("corrections") or []
+    explanation = data.get("explanation")
     account = ledger.account_of(application.person_id)
     booked = []
     for number, (entry_id, right_fen) in enumerate(corrections, start=1):
         entry = db.session.get(LedgerEntry, entry_id)
         if account is None or entry is None or entry.account_id != account.id:
-            raise ValueError("the entry is not on this resident's account")
+            raise Invalid("the entry is not on this resident's account")
         ledger.reverse_entry(entry, explanation, actor=actor, channel=channel,
                              source_key=f"dispute:{application.reference}:{number}:reversal")
         booked.append(LedgerEntry(
@@ -377,54 +277,9 @@ def resolve_dispute(application: Application, *, expected_version: int, outcome:
             booked_on=entry.booked_on, year=entry.year, reason=explanation,
             source_key=f"dispute:{application.reference}:{number}"))
     db.session.add_all(booked)
-    application.status = outcome
-    application.decision_reason = explanation
-    application.decided_by, application.decided_at = actor, utcnow()
-    record_event(application, outcome, actor, note=explanation)
-    audit.record("dispute_" + outcome, actor=actor, channel=channel,
-                 object_type="application", object_id=application.reference,
-                 on_behalf_of=f"resident:{application.person_id}",
-                 detail={"corrections": corrections, "version": expected_version})
-    notify_applicant(application, outcome)
-    commit_or_conflict()
-    return application
+    return {"corrections": corrections}
 
 
-def take_question(application: Application, *, expected_version: int, staff) -> Application:
+def take_up(application: Application, *, actor: str, **_kwargs) -> None:
     """首问负责制: the first staff member to open a question owns it until it is answered."""
-    if application.version != expected_version:
-        raise ConcurrentDecision()
-    if application.kind != "question" or application.status != "submitted":
-        raise NotOpen()
-    application.status, application.owner = "in_hand", staff.get_id()
-    record_event(application, "in_hand", staff.get_id())
-    audit.record("question_taken", actor=staff.get_id(), channel="counter",
-                 object_type="application", object_id=application.reference)
-    commit_or_conflict()
-    return application
-
-
-def answer_question(application: Application, *, expected_version: int, answer: str,
-                    staff) -> Application:
-    if application.version != expected_version:
-        raise ConcurrentDecision()
-    if application.kind != "question" or application.status != "in_hand":
-        raise NotOpen()
-    if application.owner != staff.get_id():
-        raise NotOwner()
-    application.status, application.decision_reason = "answered", answer
-    application.decided_by, application.decided_at = staff.get_id(), utcnow()
-    record_event(application, "answered", staff.get_id(), note=answer)
-    audit.record("question_answered", actor=staff.get_id(), channel="counter",
-                 object_type="application", object_id=application.reference)
-    notify_applicant(application, "answered", answer=answer)
-    commit_or_conflict()
-    return application
-
-
-def commit_or_conflict() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise ConcurrentDecision() from error
+    application.owner = actor

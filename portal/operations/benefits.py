@@ -31,19 +31,9 @@ from ..rules import benefits as rules
 from ..rules import csvfiles
 from ..schemes import scheme_for
 from . import audit, ledger, notify
-from .applications import (
-    ConcurrentDecision,
-    NotOpen,
-    china_today,
-    commit_or_conflict,
-    notify_applicant,
-    record_event,
-)
+from .applications import china_today, record_event
 from .interest import accrued_for
-
-
-class SameStaff(RuntimeError):
-    """第六十二条: the person who prepared a decision cannot check it."""
+from .transitions import NotOpen
 
 
 class WrongState(RuntimeError):
@@ -146,14 +136,12 @@ def balance_at(account_id: int, day: date, scheme: dict) -> int:
     return ledger.balance_fen(account_id, day) + accrued
 
 
-def prepare(application: Application, *, expected_version: int, scheme: dict,
-            staff) -> BenefitDecision:
-    """The reviewer computes the benefit: basic pension for the area and year of eligibility,
-    account pension = balance ÷ 139. Produces the 核定表 for a different person to check."""
-    if application.version != expected_version:
-        raise ConcurrentDecision()
-    if application.kind != "claim" or application.status != "submitted":
-        raise NotOpen()
+def compute_decision(application: Application, *, actor: str, scheme: dict | None = None,
+                     **_kwargs) -> dict:
+    """核定 (第二十四条): the basic pension for the area and year of eligibility, the account
+    pension = balance at eligibility (with interest to that day) ÷ 139. Produces the 核定表
+    for a different person to check (the lifecycle's hook for computing a claim)."""
+    scheme = scheme or _scheme()
     person = db.session.get(Person, application.person_id)
     account = ledger.account_of(person.id)
     eligible_on = eligibility_of(person, account, scheme) or rules.pension_age_date(
@@ -169,47 +157,24 @@ def prepare(application: Application, *, expected_version: int, scheme: dict,
     decision.balance_fen, decision.basic_fen, decision.account_fen = balance, basic, account_part
     decision.years_paid = years_paid
     decision.bank_account = application.answers["bank_account"]
-    decision.prepared_by, decision.prepared_at, decision.status = staff.get_id(), utcnow(), \
-        "prepared"
+    decision.prepared_by, decision.prepared_at, decision.status = actor, utcnow(), "prepared"
     decision.checked_by = decision.checked_at = None
     db.session.add(decision)
-    application.status = "prepared"
-    record_event(application, "prepared", staff.get_id())
-    audit.record("benefit_prepared", actor=staff.get_id(), channel="counter",
-                 object_type="application", object_id=application.reference,
-                 on_behalf_of=person.get_id(),
-                 detail={"basic_fen": basic, "account_fen": account_part,
-                         "balance_fen": balance, "first_month": decision.first_month.isoformat()})
-    commit_or_conflict()
-    return decision
+    return {"basic_fen": basic, "account_fen": account_part, "balance_fen": balance,
+            "first_month": decision.first_month.isoformat()}
 
 
-def check(application: Application, *, expected_version: int, approve: bool,
-          note: str | None, staff) -> None:
-    """The checker approves the 核定表 or returns it to be prepared again. Never the preparer."""
-    if application.version != expected_version:
-        raise ConcurrentDecision()
+def record_check(application: Application, *, actor: str, choice: str, **_kwargs) -> dict:
+    """复核 (第六十二条): the 核定表 approved, or returned to be computed again. The lifecycle
+    makes sure the checker is not the preparer."""
     decision = decision_for(application)
-    if application.status != "prepared" or decision is None:
+    if decision is None:
         raise NotOpen()
-    if decision.prepared_by == staff.get_id():
-        raise SameStaff()
-    actor = staff.get_id()
-    if approve:
+    if choice == "approve":
         decision.status, decision.checked_by, decision.checked_at = "checked", actor, utcnow()
-        application.status = "approved"
-        application.decided_by, application.decided_at = actor, utcnow()
-        record_event(application, "approved", actor, note=note)
-        notify_applicant(application, "claim_approved")
     else:
         decision.status = "returned"
-        application.status = "submitted"
-        record_event(application, "returned", actor, note=note)
-    audit.record("benefit_checked" if approve else "benefit_returned", actor=actor,
-                 channel="counter", object_type="application", object_id=application.reference,
-                 on_behalf_of=f"resident:{application.person_id}",
-                 detail={"prepared_by": decision.prepared_by, "note": note})
-    commit_or_conflict()
+    return {"prepared_by": decision.prepared_by}
 
 
 def confirm(decision: BenefitDecision, person: Person, channel: str = "online") -> None:

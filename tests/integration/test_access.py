@@ -58,13 +58,13 @@ RESIDENT_ONLY = {
 STAFF_ONLY = {
     "agency.queue": ("GET", "/agency/"),
     "agency.application": ("GET", "/agency/applications/5399012611240000"),
-    "agency.decide": ("POST", "/agency/applications/5399012611240000/decision"),
+    "agency.decision": ("POST", "/agency/applications/5399012611240000/decision"),
     "agency.upload": ("GET", "/agency/uploads/999999"),
     "agency.township_check": ("POST", "/agency/applications/5399012611240000/township-check"),
     "agency.tax_registrations": ("GET", "/agency/tax-registrations"),
-    "agency.resolve": ("POST", "/agency/applications/5399012611240000/resolution"),
-    "agency.take_question": ("POST", "/agency/applications/5399012611240000/take"),
-    "agency.answer_question": ("POST", "/agency/applications/5399012611240000/answer"),
+    "agency.resolution": ("POST", "/agency/applications/5399012611240000/resolution"),
+    "agency.take": ("POST", "/agency/applications/5399012611240000/take"),
+    "agency.answer": ("POST", "/agency/applications/5399012611240000/answer"),
     "agency.reports_queue": ("GET", "/agency/reports"),
     "agency.payments": ("GET", "/agency/payments"),
     "agency.death_reports": ("GET", "/agency/death-reports"),
@@ -78,8 +78,8 @@ STAFF_ONLY = {
     "agency.debts": ("GET", "/agency/debts"),
     "agency.data_access": ("GET", "/agency/data-access"),  # admin only: test_personal_data.py
     "agency.reissue_payments": ("POST", "/agency/payments/reissue"),
-    "agency.prepare_benefit": ("POST", "/agency/applications/5399012611240000/benefit"),
-    "agency.check_benefit": ("POST", "/agency/applications/5399012611240000/benefit-check"),
+    "agency.benefit": ("POST", "/agency/applications/5399012611240000/benefit"),
+    "agency.benefit_check": ("POST", "/agency/applications/5399012611240000/benefit-check"),
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
     "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
@@ -158,7 +158,7 @@ def test_township_clerks_check_but_never_decide(app):
     client = app.test_client()
     staff_sign_in(client, app, "clerk.shiqiao")
     assert request(client, "GET", "/agency/").status_code == 200
-    assert request(client, *STAFF_ONLY["agency.decide"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.decision"]).status_code == 403
 
 
 def test_county_reviewers_never_do_the_township_check(reviewer_client):
@@ -195,8 +195,8 @@ def test_checkers_only_check(app):
     client = app.test_client()
     staff_sign_in(client, app, "checker.qingshan")
     assert request(client, "GET", "/agency/").status_code == 200
-    assert request(client, *STAFF_ONLY["agency.decide"]).status_code == 403
-    assert request(client, *STAFF_ONLY["agency.prepare_benefit"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.decision"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.benefit"]).status_code == 403
 
 
 @pytest.mark.parametrize(("method", "path"), ASSISTANT_ONLY.values())

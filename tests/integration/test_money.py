@@ -31,7 +31,7 @@ from portal.models import (
     RegistryRelative,
     TransferCase,
 )
-from portal.operations import benefits, closure, interest, ledger, tax_import
+from portal.operations import benefits, closure, interest, ledger, tax_import, transitions
 from portal.operations.applications import china_today
 from portal.rules import ids
 from portal.rules.interest import interest_to_date, yearly_interest
@@ -44,8 +44,8 @@ _serial = iter(range(1, 10_000))
 
 
 class Staff:
-    def __init__(self, number):
-        self.number = number
+    def __init__(self, number, role="county_reviewer"):
+        self.number, self.role = number, role
 
     def get_id(self):
         return f"staff:{self.number}"
@@ -483,8 +483,8 @@ def test_entitlement_starts_after_the_years_are_met_not_at_60(app):
                                 "person")).status == "booked"
         item = claim_application(person)
         db.session.commit()
-        decision = benefits.prepare(item, expected_version=item.version, scheme=SCHEME,
-                                    staff=Staff(1))
+        transitions.transition(item, "benefit", Staff(1), expected_version=item.version)
+        decision = benefits.decision_for(item)
         assert decision.eligible_on == date(2026, 4, 20)
         assert decision.first_month == date(2026, 5, 1)
         assert account.id
@@ -498,8 +498,8 @@ def test_the_account_pension_includes_the_eligibility_years_interest(app, demo):
         person = person_of(demo, "turning_60")
         item = claim_application(person)
         db.session.commit()
-        decision = benefits.prepare(item, expected_version=item.version, scheme=SCHEME,
-                                    staff=Staff(1))
+        transitions.transition(item, "benefit", Staff(1), expected_version=item.version)
+        decision = benefits.decision_for(item)
         assert decision.balance_fen == 1_453_971 + 19_992
         assert decision.account_fen == 10_604
         # Leave 陈建国 as the demo has him: no claim (other tests claim for him).

@@ -53,7 +53,15 @@ from portal.models import (
     Settlement,
     TransferCase,
 )
-from portal.operations import applications, benefits, closure, interest, ledger, tax_import
+from portal.operations import (
+    applications,
+    benefits,
+    closure,
+    interest,
+    ledger,
+    tax_import,
+    transitions,
+)
 from portal.rules import benefits as benefit_rules
 from portal.rules import contributions, ids
 from portal.rules.interest import rate_for, yearly_interest
@@ -67,8 +75,8 @@ TODAY = date(2026, 11, 25)
 
 
 class Staff:
-    def __init__(self, number):
-        self.number = number
+    def __init__(self, number, role="county_reviewer"):
+        self.number, self.role = number, role
 
     def get_id(self):
         return f"staff:{self.number}"
@@ -332,9 +340,9 @@ def claim(world, person, county, end_day):
     world.at(max(world.clock.day, eligible))
     item = world.application("claim", person, county, bank_account=BANK)
     db.session.commit()
-    benefits.prepare(item, expected_version=item.version, scheme=world.scheme, staff=Staff(1))
-    benefits.check(item, expected_version=item.version, approve=True, note=None,
-                   staff=Staff(2))
+    transitions.transition(item, "benefit", Staff(1), expected_version=item.version)
+    transitions.transition(item, "benefit-check", Staff(2, "county_checker"),
+                           expected_version=item.version, choice="approve")
     decision = benefits.decision_for(item)
     benefits.confirm(decision, person)
     return decision

@@ -1,0 +1,142 @@
+"""The back office's part of each flow, declared like its questions: which actions the township
+and the county take, from which states, to which, by whom, and what each does.
+
+Flows pick one of these (`reviewed(...)`, `CLAIM`, `DISPUTE`, `QUESTION`, `at_once(...)`);
+`operations.transitions.transition()` applies them and the console reads them to draw its
+forms, its queue and whose turn it is.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from ..agency import forms
+from ..lifecycle import (
+    ANY_TURN,
+    CHECKERS,
+    COUNTY_TURN,
+    OWNER_TURN,
+    REVIEWERS,
+    TOWNSHIP_CLERKS,
+    TOWNSHIP_TURN,
+    Action,
+    Lifecycle,
+    Outcome,
+)
+from ..operations import applications as ops
+from ..operations import benefits, closure
+
+APPROVED = Outcome("approved", "approved", notify="approved")
+REJECTED = Outcome("rejected", "rejected", notify="rejected")
+
+TOWNSHIP_CHECK = Action(
+    name="township-check", label=_l("First check (初审)"), sources=("submitted",),
+    roles=TOWNSHIP_CLERKS, turn=TOWNSHIP_TURN, form=forms.TownshipCheckForm,
+    template="agency/actions/township_check.html", note_field="note",
+    outcomes={"": Outcome("township_checked", "township_checked",
+                          notify="township_checked")})
+
+
+def _on(choice: str, hook):
+    """Run an operation (application, actor, channel) only for one choice of a decision."""
+    def run(application, *, actor, choice: str = "", data=None, channel="counter"):
+        if choice == wanted:
+            hook(application, actor, channel)
+
+    wanted = choice
+    return run
+
+
+def _both(*hooks):
+    def run(application, **kwargs):
+        for hook in hooks:
+            if hook is not None:
+                hook(application, **kwargs)
+    return run
+
+
+def decision(*, on_approve=None, on_reject=None, approve=True) -> Action:
+    """第八条 and the like: the county approves or rejects, the reason read by the resident."""
+    outcomes = {"approve": APPROVED, "reject": REJECTED} if approve else {"reject": REJECTED}
+    return Action(
+        name="decision", label=_l("Decision"), sources=("submitted", "township_checked"),
+        roles=REVIEWERS, form=forms.DecisionForm, template="agency/actions/decision.html",
+        outcomes=outcomes, note_field="reason",
+        hook=_both(_on("approve", on_approve) if on_approve else None,
+                   _on("reject", on_reject) if on_reject else None))
+
+
+def reviewed(*, on_approve=None, on_reject=None, on_submit=None,
+             township_first=False) -> Lifecycle:
+    """Reviewed by the county within the flow's deadline; where `township_first`, the township
+    office checks first if the county asks for it (初审, 第四条)."""
+    actions = (TOWNSHIP_CHECK,) if township_first else ()
+    return Lifecycle(actions=actions + (decision(on_approve=on_approve, on_reject=on_reject),),
+                     on_submit=on_submit)
+
+
+def at_once(hook) -> Lifecycle:
+    """第九条: takes effect at submission; nobody reviews it."""
+    return Lifecycle(at_once=hook)
+
+
+# Claims (第二十四条): computed by one, checked by a different person (第六十二条) -------------
+
+def _prepared_by(application):
+    decision_ = benefits.decision_for(application)
+    return decision_.prepared_by if decision_ is not None else None
+
+
+CLAIM = Lifecycle(actions=(
+    Action(name="benefit", label=_l("Compute the pension (核定)"),
+           sources=("submitted", "township_checked"), roles=REVIEWERS, form=forms.PrepareForm,
+           template="agency/actions/benefit.html", hook=benefits.compute_decision,
+           then="application",
+           outcomes={"": Outcome("prepared", "prepared", audit="benefit_prepared")}),
+    Action(name="benefit-check", label=_l("Pension decision (核定表)"), sources=("prepared",),
+           roles=CHECKERS, form=forms.CheckForm, template="agency/actions/benefit_check.html",
+           hook=benefits.record_check, prepared_by=_prepared_by, note_field="note",
+           outcomes={"approve": Outcome("approved", "approved", notify="claim_approved",
+                                        audit="benefit_checked"),
+                     "return": Outcome("submitted", "returned", audit="benefit_returned")}),
+    # Not eligible after all: refused with the reason; approval only through the check above.
+    decision(approve=False),
+))
+
+
+# Disputes (第二十条) and questions (首问负责制) ------------------------------------------------
+
+DISPUTE = Lifecycle(actions=(
+    Action(name="resolution", label=_l("Check and answer (第二十条)"),
+           sources=("submitted", "township_checked"), roles=REVIEWERS,
+           form=forms.ResolutionForm, template="agency/actions/resolution.html",
+           hook=ops.book_corrections, note_field="explanation",
+           outcomes={"corrected": Outcome("corrected", "corrected", notify="corrected",
+                                          audit="dispute_corrected"),
+                     "explained": Outcome("explained", "explained", notify="explained",
+                                          audit="dispute_explained")}),
+))
+
+QUESTION = Lifecycle(actions=(
+    Action(name="take", label=_l("Question"), sources=("submitted",), roles=REVIEWERS,
+           turn=ANY_TURN, form=forms.TakeForm, template="agency/actions/take.html",
+           hook=ops.take_up, then="application",
+           outcomes={"": Outcome("in_hand", "in_hand", audit="question_taken")}),
+    Action(name="answer", label=_l("Your answer"), sources=("in_hand",), roles=REVIEWERS,
+           turn=OWNER_TURN, form=forms.AnswerForm, template="agency/actions/answer.html",
+           note_field="answer",
+           outcomes={"": Outcome("answered", "answered", notify="answered",
+                                 audit="question_answered")}),
+))
+
+
+def deregistration() -> Lifecycle:
+    return reviewed(on_submit=closure.deregistration_submitted, on_approve=closure.deregister)
+
+
+def transfer_in() -> Lifecycle:
+    return reviewed(on_submit=closure.transfer_submitted, on_approve=closure.transfer_accepted,
+                    on_reject=lambda application, actor, channel: closure.transfer_refused(
+                        application))
+
+
+__all__ = ["CLAIM", "COUNTY_TURN", "DISPUTE", "QUESTION", "at_once", "deregistration",
+           "reviewed", "transfer_in"]

@@ -1,0 +1,108 @@
+"""What may happen to an application next, declared as data next to each flow.
+
+A `Lifecycle` is a table of `Action`s: from which statuses, to which status, by which roles,
+whether a different person must do it than the one who prepared it (第六十二条), whose turn it
+is (the township's first check, 初审, 第四条; the county; the owner of a question, 首问负责制),
+and the hook that does the work. `operations.transitions.transition()` applies one action; the
+review page's buttons, "my turn", the queue and the township/county routing are all read from
+the same table, never written again. Pure data: no Flask, no database.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+TOWNSHIP_CLERKS = ("township_clerk",)
+REVIEWERS = ("county_reviewer", "admin")
+CHECKERS = ("county_checker", "admin")  # 复核 (第六十二条): never the one who prepared it
+STAFF_ROLES = TOWNSHIP_CLERKS + ("county_reviewer", "county_checker", "admin")
+
+# Whose turn an action is, beyond its statuses: the township's first check only where the
+# county asks for it; the county after that check (or at once); the staff member who took up
+# a question; anybody allowed.
+TOWNSHIP_TURN, COUNTY_TURN, OWNER_TURN, ANY_TURN = "township", "county", "owner", "any"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where an action leads for one of its choices (e.g. approve → approved)."""
+
+    status: str
+    event: str
+    notify: str | None = None  # the applicant's message kind, application_<notify>
+    audit: str | None = None  # the audit action; default application_<status>
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # also the last part of its URL: /agency/applications/<reference>/<name>
+    label: Any  # heading of its part of the review page
+    sources: tuple[str, ...]  # statuses it may start from
+    roles: tuple[str, ...]
+    outcomes: dict[str, Outcome]  # choice → outcome; one key "" when there is no choice
+    form: Any = None  # the WTForms class for its fields (choice field named `choice`)
+    template: str = ""  # the partial that renders its form on the review page
+    turn: str = COUNTY_TURN
+    # The hook that does the work in the same transaction: (application, actor, choice,
+    # data, channel) → None. Raises a TransitionError subclass to refuse.
+    hook: Callable | None = None
+    # 第六十二条: who prepared what this action checks; a different person must act.
+    prepared_by: Callable | None = None
+    # The form field whose text becomes the timeline note and, when final, the reason the
+    # resident reads.
+    note_field: str | None = None
+    # Where staff go afterwards: back to the queue, or the application again (more to do).
+    then: str = "queue"
+
+    def outcome(self, choice: str) -> Outcome | None:
+        return self.outcomes.get(choice or "")
+
+    def allows(self, role: str) -> bool:
+        return role in self.roles
+
+
+FINAL = ("approved", "rejected", "completed", "corrected", "explained", "answered")
+OPEN = ("submitted", "township_checked", "in_hand", "prepared")
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    actions: tuple[Action, ...] = field(default_factory=tuple)
+    # What happens at submission (e.g. the commitment kept, the transfer case opened).
+    on_submit: Callable | None = None
+    # Not reviewed (第九条): takes effect at once, with this hook.
+    at_once: Callable | None = None
+
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+    def statuses(self) -> set[str]:
+        found = {"submitted"}
+        for action in self.actions:
+            found.update(action.sources)
+            found.update(o.status for o in action.outcomes.values())
+        return found
+
+
+def turn_holds(turn: str, *, status: str, township_check: bool, owner: str | None,
+               actor: str) -> bool:
+    """Whether it is this actor's turn in the sense of `turn` (statuses aside)."""
+    if turn == TOWNSHIP_TURN:
+        return township_check and status == "submitted"
+    if turn == COUNTY_TURN:
+        # Where the township checks first, the county's turn comes after that check.
+        return not (township_check and status == "submitted")
+    if turn == OWNER_TURN:
+        return owner == actor
+    return True
+
+
+LIFECYCLES: dict[str, Lifecycle] = {}
+
+
+def register(kind: str, lifecycle: Lifecycle) -> None:
+    LIFECYCLES[kind] = lifecycle
+
+
+def of(kind: str) -> Lifecycle:
+    return LIFECYCLES.get(kind) or Lifecycle()

@@ -17,11 +17,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, false, or_, select, true
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from .. import lifecycle, presenters
+from .. import lifecycle, presenters, queries
 from ..extensions import db
 from ..flows import declared  # noqa: F401  (every flow's lifecycle)
 from ..flows.engine import REGISTRY
@@ -111,7 +110,7 @@ def my_turn(application: Application) -> bool:
 def application_in_my_area(reference: str, kind: str | None = None) -> Application:
     """Record-level check: outside the staff member's area (or of another kind than the action
     is for) an application does not exist."""
-    item = db.session.scalar(select(Application).filter_by(reference=reference))
+    item = queries.application(reference)
     if item is None or not in_my_area(item) or (kind and item.kind != kind):
         abort(404)
     return item
@@ -156,40 +155,11 @@ def second_factor():
 @staff_required(*REVIEWERS, *CLERKS, *CHECKERS)
 def queue():
     area = db.session.get(Region, current_user.region_code)
-    waiting = _my_turn_sql(area)
-    urgent = [flow.name for flow in REGISTRY.values() if flow.urgent]
-    rows = db.session.execute(
-        select(Application, Person).join(Person, Person.id == Application.person_id)
-        .filter(waiting)
-        # 第二十条 立即核查: disputes first, then the earliest deadline.
-        .order_by(case((Application.kind.in_(urgent), 0), else_=1), Application.due_on,
-                  Application.submitted_at)
-    ).all()
+    rows = queries.queue_for(current_user, area,
+                             [flow.name for flow in REGISTRY.values() if flow.urgent])
     today = applications.china_today()
     return render_template("agency/queue.html", rows=rows, today=today, area=area,
                            flows=REGISTRY, mask=ids.mask)
-
-
-def _my_turn_sql(area: Region):
-    """The queue: applications of the area some action of their lifecycle waits on this staff
-    member for, read from the same tables `transition()` applies."""
-    me = current_user.get_id()
-    if current_user.role in CLERKS:
-        where = (Application.township_code == area.code) & Application.township_check
-    else:
-        where = Application.region_code.startswith(area.code[:6])
-    turns = {
-        lifecycle.TOWNSHIP_TURN: Application.township_check & (Application.status == "submitted"),
-        lifecycle.COUNTY_TURN: ~(Application.township_check
-                                 & (Application.status == "submitted")),
-        lifecycle.OWNER_TURN: Application.owner == me,
-        lifecycle.ANY_TURN: true(),
-    }
-    anyone = [
-        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
-        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
-        if action.allows(current_user.role)]
-    return where & or_(false(), *anyone)
 
 
 def render_review(item: Application, status=200, forms=None, notice=None):
@@ -213,7 +183,7 @@ def render_review(item: Application, status=200, forms=None, notice=None):
         person=db.session.get(Person, item.person_id), actions=actions, forms=forms,
         error=next((f for f in forms.values() if f.errors), None), notice=notice,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
-        uploads=db.session.scalars(select(Upload).filter_by(application_id=item.id)).all(),
+        uploads=queries.uploads_of(item.id),
         today=applications.china_today(), my_turn=my_turn(item),
         clerk=current_user.role in CLERKS,
         changes=residents.history(item.person_id),
@@ -302,8 +272,7 @@ def _register_actions():
 @bp.errorhandler(transitions.NotOpen)
 def _conflict(_error):
     db.session.rollback()
-    fresh = db.session.scalar(select(Application).filter_by(
-        reference=request.view_args["reference"]))
+    fresh = queries.application(request.view_args["reference"])
     return render_review(fresh, 409, notice=_("Someone else has already dealt with this "
                                               "application. Here it is as it stands now."))
 
@@ -311,8 +280,7 @@ def _conflict(_error):
 @bp.errorhandler(transitions.SameStaff)
 def _same_staff(_error):
     db.session.rollback()
-    item = db.session.scalar(select(Application).filter_by(
-        reference=request.view_args["reference"]))
+    item = queries.application(request.view_args["reference"])
     return render_review(item, 403, notice=_("You prepared this decision, so a different "
                                              "member of staff must check it (第六十二条)."))
 
@@ -327,8 +295,7 @@ def _not_yours(_error):
 @bp.errorhandler(transitions.Invalid)
 def _invalid(_error):
     db.session.rollback()
-    item = db.session.scalar(select(Application).filter_by(
-        reference=request.view_args["reference"]))
+    item = queries.application(request.view_args["reference"])
     return render_review(item, 400, notice=_("That entry is not on this resident's account"))
 
 
@@ -499,7 +466,7 @@ def terminals():
         key = (request.form.get("public_key") or "").strip()
         if not device_id or not name:
             error = _("Enter the terminal's device id and a name staff will recognise")
-        elif db.session.scalar(select(KioskTerminal.id).filter_by(device_id=device_id)):
+        elif queries.terminal_with_device(device_id):
             error = _("A terminal with this device id is already registered")
         else:
             try:
@@ -509,9 +476,7 @@ def terminals():
             except ValueError:
                 db.session.rollback()
                 error = _("The public key must be a 32-byte Ed25519 key in base64")
-    rows = db.session.scalars(select(KioskTerminal).filter(
-        KioskTerminal.region_code.startswith(current_user.region_code[:6]))
-        .order_by(KioskTerminal.id)).all()
+    rows = queries.terminals_in(current_user.region_code)
     return render_template("agency/terminals.html", terminals=rows, error=error,
                            form=request.form), 400 if error else 200
 
@@ -535,19 +500,13 @@ def death_reports():
 
     area = db.session.get(Region, current_user.region_code)
     today = applications.china_today()
-    if current_user.role in CLERKS:
-        rows = db.session.scalars(select(DeathReport).filter(
-            DeathReport.village_code.startswith(area.code[:9]),
-            DeathReport.status == "reported").order_by(DeathReport.id)).all()
-        # What the forward will find: the clerk sees the registries' answer before sending.
-        results = {report.id: assist.registry_result(report, today) for report in rows}
-        objections = assist.objections_for(area.code)
-    else:
-        rows = db.session.scalars(select(DeathReport).filter(
-            DeathReport.village_code.startswith(area.code[:6]),
-            DeathReport.status.in_(("matched", "contested"))).order_by(DeathReport.id)).all()
-        results = {report.id: report.registry_result for report in rows}
-        objections = []
+    clerk = current_user.role in CLERKS
+    rows = queries.death_reports(area.code[:9] if clerk else area.code[:6],
+                                 ("reported",) if clerk else ("matched", "contested"))
+    # What the forward will find: the clerk sees the registries' answer before sending.
+    results = {report.id: assist.registry_result(report, today) if clerk
+               else report.registry_result for report in rows}
+    objections = assist.objections_for(area.code) if clerk else []
     return render_template("agency/death_reports.html", reports=rows, mask=ids.mask,
                            clerk=current_user.role in CLERKS, objections=objections,
                            results=results, labels=REGISTRY_RESULTS)

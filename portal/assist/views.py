@@ -24,13 +24,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import queries
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import (
     Application,
     Consent,
     DeathReport,
-    InsuranceRelation,
     PensionNotice,
     Person,
 )
@@ -64,8 +64,7 @@ def _needs(person: Person | None, today: date) -> list[str]:
     if person is None:
         return ["not_enrolled"]
     needs = []
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person.id, InsuranceRelation.status != "terminated"))
+    relation = queries.current_relation(person.id)
     if relation is None:
         return ["not_enrolled"]
     if db.session.scalar(select(PensionNotice.id).filter_by(person_id=person.id)) and \

@@ -12,10 +12,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired
 
+from .. import queries
 from ..exchange.registries import relation_between
 from ..extensions import db
 from ..models import InsuranceRelation, Person
@@ -57,8 +57,7 @@ class EventDateForm(FlaskForm):
 
 
 def insured_relation(person_id: int) -> InsuranceRelation | None:
-    return db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person_id, InsuranceRelation.status != "terminated"))
+    return queries.current_relation(person_id)
 
 
 def deceased_person(answers: dict) -> Person | None:

@@ -25,10 +25,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from .. import queries
 from ..auth.resident import resident_guard, step_up_redirect
 from ..exchange.registries import compare_person
 from ..extensions import db
-from ..models import OPEN_STATUSES, Application, InsuranceRelation, Person
+from ..models import OPEN_STATUSES, Application, Person
 from ..operations import applications, assist
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
@@ -134,10 +135,7 @@ def resident_context(flow: Flow) -> Context:
     person = g.acting.person
     today = applications.china_today()
     comparison = compare_person(person.id_type, person.id_number, person.name, today).as_dict()
-    relation = db.session.scalar(
-        select(InsuranceRelation).filter(InsuranceRelation.person_id == person.id,
-                                         InsuranceRelation.status != "terminated")
-    )
+    relation = queries.current_relation(person.id)
     return Context(
         person=person,
         today=today,

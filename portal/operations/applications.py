@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
-from .. import lifecycle
+from .. import lifecycle, queries
 from ..extensions import db
 from ..models import (
     Application,
@@ -242,9 +243,7 @@ def change_details(application: Application, actor: str, channel: str) -> None:
 
 def choose_tier(application: Application, actor: str, channel: str) -> None:
     """第十一条: this year's level; the tax department learns it to collect the payment."""
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == application.person_id,
-        InsuranceRelation.status != "terminated"))
+    relation = queries.current_relation(application.person_id)
     relation.contribution_tier_fen = int(application.answers["tier"])
     record = {"reference": application.reference, "year": application.received_on.year,
               "tier_fen": relation.contribution_tier_fen,

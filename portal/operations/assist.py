@@ -12,13 +12,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from .. import queries
 from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import (
     Application,
     Consent,
     DeathReport,
-    InsuranceRelation,
     OutboxMessage,
     Person,
     Region,
@@ -273,8 +273,7 @@ def forward(clerk: StaffUser, today: date) -> list[DeathReport]:
         report.status, report.forwarded_by = "forwarded", clerk.get_id()
         report.registry_result = registry_result(report, today)
         person = db.session.scalar(Person.by_id_number(report.id_number))
-        relation = db.session.scalar(select(InsuranceRelation).filter_by(
-            person_id=person.id, status="receiving")) if person else None
+        relation = queries.relation_in(person.id, "receiving") if person else None
         if relation is None:
             continue
         report.person_id = person.id
@@ -306,8 +305,7 @@ def confirm_death(report: DeathReport, staff: StaffUser) -> None:
     """Confirmed: the heirs are invited to apply for deregistration (no certificate needed).
     A report the registries contradicted is suspended only now, on the county's word."""
     if report.status == "contested":
-        relation = db.session.scalar(select(InsuranceRelation).filter_by(
-            person_id=report.person_id, status="receiving"))
+        relation = queries.relation_in(report.person_id, "receiving")
         if relation is not None and relation.suspended_from is None:
             _suspend(report, staff)
     report.status, report.decided_by = "confirmed", staff.get_id()

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import distinct, exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import queries
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
 from ..models import (
@@ -183,8 +184,7 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     by the next run)."""
     if decision.status != "checked" or decision.person_id != person.id:
         raise WrongState()
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person.id, InsuranceRelation.status == "contributing"))
+    relation = queries.relation_in(person.id, "contributing")
     if relation is None:
         raise WrongState()
     relation.status, relation.benefit_from = "receiving", decision.first_month
@@ -423,8 +423,7 @@ def reissue_failed(actor: str, county_code: str | None = None) -> list[BenefitPa
 
 def _still_payable(person_id: int, month: date) -> bool:
     """A month may be paid (again) only while the pension runs and the month is not suspended."""
-    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
-                                                                     status="receiving"))
+    relation = queries.relation_in(person_id, "receiving")
     return relation is not None and (relation.suspended_from is None
                                      or month < relation.suspended_from)
 
@@ -458,8 +457,7 @@ def suspend(person_id: int, from_month: date, reason: str, actor: str,
     """Stop paying from a month on (第三十三条): while a doubt is investigated (a reported death),
     or for good reason found by data comparison (a recorded death, a prison sentence). An
     earlier month found later moves the start back; the months from it on are not paid."""
-    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
-                                                                     status="receiving"))
+    relation = queries.relation_in(person_id, "receiving")
     if relation is None:
         raise WrongState()
     start = date(from_month.year, from_month.month, 1)
@@ -489,8 +487,7 @@ def resume(person_id: int, actor: str, channel: str = "counter", commit: bool = 
     """Still entitled: payment resumes. With back pay the next run pays every suspended month
     (none was covered by a payment); without (after a prison sentence, 劳社厅函〔2001〕44号)
     the months up to `last_unpaid` are forfeited and payment resumes after them."""
-    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id,
-                                                                     status="receiving"))
+    relation = queries.relation_in(person_id, "receiving")
     if relation is None or relation.suspended_from is None:
         raise WrongState()
     row = _open_suspension(person_id)

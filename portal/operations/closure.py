@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import queries
 from ..exchange.registries import compare_person, other_pension_since, relation_between
 from ..extensions import db
 from ..models import (
@@ -49,8 +50,7 @@ def deregistration_submitted(application: Application, actor: str, channel: str)
     else:
         subject = db.session.get(Person, application.person_id)
     applicant = db.session.get(Person, application.person_id)
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == subject.id, InsuranceRelation.status != "terminated"))
+    relation = queries.current_relation(subject.id)
     application.subject_person_id = subject.id
     application.region_code = relation.region_code
     application.comparison = {
@@ -108,8 +108,7 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
 
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
     subject = db.session.get(Person, application.subject_person_id)
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == subject.id, InsuranceRelation.status != "terminated"))
+    relation = queries.current_relation(subject.id)
     event_on = _event_date(application, subject)
     ground = application.answers["ground"]
     today = china_today()
@@ -209,8 +208,7 @@ def on_this_system(county_code: str) -> bool:
 def transfer_submitted(application: Application, actor: str, channel: str) -> None:
     found = application.comparison
     person_id = application.person_id
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person_id, InsuranceRelation.status != "terminated"))
+    relation = queries.current_relation(person_id)
     old = found.get("resident_scheme_region") or relation.region_code
     case = TransferCase(application_id=application.id, person_id=person_id, from_county=old,
                         to_county=application.region_code, history=[])

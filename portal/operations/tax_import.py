@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import queries
 from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import (
@@ -165,8 +166,7 @@ def _import(content: bytes, content_type: str, scheme: dict, received_by: str,
 
 
 def _county_of(person: Person) -> str | None:
-    relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=person.id)
-                                 .order_by(InsuranceRelation.id.desc()).limit(1))
+    relation = queries.latest_relation(person.id)
     return relation.region_code if relation else None
 
 

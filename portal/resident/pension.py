@@ -6,9 +6,10 @@ from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import queries
 from ..auth.resident import resident_required
 from ..extensions import db
-from ..models import Application, BenefitDecision, InsuranceRelation, PensionNotice
+from ..models import Application, BenefitDecision, PensionNotice
 from ..operations import benefits
 from ..operations.applications import china_today
 from ..rules import contact
@@ -24,9 +25,7 @@ def pension():
         select(BenefitDecision).filter(BenefitDecision.person_id == current_user.id,
                                        BenefitDecision.status.in_(("checked", "confirmed")))
         .order_by(BenefitDecision.id.desc()))
-    relation = db.session.scalar(
-        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
-                                         InsuranceRelation.status != "terminated"))
+    relation = queries.current_relation(current_user.id)
     today, day = china_today(), current_app.config["PENSION_PAYMENT_DAY"]
     check = benefits.last_check(current_user.id)
     claim = db.session.get(Application, decision.application_id) if decision else None

@@ -1,0 +1,87 @@
+"""Named look-ups, one place each, so views and operations never write the same query twice
+(like notifications-api's dao modules)."""
+
+from sqlalchemy import case, false, or_, select, true
+
+from . import lifecycle
+from .extensions import db
+from .models import (
+    Application,
+    DeathReport,
+    InsuranceRelation,
+    KioskTerminal,
+    Person,
+    Region,
+    Upload,
+)
+
+
+def current_relation(person_id: int) -> InsuranceRelation | None:
+    """The person's insurance relation here that has not ended (contributing or receiving)."""
+    return db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == person_id, InsuranceRelation.status != "terminated")
+        .order_by(InsuranceRelation.id.desc()).limit(1))
+
+
+def relation_in(person_id: int, status: str) -> InsuranceRelation | None:
+    """The person's relation in one state: "contributing" or "receiving"."""
+    return db.session.scalar(select(InsuranceRelation).filter_by(
+        person_id=person_id, status=status).order_by(InsuranceRelation.id.desc()).limit(1))
+
+
+def latest_relation(person_id: int) -> InsuranceRelation | None:
+    """The newest relation, ended or not (where the person was insured last)."""
+    return db.session.scalar(select(InsuranceRelation).filter_by(person_id=person_id)
+                             .order_by(InsuranceRelation.id.desc()).limit(1))
+
+
+def application(reference: str) -> Application | None:
+    return db.session.scalar(select(Application).filter_by(reference=reference))
+
+
+def uploads_of(application_id: int) -> list[Upload]:
+    return db.session.scalars(select(Upload).filter_by(application_id=application_id)).all()
+
+
+def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Person]]:
+    """The staff member's queue: applications of their area that some action of their lifecycle
+    waits on this staff member for (the same tables `transition()` applies). Disputes first
+    (第二十条 立即核查), then the earliest deadline."""
+    me = staff.get_id()
+    if staff.role in lifecycle.TOWNSHIP_CLERKS:
+        where = (Application.township_code == area.code) & Application.township_check
+    else:
+        where = Application.region_code.startswith(area.code[:6])
+    turns = {
+        lifecycle.TOWNSHIP_TURN: Application.township_check & (Application.status == "submitted"),
+        lifecycle.COUNTY_TURN: ~(Application.township_check
+                                 & (Application.status == "submitted")),
+        lifecycle.OWNER_TURN: Application.owner == me,
+        lifecycle.ANY_TURN: true(),
+    }
+    waiting = or_(false(), *[
+        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
+        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
+        if action.allows(staff.role)])
+    return db.session.execute(
+        select(Application, Person).join(Person, Person.id == Application.person_id)
+        .filter(where & waiting)
+        .order_by(case((Application.kind.in_(list(urgent_kinds)), 0), else_=1),
+                  Application.due_on, Application.submitted_at)).all()
+
+
+def terminal_with_device(device_id: str) -> KioskTerminal | None:
+    return db.session.scalar(select(KioskTerminal).filter_by(device_id=device_id))
+
+
+def terminals_in(county_code: str) -> list[KioskTerminal]:
+    return db.session.scalars(select(KioskTerminal).filter(
+        KioskTerminal.region_code.startswith(county_code[:6])).order_by(KioskTerminal.id)).all()
+
+
+def death_reports(area_prefix: str, statuses: tuple[str, ...]) -> list[DeathReport]:
+    """Village death reports (第三十二条) of an area in some states: "reported" for the township
+    to forward; "matched" and "contested" for the county to decide."""
+    return db.session.scalars(select(DeathReport).filter(
+        DeathReport.village_code.startswith(area_prefix), DeathReport.status.in_(statuses))
+        .order_by(DeathReport.id)).all()

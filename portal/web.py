@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, presenters, ratelimit, speech
+from . import applog, cli, presenters, ratelimit, speech
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
 from .operations import limits
@@ -64,6 +64,7 @@ def init_app(app):
 
     app.jinja_env.globals["shown_status"] = shown_status
     register_error_pages(app)
+    applog.init_app(app)
 
 
 def select_locale():
@@ -160,8 +161,10 @@ def render_error(code, texts):
 
 def register_error_pages(app):
     def handler_for(code, texts):
-        def handle(_error):
+        def handle(error):
             db.session.rollback()  # nothing half-done may be committed later in this request
+            if code == 500:
+                applog.log_unexpected(getattr(error, "original_exception", None) or error)
             return render_error(code, texts)
 
         return handle

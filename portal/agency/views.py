@@ -1,7 +1,6 @@
 """County staff: sign in with password + TOTP, see the queue of their area, decide applications."""
 
 import time
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -21,6 +20,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from .. import lifecycle, presenters, queries
+from ..auth.staff import staff_required
 from ..extensions import db
 from ..flows import declared  # noqa: F401  (every flow's lifecycle)
 from ..flows.engine import REGISTRY
@@ -71,25 +71,6 @@ class PasswordForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"),
                        validators=[InputRequired(_l("Enter the 6-digit code"))])
-
-
-def staff_required(*roles):
-    """Deny by default: a staff member who passed both factors, in one of `roles`."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return redirect(url_for("agency.sign_in"))
-            if current_user.kind != "staff" or session.get("acr") != "staff-mfa":
-                abort(403)
-            if roles and current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def in_my_area(application: Application) -> bool:

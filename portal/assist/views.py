@@ -8,7 +8,6 @@ village does not exist here (404).
 import base64
 import binascii
 from datetime import date
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -25,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import queries
+from ..auth.staff import staff_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import (
@@ -45,17 +45,9 @@ REASON_LABELS = {"limited_mobility": "行动不便", "illness": "患病", "age":
                  "other": "其他原因"}
 
 
-def assistant_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("agency.sign_in"))
-        if (current_user.kind != "staff" or session.get("acr") != "staff-mfa"
-                or current_user.role != "village_assistant"):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+# Village assistants: the staff guard with their one role (security.md: their own village only,
+# checked record by record in operations.assist).
+assistant_required = staff_required("village_assistant")
 
 
 def _needs(person: Person | None, today: date) -> list[str]:

@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import queries
 from ..auth.resident import resident_guard, step_up_redirect
+from ..auth.staff import staff_refusal
 from ..exchange.registries import compare_person
 from ..extensions import db
 from ..models import OPEN_STATUSES, Application, Person
@@ -76,11 +77,9 @@ def acting_for(view):
             g.acting = Acting(current_user, current_user.get_id(), "resident",
                               session.get("channel", "online"))
             return view(*args, **kwargs)
-        if not current_user.is_authenticated:
-            return redirect(url_for("agency.sign_in"))
-        if (current_user.kind != "staff" or session.get("acr") != "staff-mfa"
-                or current_user.role != "village_assistant"):
-            abort(403)
+        refused = staff_refusal("village_assistant")
+        if refused is not None:
+            return refused
         consent = assist.valid_consent(consent_id, current_user, applications.china_today())
         if consent is None or consent.flow != kwargs.get("flow_name"):
             abort(404)

@@ -121,3 +121,32 @@ class AnswerForm(ActionForm):
         field.data = (field.data or "").strip()
         if len(field.data) < 4:
             raise ValidationError(_("Write the answer (at least 4 characters)"))
+
+
+class ReportOutcomeForm(FlaskForm):
+    """举报 (第六十六条): what the county found, for the reporter to read."""
+
+    outcome = TextAreaField(_l("Outcome (the reporter can read it with their reference)"))
+
+    def validate_outcome(self, field):
+        field.data = (field.data or "").strip()
+        if len(field.data) < 4:
+            raise ValidationError(_("Write the outcome the reporter may read (at least 4 "
+                                    "characters)"))
+
+
+class TerminalForm(FlaskForm):
+    """A self-service terminal registered with its public key (operations.kiosk)."""
+
+    device_id = StringField(_l("Device id"))
+    name = StringField(_l("Name"))
+    public_key = StringField(_l("Public key (Ed25519, base64)"))
+    hints = {"public_key": _l("Shown by the terminal's agent at set-up: python -m kiosk.agent "
+                              "--show-public-key")}
+
+    def validate_name(self, field):
+        self.device_id.data = (self.device_id.data or "").strip()
+        field.data = (field.data or "").strip()
+        if not self.device_id.data or not field.data:
+            raise ValidationError(_("Enter the terminal's device id and a name staff will "
+                                    "recognise"))

@@ -56,6 +56,7 @@ from ..regions import region_path
 from ..rules import ids
 from ..schemes import scheme_for
 from ..web import ERROR_PAGES, render_error
+from .forms import ReportOutcomeForm, TerminalForm
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -338,17 +339,15 @@ def reports_queue():
 def report(reference):
 
     item = _report_for_me(reference)
-    error = None
-    if request.method == "POST":
-        outcome = (request.form.get("outcome") or "").strip()
+    form = ReportOutcomeForm()
+    if form.is_submitted():
         if item.status == "closed":
             abort(409)
-        if len(outcome) < 4:
-            error = _("Write the outcome the reporter may read (at least 4 characters)")
-        else:
-            reports.close(item, outcome, current_user)
+        if form.validate():
+            reports.close(item, form.outcome.data, current_user)
             return redirect(url_for(".reports_queue"))
-    return render_template("agency/report.html", report=item, error=error), 400 if error else 200
+    return render_template("agency/report.html", report=item, form=form), \
+        400 if form.errors else 200
 
 
 
@@ -440,26 +439,24 @@ def data_access():
 def terminals():
     """County admins register self-service terminals (their public keys) and revoke them."""
 
-    error = None
-    if request.method == "POST":
-        device_id = (request.form.get("device_id") or "").strip()
-        name = (request.form.get("name") or "").strip()
-        key = (request.form.get("public_key") or "").strip()
-        if not device_id or not name:
-            error = _("Enter the terminal's device id and a name staff will recognise")
-        elif queries.terminal_with_device(device_id):
-            error = _("A terminal with this device id is already registered")
+    form = TerminalForm()
+    if form.validate_on_submit():
+        if queries.terminal_with_device(form.device_id.data):
+            form.device_id.errors.append(_("A terminal with this device id is already "
+                                           "registered"))
         else:
             try:
-                kiosk.register(device_id, name, current_user.region_code, key,
+                kiosk.register(form.device_id.data, form.name.data, current_user.region_code,
+                               (form.public_key.data or "").strip(),
                                actor=current_user.get_id())
                 return redirect(url_for(".terminals"))
-            except ValueError:
+            except kiosk.BadKey:
                 db.session.rollback()
-                error = _("The public key must be a 32-byte Ed25519 key in base64")
+                form.public_key.errors.append(_("The public key must be a 32-byte Ed25519 key "
+                                                "in base64"))
     rows = queries.terminals_in(current_user.region_code)
-    return render_template("agency/terminals.html", terminals=rows, error=error,
-                           form=request.form), 400 if error else 200
+    return render_template("agency/terminals.html", terminals=rows, form=form), \
+        400 if form.errors else 200
 
 
 @bp.post("/terminals/<int:terminal_id>/revoke")

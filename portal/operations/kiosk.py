@@ -145,10 +145,17 @@ def refused(reason: str, device_id: str | None) -> None:
     db.session.commit()
 
 
+class BadKey(ValueError):
+    """Not a 32-byte Ed25519 public key in base64."""
+
+
 def register(device_id: str, name: str, region_code: str, public_key_b64: str,
              actor: str) -> KioskTerminal:
-    key = b64decode(public_key_b64.strip())
-    Ed25519PublicKey.from_public_bytes(key)  # raises ValueError on anything else
+    try:
+        key = b64decode(public_key_b64.strip())
+        Ed25519PublicKey.from_public_bytes(key)
+    except (ValueError, binascii.Error) as error:
+        raise BadKey() from error
     terminal = KioskTerminal(device_id=device_id.strip(), name=name.strip(),
                              region_code=region_code, public_key=b64encode(key),
                              registered_by=actor)

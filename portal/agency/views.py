@@ -37,7 +37,6 @@ from ..models import (
     Upload,
 )
 from ..operations import (
-    applications,
     assist,
     audit,
     benefits,
@@ -54,6 +53,7 @@ from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
 from ..rules import ids
+from ..rules.dates import china_today
 from ..schemes import scheme_for
 from ..web import ERROR_PAGES, render_error
 from .forms import ReportOutcomeForm, TerminalForm
@@ -139,7 +139,7 @@ def queue():
     area = db.session.get(Region, current_user.region_code)
     rows = queries.queue_for(current_user, area,
                              [flow.name for flow in REGISTRY.values() if flow.urgent])
-    today = applications.china_today()
+    today = china_today()
     return render_template("agency/queue.html", rows=rows, today=today, area=area,
                            flows=REGISTRY, mask=ids.mask)
 
@@ -166,7 +166,7 @@ def render_review(item: Application, status=200, forms=None, notice=None):
         error=next((f for f in forms.values() if f.errors), None), notice=notice,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
         uploads=queries.uploads_of(item.id),
-        today=applications.china_today(), my_turn=my_turn(item),
+        today=china_today(), my_turn=my_turn(item),
         clerk=current_user.role in CLERKS,
         changes=residents.history(item.person_id),
 
@@ -380,7 +380,7 @@ def transfers():
     cases = closure.transfers_held_by(current_user.region_code)
     people = db.by_id(Person, (c.person_id for c in cases))
     return render_template("agency/transfers.html", cases=cases, people=people, mask=ids.mask,
-                           today=applications.china_today())
+                           today=china_today())
 
 
 def _case_held_by_me(case_id: int):

@@ -35,8 +35,8 @@ from ..models import (
     Person,
 )
 from ..operations import assist, ledger, uploads
-from ..operations.applications import china_today
 from ..rules import ids
+from ..rules.dates import china_today
 
 bp = Blueprint("assist", __name__, url_prefix="/assist")
 SERVICES = ("enrolment", "details_change", "tier_choice", "question", "dispute", "claim",

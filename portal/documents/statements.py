@@ -7,9 +7,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..operations import ledger
-from ..operations.applications import china_today
 from ..presenters import ledger_kind, yuan
 from ..rules import ids
+from ..rules.dates import china_today
 from . import seal, verification
 
 

@@ -10,8 +10,8 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from ..extensions import csrf
 from ..operations import tax_export
-from ..operations.applications import china_today
 from ..operations.tax_import import REASONS, BadBatch, import_batch
+from ..rules.dates import china_today
 from ..schemes import scheme_for
 
 bp = Blueprint("tax_api", __name__, url_prefix="/exchange/tax")

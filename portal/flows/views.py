@@ -34,6 +34,7 @@ from ..models import OPEN_STATUSES, Application, Person
 from ..operations import applications, assist
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
+from ..rules.dates import china_today
 from ..schemes import scheme_for, township_first_check
 from . import declared  # noqa: F401  (registers every flow)
 from .engine import REGISTRY, Context, Flow
@@ -80,7 +81,7 @@ def acting_for(view):
         refused = staff_refusal("village_assistant")
         if refused is not None:
             return refused
-        consent = assist.valid_consent(consent_id, current_user, applications.china_today())
+        consent = assist.valid_consent(consent_id, current_user, china_today())
         if consent is None or consent.flow != kwargs.get("flow_name"):
             abort(404)
         g.consent_id = consent_id
@@ -132,7 +133,7 @@ def _flow(name: str) -> Flow:
 
 def resident_context(flow: Flow) -> Context:
     person = g.acting.person
-    today = applications.china_today()
+    today = china_today()
     comparison = compare_person(person.id_type, person.id_number, person.name, today).as_dict()
     relation = queries.current_relation(person.id)
     return Context(

@@ -3,7 +3,6 @@ its audit record and the resident's notifications in the same transaction."""
 
 import json
 import secrets
-from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from ..models import (
     Upload,
     utcnow,
 )
+from ..rules.dates import china_today  # noqa: F401  (operations and views take it from here)
 from . import audit, notify, tax_export
 from .calendar import workday_calendar
 from .transitions import (  # noqa: F401  (the named refusals, re-exported for callers)
@@ -31,14 +31,6 @@ from .transitions import (  # noqa: F401  (the named refusals, re-exported for c
     NotOwner,
     commit_or_conflict,
 )
-
-CHINA = timezone(timedelta(hours=8))
-
-
-def china_today():
-    return datetime.now(UTC).astimezone(CHINA).date()
-
-
 
 
 def draft_for(person_id: int, flow: str) -> Draft | None:

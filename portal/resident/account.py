@@ -6,8 +6,8 @@ from flask_login import current_user
 from ..auth.resident import resident_required
 from ..documents import statements
 from ..operations import ledger
-from ..operations.applications import china_today
 from ..rules import benefits, contributions
+from ..rules.dates import china_today
 from ..rules.enrolment import age_on
 from ..rules.interest import rate_for
 from ..schemes import scheme_for

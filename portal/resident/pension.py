@@ -11,9 +11,9 @@ from ..auth.resident import resident_required
 from ..extensions import db
 from ..models import Application, BenefitDecision, PensionNotice
 from ..operations import benefits
-from ..operations.applications import china_today
 from ..rules import contact
 from ..rules.benefits import next_payment_date, payment_day_in, same_day_next_year
+from ..rules.dates import china_today
 from .views import bp
 
 

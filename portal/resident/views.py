@@ -35,11 +35,11 @@ from ..models import (
     Upload,
 )
 from ..operations import assist, audit, benefits, closure, ledger
-from ..operations.applications import china_today
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..rules import benefits as benefit_rules
 from ..rules import ids
+from ..rules.dates import china_today
 from ..schemes import scheme_for
 
 bp = Blueprint("resident", __name__, url_prefix="/me")

@@ -1,0 +1,10 @@
+"""Business dates are China's (Asia/Shanghai, UTC+8, no daylight saving): the day a resident
+submits, the day a deadline counts from, the month a pension is paid for."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_today() -> date:
+    return datetime.now(UTC).astimezone(CHINA).date()

@@ -477,7 +477,7 @@ def death_reports():
     each beneficiary whose payment the match suspended."""
 
     area = db.session.get(Region, current_user.region_code)
-    today = applications.china_today()
+    today = china_today()
     clerk = current_user.role in CLERKS
     rows = queries.death_reports(area.code[:9] if clerk else area.code[:6],
                                  ("reported",) if clerk else ("matched", "contested"))
@@ -504,7 +504,7 @@ REGISTRY_RESULTS = {
 @staff_required(*CLERKS)
 def forward_death_reports():
 
-    assist.forward(current_user, applications.china_today())
+    assist.forward(current_user, china_today())
     return redirect(url_for(".death_reports"))
 
 

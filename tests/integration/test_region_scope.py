@@ -152,7 +152,7 @@ def walk(f):
     return {
         "agency.queue": ("GET", "/agency/", "absent"),
         "agency.application": ("GET", f"/agency/applications/{f['enrolment']}", "none"),
-        "agency.decide": ("POST", f"/agency/applications/{f['enrolment']}/decision", "none"),
+        "agency.decision": ("POST", f"/agency/applications/{f['enrolment']}/decision", "none"),
         "agency.upload": ("GET", f"/agency/uploads/{f['upload']}", "none"),
         "agency.township_check": (
             "POST", f"/agency/applications/{f['enrolment']}/township-check", "none"),
@@ -160,9 +160,9 @@ def walk(f):
         "agency.refused_contributions": ("GET", "/agency/refused-contributions", "absent"),
         "agency.resend_tax_registration": (
             "POST", f"/agency/tax-registrations/{f['registration']}/resend", "none"),
-        "agency.resolve": ("POST", f"/agency/applications/{f['dispute']}/resolution", "none"),
-        "agency.take_question": ("POST", f"/agency/applications/{f['question']}/take", "none"),
-        "agency.answer_question": (
+        "agency.resolution": ("POST", f"/agency/applications/{f['dispute']}/resolution", "none"),
+        "agency.take": ("POST", f"/agency/applications/{f['question']}/take", "none"),
+        "agency.answer": (
             "POST", f"/agency/applications/{f['question']}/answer", "none"),
         "agency.reports_queue": ("GET", "/agency/reports", "absent"),
         "agency.report": ("GET", f"/agency/reports/{f['report']}", "none"),
@@ -180,8 +180,8 @@ def walk(f):
             "POST", f"/agency/transfers/{f['case']}/funds-arrived", "none"),
         "agency.debts": ("GET", "/agency/debts", "absent"),
         "agency.data_access": ("GET", "/agency/data-access", "absent"),
-        "agency.prepare_benefit": ("POST", f"/agency/applications/{f['claim']}/benefit", "none"),
-        "agency.check_benefit": (
+        "agency.benefit": ("POST", f"/agency/applications/{f['claim']}/benefit", "none"),
+        "agency.benefit_check": (
             "POST", f"/agency/applications/{f['claim']}/benefit-check", "none"),
     }
 

@@ -23,11 +23,11 @@ from ..models import (
     Person,
     Region,
     RegistryPerson,
-    RegistryRelative,
     StaffUser,
     utcnow,
 )
 from ..rules import csvfiles, ids
+from ..rules.benefits import first_payment_month
 from . import audit, benefits, limits, notify
 from .applications import record_event
 
@@ -292,13 +292,9 @@ def forward(clerk: StaffUser, today: date) -> list[DeathReport]:
 
 
 def _suspend(report: DeathReport, staff: StaffUser) -> None:
-    benefits.suspend(report.person_id, _month_after(report.death_date),
+    benefits.suspend(report.person_id, first_payment_month(report.death_date),
                      f"death reported by the village ({report.death_date})",
                      actor=staff.get_id(), channel="counter", commit=False)
-
-
-def _month_after(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def confirm_death(report: DeathReport, staff: StaffUser) -> None:
@@ -310,16 +306,10 @@ def confirm_death(report: DeathReport, staff: StaffUser) -> None:
             _suspend(report, staff)
     report.status, report.decided_by = "confirmed", staff.get_id()
     person = db.session.get(Person, report.person_id)
-    relatives = db.session.scalars(select(RegistryRelative).filter_by(
-        relative_id_number=person.id_number)).all()
-    for link in relatives:
-        row = db.session.scalar(select(RegistryPerson).filter_by(id_number=link.id_number))
-        if row and row.phone:
-            notify.queue_sms(phone=row.phone, kind="heir_invited",
-                             body=notify.chinese_texts("heir_invited", {"name": person.name})[1])
+    invited = benefits.invite_heirs(person)
     audit.record("death_confirmed", actor=staff.get_id(), channel="counter",
                  object_type="person", object_id=person.id,
-                 detail={"report": report.id, "heirs_invited": len(relatives)})
+                 detail={"report": report.id, "heirs_invited": invited})
     db.session.commit()
 
 

@@ -508,16 +508,16 @@ def resume(person_id: int, actor: str, channel: str = "counter", commit: bool = 
 # Data comparison before every run and on its own schedule (第六条、第三十条、第三十一条) -------
 
 def invite_heirs(person: Person) -> int:
-    """The relatives the household and civil records know are told they can deregister under
-    the commitment system (第三十八条), once per death."""
-    invited = 0
-    for number in relatives_of(person.id_number):
+    """The relatives the household and civil records know are told by SMS, where a phone is
+    registered to them, that they can deregister under the commitment system (第三十八条).
+    Returns how many relatives the records know."""
+    relatives = relatives_of(person.id_number)
+    for number in relatives:
         row = db.session.scalar(select(RegistryPerson).filter_by(id_number=number))
         if row and row.phone:
             notify.queue_sms(phone=row.phone, kind="heir_invited",
                              body=notify.chinese_texts("heir_invited", {"name": person.name})[1])
-            invited += 1
-    return invited
+    return len(relatives)
 
 
 def _death_of(person: Person, checked_on: date) -> date | None:

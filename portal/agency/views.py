@@ -250,35 +250,26 @@ def _register_actions():
                         methods=["POST"], defaults={"action_name": name})
 
 
-@bp.errorhandler(transitions.ConcurrentDecision)
-@bp.errorhandler(transitions.NotOpen)
-def _conflict(_error):
+# A refused action shows the application again, as it stands now, with what went wrong.
+DEALT_WITH = (409, _l("Someone else has already dealt with this application. Here it is as "
+                      "it stands now."))
+REFUSALS = {
+    transitions.ConcurrentDecision: DEALT_WITH,
+    transitions.NotOpen: DEALT_WITH,
+    transitions.SameStaff: (403, _l("You prepared this decision, so a different member of "
+                                    "staff must check it (第六十二条).")),
+    transitions.Invalid: (400, _l("That entry is not on this resident's account")),
+}
+
+
+@bp.errorhandler(transitions.TransitionError)
+def _refused(error):
     db.session.rollback()
-    fresh = queries.application(request.view_args["reference"])
-    return render_review(fresh, 409, notice=_("Someone else has already dealt with this "
-                                              "application. Here it is as it stands now."))
-
-
-@bp.errorhandler(transitions.SameStaff)
-def _same_staff(_error):
-    db.session.rollback()
-    item = queries.application(request.view_args["reference"])
-    return render_review(item, 403, notice=_("You prepared this decision, so a different "
-                                             "member of staff must check it (第六十二条)."))
-
-
-@bp.errorhandler(transitions.NotOwner)
-@bp.errorhandler(transitions.NotAllowed)
-def _not_yours(_error):
-    db.session.rollback()
-    return render_error(403, ERROR_PAGES[403])
-
-
-@bp.errorhandler(transitions.Invalid)
-def _invalid(_error):
-    db.session.rollback()
-    item = queries.application(request.view_args["reference"])
-    return render_review(item, 400, notice=_("That entry is not on this resident's account"))
+    if type(error) not in REFUSALS:  # NotOwner, NotAllowed: nothing to show this person
+        return render_error(403, ERROR_PAGES[403])
+    status, notice = REFUSALS[type(error)]
+    return render_review(queries.application(request.view_args["reference"]), status,
+                         notice=notice)
 
 
 @bp.get("/tax-registrations")

@@ -75,17 +75,17 @@ def init_app(app):
     @app.cli.command("workday-status")
     @click.argument("year", type=int)
     def workday_status(year):
-        """Say whether deadlines in YEAR rest on official data or on the Monday–Friday guess."""
+        """Say whether deadlines in YEAR rest on a confirmed holiday notice or may still move."""
         from datetime import date
 
         from .operations.calendar import workday_calendar
 
         calendar = workday_calendar()
         days = calendar.workdays_between(date(year - 1, 12, 31), date(year, 12, 31))
-        known = calendar.year_is_known(year)
         click.echo(f"{year}: {days} working days; "
-                   + ("holidays known" if known else
-                      "NO holiday data yet – Monday to Friday assumed; add the notice's days"))
+                   + ("holidays confirmed" if calendar.year_is_confirmed(year) else
+                      "NOT confirmed – statutory holidays only, make-up workdays unknown; "
+                      "deadlines may move until staff enter and confirm the notice"))
 
     @app.cli.command("import-contributions")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

@@ -70,6 +70,10 @@ class EventKind(Labelled):
         "Transfer completed: the money is in your account here")
     FROZEN = "frozen", _l(
         "Put on hold: you objected to the filing, the township office is looking into it")
+    # The official holiday calendar changed (a new notice entered or confirmed): same number of
+    # working days, counted again (第八、十、二十四、四十二条).
+    DEADLINE_MOVED = "deadline_moved", _l(
+        "Decision date moved: the official holiday calendar changed")
 
 
 class ApplicationKind(Labelled):
@@ -206,7 +210,14 @@ class BatchStatus(Labelled):
     ACKNOWLEDGED = "acknowledged", _l("Answered")
 
 
+class CalendarYearStatus(Labelled):
+    """A year's holiday notice in the agency's calendar (maker–checker)."""
+
+    ENTERED = "entered", _l("Entered, waiting for a second person to confirm it")
+    CONFIRMED = "confirmed", _l("Confirmed")
+
+
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
             DeathReportStatus, EligibilityMethod, DebtStatus, ReportStatus, TerminalStatus,
-            BatchStatus)
+            BatchStatus, CalendarYearStatus)

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
 from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
-from .assist import Consent, DeathReport
+from .assist import Consent, DeathReport, DeathReturn
 from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
 from .benefit import (
@@ -12,7 +12,7 @@ from .benefit import (
     PaymentRun,
     PensionNotice,
 )
-from .calendar import WorkdayOverride
+from .calendar import CalendarYear, WorkdayOverride
 from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpSession, IdpToken
@@ -51,6 +51,7 @@ __all__ = [
     "DataAccess",
     "Consent",
     "DeathReport",
+    "DeathReturn",
     "Commitment",
     "ImmutableRecord",
     "Settlement",
@@ -85,5 +86,6 @@ __all__ = [
     "Upload",
     "WebSession",
     "WorkdayOverride",
+    "CalendarYear",
     "utcnow",
 ]

@@ -134,7 +134,7 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
         submission_key=draft.submission_key,
         received_on=deadline.received,
         due_on=deadline.due,
-        deadline_uncertain=bool(deadline.uncertain_years),
+        deadline_uncertain=deadline.may_move,
         status="submitted",
         answers=flow.relevant_answers(draft.answers, ctx),
         comparison=ctx.comparison,
@@ -213,7 +213,10 @@ def record_event(application: Application, kind: str, actor: str,
 
 
 def notify_applicant(application: Application, status: str, **extra) -> None:
-    """In the message centre and by SMS; the SMS goes out in Chinese."""
+    """In the message centre and by SMS; the SMS goes out in Chinese. A decision date in a year
+    whose holidays are not confirmed says it may move (可能调整)."""
+    if status == "submitted" and application.deadline_uncertain:
+        status = "submitted_may_move"
     notify.tell(db.session.get(Person, application.person_id), f"application_{status}",
                 {"reference": application.reference, "due": application.due_on.isoformat(),
                  **extra})

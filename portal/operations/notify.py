@@ -14,6 +14,15 @@ from ..rules.ids import N_
 MESSAGES = {
     "application_submitted": N_("Your application %(reference)s has been received. The decision "
                                 "is due by %(due)s."),
+    # Next year's holiday notice not confirmed yet (rules.workdays): the date may move.
+    "application_submitted_may_move": N_("Your application %(reference)s has been received. "
+                                         "The decision is due by %(due)s (may move: next "
+                                         "year's official holidays are not confirmed yet)."),
+    "deadline_moved": N_("The official holiday calendar changed: the decision on your "
+                         "application %(reference)s is now due by %(due)s."),
+    "deadline_moved_may_move": N_("The official holiday calendar changed: the decision on your "
+                                  "application %(reference)s is now due by %(due)s (may move "
+                                  "again until the holidays are confirmed)."),
     "application_township_checked": N_("Your application %(reference)s has been checked by "
                                        "the township office and passed to the county."),
     "application_approved": N_("Your application %(reference)s has been approved."),

@@ -1,6 +1,7 @@
 """County staff: sign in with password + TOTP, see the queue of their area, decide applications."""
 
 import time
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -40,6 +41,7 @@ from ..operations import (
     assist,
     audit,
     benefits,
+    calendar,
     closure,
     kiosk,
     ledger,
@@ -53,10 +55,11 @@ from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
 from ..rules import ids
+from ..rules import workdays as grid
 from ..rules.dates import china_today
 from ..schemes import scheme_for
 from ..web import ERROR_PAGES, render_error
-from .forms import ReportOutcomeForm, TerminalForm
+from .forms import CalendarYearForm, ConfirmYearForm, ReportOutcomeForm, TerminalForm
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -459,6 +462,100 @@ def revoke_terminal(terminal_id):
         abort(404)
     kiosk.revoke(terminal, actor=current_user.get_id())
     return redirect(url_for(".terminals"))
+
+
+# The working-day calendar (第八、十、二十四、三十九、四十二条 count in working days) -----------
+
+CALENDAR_KEEPERS = ("admin",)
+
+
+def _calendar_year_in_range(year: int) -> None:
+    """Last year to two years ahead: what a notice can still be entered for."""
+    this_year = china_today().year
+    if not this_year - 1 <= year <= this_year + 2:
+        abort(404)
+
+
+@bp.get("/calendar")
+@staff_required(*CALENDAR_KEEPERS)
+def calendar_years():
+    """The years a deadline can fall in, and whether each rests on a confirmed notice."""
+    this_year = china_today().year
+    cal = calendar.workday_calendar()
+    entered = {row.year: row for row in calendar.years_entered()}
+    years = [(year, entered.get(year), cal.year_is_confirmed(year),
+              cal.workdays_between(date(year - 1, 12, 31), date(year, 12, 31)))
+             for year in range(this_year - 1, this_year + 3)]
+    return render_template("agency/calendar_years.html", years=years)
+
+
+def render_calendar_year(year: int, form=None, status=200, problem=None):
+    cal = calendar.workday_calendar()
+    record = calendar.year_of(year)
+    if form is None:
+        form = CalendarYearForm(year=year, meta={"csrf": False})
+        entries = calendar.overrides_in(year)
+        form.notice.data = record.notice if record else ""
+        form.days_off.data = _as_lines(d.day for d in entries if not d.is_workday)
+        form.workdays.data = _as_lines(d.day for d in entries if d.is_workday)
+    makers = calendar.makers_of(year)
+    actors = makers | ({record.confirmed_by} if record and record.confirmed_by else set())
+    people = db.by_id(StaffUser, (int(actor.split(":")[1]) for actor in actors
+                                  if actor.startswith("staff:")))
+    months = [(date(year, month, 1), grid.month_grid(cal, year, month))
+              for month in range(1, 13)]
+    return render_template(
+        "agency/calendar_year.html", year=year, record=record, form=form,
+        confirm_form=ConfirmYearForm(), months=months, problem=problem,
+        confirmed=cal.year_is_confirmed(year), in_library=year <= grid.NOTICE_IN_LIBRARY_THROUGH,
+        i_entered=current_user.get_id() in makers,
+        who={person.get_id(): person.name for person in people.values()},
+        workdays=cal.workdays_between(date(year - 1, 12, 31), date(year, 12, 31)),
+        library_days_off=grid.as_ranges(grid.library_holidays(year))), status
+
+
+def _as_lines(days) -> str:
+    return "\n".join(first.isoformat() if first == last else
+                     f"{first.isoformat()} 至 {last.isoformat()}"
+                     for first, last in grid.as_ranges(list(days)))
+
+
+@bp.route("/calendar/<int:year>", methods=["GET", "POST"])
+@staff_required(*CALENDAR_KEEPERS)
+def calendar_year(year):
+    """Maker: enter a year's notice (days off and make-up working days); everyone sees the year
+    as a calendar. Open applications' dates are counted again at once."""
+    _calendar_year_in_range(year)
+    if request.method == "GET":
+        return render_calendar_year(year)
+    form = CalendarYearForm(year=year)
+    if not form.validate():
+        return render_calendar_year(year, form, 400)
+    calendar.enter_year(year, form.parsed["days_off"], form.parsed["workdays"],
+                        form.notice.data, actor=current_user.get_id(), channel="console")
+    return redirect(url_for(".calendar_year", year=year), 303)
+
+
+@bp.post("/calendar/<int:year>/confirm")
+@staff_required(*CALENDAR_KEEPERS)
+def confirm_calendar_year(year):
+    """Checker: a different member of staff confirms the days match the notice (refused in the
+    operation for anyone who entered any of them)."""
+    _calendar_year_in_range(year)
+    if not ConfirmYearForm().validate():
+        abort(400)
+    try:
+        calendar.confirm_year(year, actor=current_user.get_id(), channel="console")
+    except calendar.SamePerson:
+        return render_calendar_year(year, status=403, problem=_(
+            "You entered days of this year's notice, so a different member of staff must "
+            "confirm it."))
+    except calendar.CalendarRefused:
+        db.session.rollback()
+        return render_calendar_year(year, status=409, problem=_(
+            "There is nothing to confirm: the year is not entered, or someone has already "
+            "confirmed it."))
+    return redirect(url_for(".calendar_year", year=year), 303)
 
 
 @bp.get("/death-reports")

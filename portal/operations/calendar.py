@@ -182,7 +182,10 @@ def recompute_due_dates(before: WorkdayCalendar, actor: str, channel: str) -> li
     open_ones = db.session.scalars(select(Application).filter(
         Application.status.in_(OPEN_STATUSES)).order_by(Application.id)).all()
     for application in open_ones:
-        submitted = application.submitted_at.astimezone(CHINA).date()
+        # Received on the submission day or the first working day after it; a record whose
+        # receipt predates its timestamp (set by hand or imported) counts from the receipt.
+        submitted = min(application.submitted_at.astimezone(CHINA).date(),
+                        application.received_on)
         new = before.recount(submitted, application.received_on, application.due_on, after)
         if new.due == application.due_on and new.received == application.received_on:
             if application.deadline_uncertain != new.may_move:

@@ -166,3 +166,28 @@ def as_ranges(days: Collection[date]) -> list[tuple[date, date]]:
         else:
             ranges.append((day, day))
     return ranges
+
+
+@dataclass(frozen=True)
+class DayCell:
+    day: date
+    kind: str  # workday / weekend / day_off (a holiday on a weekday) / make_up (weekend worked)
+    entered: bool  # from the agency's entry of the notice, not the holidays package
+
+
+def month_grid(calendar: WorkdayCalendar, year: int, month: int) -> list[list[DayCell | None]]:
+    """The month as weeks Monday to Sunday (None outside the month), each day with its kind."""
+    first = date(year, month, 1)
+    weeks: list[list[DayCell | None]] = [[None] * first.weekday()]
+    day = first
+    while day.month == month:
+        weekend = day.weekday() >= 5
+        working = calendar.is_workday(day)
+        kind = ("make_up" if weekend and working else "weekend" if weekend
+                else "workday" if working else "day_off")
+        if len(weeks[-1]) == 7:
+            weeks.append([])
+        weeks[-1].append(DayCell(day, kind, day in calendar.overrides))
+        day += ONE_DAY
+    weeks[-1] += [None] * (7 - len(weeks[-1]))
+    return weeks

@@ -83,6 +83,10 @@ STAFF_ONLY = {
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
     "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
+    # admin only (the working-day calendar, maker–checker): test_calendar_console.py
+    "agency.calendar_years": ("GET", "/agency/calendar"),
+    "agency.calendar_year": ("GET", "/agency/calendar/2027"),
+    "agency.confirm_calendar_year": ("POST", "/agency/calendar/2027/confirm"),
 }
 
 

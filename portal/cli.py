@@ -87,6 +87,18 @@ def init_app(app):
                       "NOT confirmed – statutory holidays only, make-up workdays unknown; "
                       "deadlines may move until staff enter and confirm the notice"))
 
+    @app.cli.command("flag-late-death-returns")
+    @click.option("--today", help="The day to judge by (YYYY-MM-DD); China's today by default.")
+    def flag_late_death_returns(today):
+        """Flag to each township the villages without last month's death return by the 5th
+        working day (第三十二条); run it daily. The job reports.flag_late_villages."""
+        from .jobs import enqueue
+        from .operations import assist  # noqa: F401  (registers the job)
+
+        flagged = enqueue("reports.flag_late_villages", today)
+        click.echo(f"{len(flagged)} villages flagged" + (": " + ", ".join(flagged)
+                                                          if flagged else ""))
+
     @app.cli.command("import-contributions")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def import_contributions(path):

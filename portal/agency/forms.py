@@ -211,3 +211,7 @@ class CalendarYearForm(FlaskForm):
 
 class ConfirmYearForm(FlaskForm):
     """The second person's confirmation (only the CSRF token)."""
+
+
+class NoDeathsForm(FlaskForm):
+    """A village assistant's 零报告: nobody died last month (only the CSRF token)."""

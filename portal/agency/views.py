@@ -573,9 +573,14 @@ def death_reports():
     results = {report.id: assist.registry_result(report, today) if clerk
                else report.registry_result for report in rows}
     objections = assist.objections_for(area.code) if clerk else []
+    # 第三十二条: villages late with last month's return, and what the daily job flagged.
+    month, due, late = assist.late_villages(area.code[:9] if clerk else area.code[:6], today,
+                                            calendar.workday_calendar())
     return render_template("agency/death_reports.html", reports=rows, mask=ids.mask,
                            clerk=current_user.role in CLERKS, objections=objections,
-                           results=results, labels=REGISTRY_RESULTS)
+                           results=results, labels=REGISTRY_RESULTS, late=late,
+                           return_month=month, return_due=due,
+                           flags=assist.late_flags_for(area.code) if clerk else [])
 
 
 REGISTRY_RESULTS = {

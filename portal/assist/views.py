@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import queries
+from ..agency.forms import NoDeathsForm
 from ..auth.staff import staff_required
 from ..extensions import db
 from ..flows.engine import REGISTRY
@@ -35,8 +36,9 @@ from ..models import (
     Person,
 )
 from ..operations import assist, ledger, uploads
+from ..operations.calendar import workday_calendar
 from ..rules import ids
-from ..rules.dates import china_today
+from ..rules.dates import china_today, last_month
 
 bp = Blueprint("assist", __name__, url_prefix="/assist")
 SERVICES = ("enrolment", "details_change", "tier_choice", "question", "dispute", "claim",
@@ -191,7 +193,7 @@ def application(reference):
 def deaths():
     """第三十二条: at the start of each month, last month's deaths in the village."""
     today = china_today()
-    month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    month = last_month(today)
     error = None
     if request.method == "POST":
         try:
@@ -209,7 +211,20 @@ def deaths():
     mine = db.session.scalars(select(DeathReport).filter_by(reported_by=current_user.id)
                               .order_by(DeathReport.id.desc())).all()
     return render_template("assist/deaths.html", reports=mine, month=month, error=error,
-                           form=request.form, mask=ids.mask), 400 if error else 200
+                           form=request.form, mask=ids.mask, no_deaths_form=NoDeathsForm(),
+                           filed=queries.death_return(current_user.region_code, month),
+                           due=workday_calendar().monthly_report_due(today)), \
+        400 if error else 200
+
+
+@bp.post("/deaths/none")
+@assistant_required
+def no_deaths():
+    """零报告 (第三十二条): nobody died in the village last month — said all the same."""
+    if not NoDeathsForm().validate():
+        abort(400)
+    assist.report_no_deaths(current_user, last_month(china_today()))
+    return redirect(url_for(".deaths"), 303)
 
 
 def _death_report_problem(code: str) -> str:

@@ -105,6 +105,11 @@ class WorkdayCalendar:
         """The n-th working day of a month (e.g. the 5th, for monthly reports)."""
         return self.add_workdays(date(year, month, 1) - ONE_DAY, n)
 
+    def monthly_report_due(self, today: date, nth: int = 5) -> date:
+        """第三十二条: last month's deaths are reported "at the start of each month"; we hold the
+        villages to the 5th working day of the month."""
+        return self.nth_workday_of_month(today.year, today.month, nth)
+
     def uncertain_years(self, start: date, end: date) -> tuple[int, ...]:
         return tuple(y for y in range(start.year, end.year + 1) if not self.year_is_confirmed(y))
 

@@ -97,6 +97,7 @@ ASSISTANT_ONLY = {
     "assist.consent_code": ("GET", "/assist/consents/999999/code"),
     "assist.application": ("GET", "/assist/applications/5399012611240000"),
     "assist.deaths": ("GET", "/assist/deaths"),
+    "assist.no_deaths": ("POST", "/assist/deaths/none"),  # test_death_returns.py
 }
 
 

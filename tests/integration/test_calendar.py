@@ -18,6 +18,7 @@ from portal.models import (
     CalendarYear,
     OutboxMessage,
     Person,
+    TransferCase,
     WorkdayOverride,
 )
 from portal.operations import calendar as calendar_ops
@@ -51,6 +52,7 @@ def calendar_state(app_context):
     made: list[int] = []
     yield made
     db.session.rollback()
+    db.session.query(TransferCase).filter(TransferCase.application_id.in_(made)).delete()
     db.session.query(ApplicationEvent).filter(
         ApplicationEvent.application_id.in_(made)).delete()
     db.session.query(Application).filter(Application.id.in_(made)).delete()
@@ -188,3 +190,50 @@ def test_cli_sets_and_reports(app, calendar_state):
     assert "NOT confirmed" in runner.invoke(args=["workday-status", "2027"]).output
     assert "248 working days; holidays confirmed" in runner.invoke(
         args=["workday-status", "2026"]).output
+
+
+@pytest.mark.parametrize(("kind", "article", "across_new_year", "across_festival"), [
+    ("enrolment", "第八条", date(2027, 1, 6), date(2027, 2, 15)),
+    ("identity_change", "第十条", date(2027, 1, 6), date(2027, 2, 15)),
+    ("claim", "第二十四条", date(2027, 1, 8), date(2027, 2, 17)),
+    ("deregistration", "第三十九条", date(2027, 1, 8), date(2027, 2, 17)),
+    ("transfer_in", "第四十二条", date(2027, 1, 8), date(2027, 2, 17)),
+])
+def test_each_articles_period_skips_2027s_statutory_days(calendar_state, kind, article,
+                                                        across_new_year, across_festival):
+    """Each service's own period (its flow declares it with the article), counted from Thu
+    2026-12-31 over New Year's Day and from Thu 2027-02-04 over the Spring Festival
+    (02-05…02-10 off): never due on a day off, and saying it may move until 2027 is
+    confirmed."""
+    from portal.flows import views  # noqa: F401  (registers every flow)
+    from portal.flows.engine import REGISTRY
+
+    flow = REGISTRY[kind]
+    assert flow.deadline_article == article
+    calendar = workday_calendar()
+    for submitted, due in ((date(2026, 12, 31), across_new_year),
+                           (date(2027, 2, 4), across_festival)):
+        deadline = calendar.deadline(submitted, flow.deadline_workdays)
+        assert deadline.due == due and calendar.is_workday(deadline.due)
+        assert deadline.may_move
+
+
+def test_a_transfers_first_stage_moves_with_its_application(calendar_state):
+    """第四十二条: the new county's review is the transfer's first stage, due with the
+    application; the tracker the resident reads moves with it."""
+    item = open_application(calendar_state, date(2027, 2, 4), 5, kind="transfer_in")
+    case = TransferCase(application_id=item.id, person_id=item.person_id,
+                        from_county="519901000000", to_county="539901000000",
+                        stage="new_county_review", holder="539901000000",
+                        stage_since=date(2027, 2, 4), stage_due=item.due_on,
+                        history=[{"stage": "new_county_review", "holder": "539901000000",
+                                  "since": "2027-02-04", "due": item.due_on.isoformat(),
+                                  "done": None}])
+    db.session.add(case)
+    db.session.commit()
+    assert case.stage_due == date(2027, 2, 17)  # 02-11, 12, 15, 16, 17
+    enter_year(2027, DAYS_OFF, MAKE_UP, "demo notice", MAKER, "console")
+    db.session.refresh(case)
+    # 02-11 and 02-12 off too: 02-15, 16, 17, 18, 19
+    assert case.stage_due == date(2027, 2, 19) == db.session.get(Application, item.id).due_on
+    assert case.history[-1]["due"] == "2027-02-19"

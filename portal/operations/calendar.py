@@ -90,6 +90,10 @@ def enter_year(year: int, days_off: list[date], workdays: list[date], notice: st
         raise CalendarRefused("other_year")
     before = workday_calendar()
     existing = {row.day: row for row in overrides_in(year)}
+    record = year_of(year)
+    if record is not None and record.notice == notice and {
+            day: row.is_workday for day, row in existing.items()} == wanted:
+        return []  # saved again unchanged: nothing to confirm anew, nobody becomes a maker
     for day, row in existing.items():
         if day not in wanted:
             db.session.delete(row)

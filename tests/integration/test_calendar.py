@@ -237,3 +237,14 @@ def test_a_transfers_first_stage_moves_with_its_application(calendar_state):
     # 02-11 and 02-12 off too: 02-15, 16, 17, 18, 19
     assert case.stage_due == date(2027, 2, 19) == db.session.get(Application, item.id).due_on
     assert case.history[-1]["due"] == "2027-02-19"
+
+
+def test_saving_the_same_notice_again_changes_nothing(calendar_state):
+    """Another admin opening the form and saving it unchanged does not become a maker (so they
+    can still confirm) and does not undo a confirmation."""
+    enter_year(2027, DAYS_OFF, MAKE_UP, "demo notice", MAKER, "console")
+    assert enter_year(2027, DAYS_OFF, MAKE_UP, "demo notice", CHECKER, "console") == []
+    assert calendar_ops.makers_of(2027) == {MAKER}
+    confirm_year(2027, CHECKER, "console")
+    enter_year(2027, DAYS_OFF, MAKE_UP, "demo notice", MAKER, "console")
+    assert calendar_ops.year_of(2027).status == "confirmed"

@@ -3,18 +3,16 @@ it) at phone and kiosk size, and a resident reading "可能调整" next to a dec
 a 360 px phone (第八条: enrolment decided within 3 working days)."""
 
 import re
-import time
 from datetime import date
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from e2e.conftest import KIOSK, PHONE
 from e2e.test_sign_in import sign_in
-from portal.auth import totp
 from portal.extensions import db
-from portal.models import CalendarYear, StaffUser, WorkdayOverride
+from portal.models import CalendarYear, WorkdayOverride
 from portal.operations import applications as application_ops
+from tests.integration.helpers import fresh_totp_code
 from tests.integration.test_enrolment import enrol, make_resident
 
 
@@ -31,10 +29,7 @@ def staff_sign_in(page, live_url, app, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill("Demo-2026-pension")
     page.get_by_role("button", name="继续").click()
-    with app.app_context():
-        secret = db.session.scalar(select(StaffUser.totp_secret).filter_by(username=username))
-        db.session.remove()
-    page.get_by_label("身份验证器中的动态码").fill(totp.code_at(secret, time.time()))
+    page.get_by_label("身份验证器中的动态码").fill(fresh_totp_code(app, username))
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 

@@ -166,3 +166,13 @@ def test_resident_and_staff_read_may_move_until_the_year_is_confirmed(app, clean
     queue = reviewer.get("/agency/").get_data(as_text=True)
     row = queue[queue.index(reference[:4]):]
     assert "可能调整" not in row[:row.index("</tr>")]
+
+
+def test_a_post_without_its_token_changes_nothing(app, clean_calendar):
+    admin = staff(app, "admin.qingshan")
+    assert admin.post("/agency/calendar/2027", data={
+        "notice": NOTICE, "days_off": "2027-01-01", "workdays": ""}).status_code == 400
+    assert admin.post("/agency/calendar/2027/confirm").status_code == 400
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027) is None
+        db.session.remove()

@@ -1,10 +1,10 @@
 """The outbox dispatcher: hands pending SMS to the gateway, each message at most once, however
 many dispatchers run.
 
-A dispatcher first claims a batch in one statement (status pending → sending, with its own
-token) and commits: on PostgreSQL the candidate rows are picked `FOR UPDATE SKIP LOCKED`, so two
-dispatchers take different rows without waiting; on SQLite the UPDATE is serialised and its
-`status = 'pending'` condition lets only one claim a row. Only then is anything sent. A message
+A dispatcher first claims a batch (status pending → sending, with its own token) and commits:
+on PostgreSQL the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so two dispatchers take
+different rows without waiting; on SQLite one UPDATE picks and claims under the database's single
+write lock. Either way the UPDATE's `status = 'pending'` condition lets only one claim a row. Only then is anything sent. A message
 the gateway could not take goes back to pending with a later `next_attempt_at` (exponential
 backoff), until the last try marks it failed. A dispatcher that dies between claiming and
 recording leaves its messages in `sending`: they are counted as stuck, never sent again blindly.
@@ -43,16 +43,24 @@ def claim(token: str, now: datetime, limit: int, kinds: tuple[str, ...] | None =
            .with_for_update(skip_locked=True))  # rendered on PostgreSQL, ignored by SQLite
     if kinds:
         due = due.where(OutboxMessage.kind.in_(kinds))
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
-        .values(status="sending", claimed_by=token, claimed_at=now)
-        .execution_options(synchronize_session=False))
+    claim_them = (update(OutboxMessage).where(OutboxMessage.status == "pending")
+                  .values(status="sending", claimed_by=token, claimed_at=now)
+                  .execution_options(synchronize_session=False))
+    if db.engine.dialect.name == "postgresql":
+        # Two statements: in UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
+        # may run the subquery again per row and, skipping what it just locked, claim more.
+        ids = list(db.session.scalars(due))
+        if ids:
+            db.session.execute(claim_them.where(OutboxMessage.id.in_(ids)))
+    else:
+        # One statement: SQLite runs it under its single write lock, so the pick and the claim
+        # are one step (two statements would let a second dispatcher pick the same rows).
+        db.session.execute(claim_them.where(OutboxMessage.id.in_(due.scalar_subquery())))
     db.session.commit()
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.claimed_by == token,
                                     OutboxMessage.status == "sending")
-        .order_by(OutboxMessage.id)))
+        .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
 
 
 def _record(message_id: int, token: str, **values) -> None:

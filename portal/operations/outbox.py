@@ -4,9 +4,9 @@ many dispatchers run.
 A dispatcher first claims a batch (status pending → sending, with its own token) and commits:
 on PostgreSQL the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so two dispatchers take
 different rows without waiting; on SQLite one UPDATE picks and claims under the database's single
-write lock. Either way the UPDATE's `status = 'pending'` condition lets only one claim a row. Only then is anything sent. A message
-the gateway could not take goes back to pending with a later `next_attempt_at` (exponential
-backoff), until the last try marks it failed. A dispatcher that dies between claiming and
+write lock. Either way the UPDATE's `status = 'pending'` condition lets only one claim a row.
+Only then is anything sent. A message the gateway could not take goes back to pending with a
+later `next_attempt_at` (exponential backoff), until the last try marks it failed. A dispatcher that dies between claiming and
 recording leaves its messages in `sending`: they are counted as stuck, never sent again blindly.
 """
 

@@ -6,8 +6,9 @@ on PostgreSQL the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so two d
 different rows without waiting; on SQLite one UPDATE picks and claims under the database's single
 write lock. Either way the UPDATE's `status = 'pending'` condition lets only one claim a row.
 Only then is anything sent. A message the gateway could not take goes back to pending with a
-later `next_attempt_at` (exponential backoff), until the last try marks it failed. A dispatcher that dies between claiming and
-recording leaves its messages in `sending`: they are counted as stuck, never sent again blindly.
+later `next_attempt_at` (exponential backoff), until the last try marks it failed. A dispatcher
+that dies between claiming and recording leaves its messages in `sending`: they are counted as
+stuck, never sent again blindly.
 """
 
 import logging

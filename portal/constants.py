@@ -206,7 +206,25 @@ class BatchStatus(Labelled):
     ACKNOWLEDGED = "acknowledged", _l("Answered")
 
 
+class DeliveryStatus(Labelled):
+    """An SMS in the outbox (operations/outbox.py); in-portal messages are pending until read."""
+
+    PENDING = "pending", _l("Waiting to be sent")
+    SENDING = "sending", _l("Being sent")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Could not be sent")
+
+
+class JobRunStatus(Labelled):
+    """A scheduled job's run for one period (operations/jobruns.py)."""
+
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Finished")
+    FAILED = "failed", _l("Failed, to be tried again")
+    WAITING = "waiting", _l("Waiting, to be tried again")
+
+
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
             DeathReportStatus, EligibilityMethod, DebtStatus, ReportStatus, TerminalStatus,
-            BatchStatus)
+            BatchStatus, DeliveryStatus, JobRunStatus)

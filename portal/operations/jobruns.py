@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from ..constants import JobRunStatus
 from ..extensions import db
 from ..models import JobRun, utcnow
 
@@ -28,7 +29,7 @@ logger = logging.getLogger("portal.jobs")
 # Without advisory locks a worker that died leaves its row "running": after this long another
 # worker may take it over (no scheduled job runs nearly this long).
 STALE_AFTER = timedelta(hours=6)
-RETRYABLE = ("failed", "waiting")
+RETRYABLE = (JobRunStatus.FAILED, JobRunStatus.WAITING)
 
 
 class NotYet(Exception):  # noqa: N818 (an outcome, not an error)
@@ -70,7 +71,7 @@ def _claim(name: str, period: str, token: str, locked: bool) -> tuple[JobRun | N
     row = session.scalar(select(JobRun).filter_by(name=name, period=period)
                          .execution_options(populate_existing=True))
     if row is None:
-        row = JobRun(name=name, period=period, status="running", claimed_by=token,
+        row = JobRun(name=name, period=period, status=JobRunStatus.RUNNING, claimed_by=token,
                      started_at=now, attempts=1)
         session.add(row)
         try:
@@ -79,15 +80,16 @@ def _claim(name: str, period: str, token: str, locked: bool) -> tuple[JobRun | N
             session.rollback()
             return None, "running elsewhere"
         return row, ""
-    if row.status == "done":
+    if row.status == JobRunStatus.DONE:
         return None, "done already"
     # Holding the advisory lock, a row still "running" was left by a worker that died.
-    takeover = [JobRun.status.in_(RETRYABLE),
-                (JobRun.status == "running") if locked and db.engine.dialect.name == "postgresql"
-                else (JobRun.status == "running") & (JobRun.started_at < now - STALE_AFTER)]
+    running = JobRun.status == JobRunStatus.RUNNING
+    orphaned = running if locked and db.engine.dialect.name == "postgresql" else (
+        running & (JobRun.started_at < now - STALE_AFTER))
+    takeover = [JobRun.status.in_(RETRYABLE), orphaned]
     claimed = session.execute(
         update(JobRun).where(JobRun.id == row.id, or_(*takeover))
-        .values(status="running", claimed_by=token, started_at=now, finished_at=None,
+        .values(status=JobRunStatus.RUNNING, claimed_by=token, started_at=now, finished_at=None,
                 attempts=JobRun.attempts + 1)
         .execution_options(synchronize_session=False)).rowcount
     session.commit()
@@ -122,14 +124,14 @@ def exclusive(name: str, period: str, work: Callable[[], dict | None]) -> dict:
         try:
             result = work()
         except NotYet as reason:
-            _finish(row_id, token, "waiting", {"reason": str(reason)})
+            _finish(row_id, token, JobRunStatus.WAITING, {"reason": str(reason)})
             logger.info("job %s for %s waits: %s", name, period, reason)
             return {"status": "waiting", "reason": str(reason)}
         except Exception as error:
-            _finish(row_id, token, "failed", {"error": type(error).__name__})
+            _finish(row_id, token, JobRunStatus.FAILED, {"error": type(error).__name__})
             logger.exception("job %s for %s failed", name, period)
             raise
-        _finish(row_id, token, "done", result)
+        _finish(row_id, token, JobRunStatus.DONE, result)
         logger.info("job %s for %s done: %s", name, period, result)
         return {"status": "done", "result": result}
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
+from ..constants import DeliveryStatus
 from ..exchange.sms import Refused, SmsGateway, Unavailable
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
@@ -37,15 +38,16 @@ def _token() -> str:
 def claim(token: str, now: datetime, limit: int, kinds: tuple[str, ...] | None = None) -> list:
     """Mark up to `limit` due SMS as being sent by `token`; returns them."""
     due = (select(OutboxMessage.id)
-           .where(OutboxMessage.channel == "sms", OutboxMessage.status == "pending",
+           .where(OutboxMessage.channel == "sms",
+                  OutboxMessage.status == DeliveryStatus.PENDING,
                   or_(OutboxMessage.next_attempt_at.is_(None),
                       OutboxMessage.next_attempt_at <= now))
            .order_by(OutboxMessage.id).limit(limit)
            .with_for_update(skip_locked=True))  # rendered on PostgreSQL, ignored by SQLite
     if kinds:
         due = due.where(OutboxMessage.kind.in_(kinds))
-    claim_them = (update(OutboxMessage).where(OutboxMessage.status == "pending")
-                  .values(status="sending", claimed_by=token, claimed_at=now)
+    claim_them = (update(OutboxMessage).where(OutboxMessage.status == DeliveryStatus.PENDING)
+                  .values(status=DeliveryStatus.SENDING, claimed_by=token, claimed_at=now)
                   .execution_options(synchronize_session=False))
     if db.engine.dialect.name == "postgresql":
         # Two statements: in UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
@@ -60,7 +62,7 @@ def claim(token: str, now: datetime, limit: int, kinds: tuple[str, ...] | None =
     db.session.commit()
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.claimed_by == token,
-                                    OutboxMessage.status == "sending")
+                                    OutboxMessage.status == DeliveryStatus.SENDING)
         .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
 
 
@@ -68,7 +70,7 @@ def _record(message_id: int, token: str, **values) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == token,
-               OutboxMessage.status == "sending")
+               OutboxMessage.status == DeliveryStatus.SENDING)
         .values(claimed_by=None, **values)
         .execution_options(synchronize_session=False))
     db.session.commit()
@@ -82,19 +84,19 @@ def send_claimed(message: OutboxMessage, token: str, gateway: SmsGateway, *, now
         reference = gateway.send(message_id=message.id, phone=message.recipient,
                                  text=message.body)
     except Refused as error:
-        _record(message.id, token, status="failed", attempts=attempts,
+        _record(message.id, token, status=DeliveryStatus.FAILED, attempts=attempts,
                 last_error=str(error)[:200])
         return "failed"
     except Unavailable as error:
         if attempts >= max_attempts:
-            _record(message.id, token, status="failed", attempts=attempts,
+            _record(message.id, token, status=DeliveryStatus.FAILED, attempts=attempts,
                     last_error=str(error)[:200])
             return "failed"
         wait = retry_delay_seconds(attempts, base_seconds, cap_seconds)
-        _record(message.id, token, status="pending", attempts=attempts,
+        _record(message.id, token, status=DeliveryStatus.PENDING, attempts=attempts,
                 last_error=str(error)[:200], next_attempt_at=now + timedelta(seconds=wait))
         return "retry"
-    _record(message.id, token, status="sent", attempts=attempts, sent_at=utcnow(),
+    _record(message.id, token, status=DeliveryStatus.SENT, attempts=attempts, sent_at=utcnow(),
             gateway_ref=reference, last_error=None)
     return "sent"
 
@@ -121,7 +123,7 @@ def dispatch(gateway: SmsGateway, *, max_attempts: int = 6, base_seconds: int = 
             break
     counts["stuck"] = db.session.scalar(
         select(func.count(OutboxMessage.id)).where(and_(
-            OutboxMessage.channel == "sms", OutboxMessage.status == "sending",
+            OutboxMessage.channel == "sms", OutboxMessage.status == DeliveryStatus.SENDING,
             OutboxMessage.claimed_at < (now or utcnow()) - STUCK_AFTER)))
     if counts["stuck"]:
         logger.warning("%d SMS stuck in sending (a dispatcher stopped mid-way): check them with "

@@ -159,3 +159,27 @@ def test_crediting_waits_for_the_provinces_rate(app_context):
     assert outcome["status"] == "waiting" and "1960" in outcome["reason"]
     [row] = [r for r in rows("interest.credit_year") if r.period == "1960"]
     assert row.status == "waiting"
+
+
+def test_each_job_is_a_celery_task_of_its_name_run_in_an_app_context(app, tmp_path):
+    """What a worker runs: the Celery task named like the job, inside an app context even when
+    called from a thread that has none (Celery's local `apply`, no broker)."""
+    engine = jobs.make_celery(app)
+    assert set(jobs.registered()) <= set(engine.tasks)
+    assert engine.conf.task_default_queue == app.config["TASK_QUEUE"]
+    assert engine.conf.timezone == "Asia/Shanghai" and engine.conf.task_acks_late
+    outcome = engine.tasks["benefits.run_month"].apply(args=("1961-04",)).get()
+    assert outcome["status"] == "done" and outcome["result"]["month"] == "1961-04"
+
+
+def test_broker_settings(tmp_path):
+    embedded = jobs.broker_settings({"TASK_BROKER_URL": "embedded", "TASK_QUEUE": "portal"},
+                                    str(tmp_path))
+    assert embedded["broker_url"] == "filesystem://"
+    options = embedded["broker_transport_options"]
+    assert options["data_folder_in"] == options["data_folder_out"] == str(tmp_path / "tasks/queue")
+    assert (tmp_path / "tasks/control").is_dir()
+    redis = jobs.broker_settings({"TASK_BROKER_URL": "redis://127.0.0.1:6379/3",
+                                  "TASK_QUEUE": "county-a"}, str(tmp_path))
+    assert redis["broker_url"] == "redis://127.0.0.1:6379/3"
+    assert redis["broker_transport_options"]["global_keyprefix"] == "county-a:"

@@ -155,3 +155,44 @@ def test_two_workers_given_the_same_months_payment_run_build_it_once(workers, ap
                                                          period="1962-06"))
         assert (row.status, row.attempts) == ("done", 1)
         db.session.remove()
+
+
+def test_the_embedded_broker_needs_no_server(app, tmp_path):
+    """`make run`'s task engine: a worker on kombu's filesystem transport under the instance
+    folder takes what the portal enqueues, with no broker server at all."""
+    instance = Path(app.instance_path)
+    env = os.environ | {
+        "INSTANCE_PATH": str(instance), "DATABASE_URL": app.config["DATABASE_URL"],
+        "EXTERNAL_URL": app.config["EXTERNAL_URL"], "TASK_BROKER_URL": "embedded",
+        "TASK_QUEUE": f"portal-test-{uuid.uuid4().hex[:10]}", "PORTAL_ENV": "development"}
+    env.pop("REDIS_URL", None)
+    log = tmp_path / "embedded.log"
+    sender = create_app({"INSTANCE_PATH": str(instance), "DATABASE_URL": app.config["DATABASE_URL"],
+                         "EXTERNAL_URL": app.config["EXTERNAL_URL"], "TESTING": True,
+                         "TASK_BROKER_URL": "embedded", "TASK_QUEUE": env["TASK_QUEUE"]})
+    with log.open("w") as output:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal.worker", "worker", "--pool", "solo",
+             "--loglevel", "info", "--without-mingle", "--without-gossip", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        with sender.app_context():
+            jobs.enqueue("benefits.run_month", "1962-07")
+
+        def done():
+            with app.app_context():
+                status = db.session.scalar(select(JobRun.status).filter_by(
+                    name="benefits.run_month", period="1962-07"))
+                db.session.remove()
+                return status == "done"
+
+        wait_for(done, "the embedded worker to build 1962-07's payment run", [log])
+        assert list((instance / "tasks" / "queue").iterdir()) == []  # taken, none left
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
+        sender.extensions["portal_engine"].dispose()

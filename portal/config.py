@@ -279,6 +279,11 @@ def check_production(config: dict) -> None:
         problems.append("OIDC_ISSUER must be https")
     if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point to PostgreSQL")
+    # Without a task engine nothing scheduled runs (payments, comparisons, crediting, SMS).
+    if not config.get("TASK_BROKER_URL") or config["TASK_BROKER_URL"] == "embedded":
+        problems.append("TASK_BROKER_URL (or REDIS_URL) must name the task engine's Redis")
+    if config.get("SMS_GATEWAY") != "http":
+        problems.append("SMS_GATEWAY must be http (the log gateway sends no SMS)")
     if not str(config.get("EXTERNAL_URL", "")).startswith("https://"):
         problems.append("EXTERNAL_URL must be https")
     if problems:

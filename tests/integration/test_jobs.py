@@ -183,3 +183,22 @@ def test_broker_settings(tmp_path):
                                   "TASK_QUEUE": "county-a"}, str(tmp_path))
     assert redis["broker_url"] == "redis://127.0.0.1:6379/3"
     assert redis["broker_transport_options"]["global_keyprefix"] == "county-a:"
+
+
+def test_the_daily_registry_comparison_compares_once_a_day(app_context):
+    """第六条、第三十条、第三十四条: the comparison job, delivered twice on one day (two workers, a
+    redelivery), compares once; the CLI command stays free to compare again by hand."""
+    from portal.rules.dates import china_today
+    from portal.tasks import registry_comparison
+
+    def compared() -> int:
+        return db.session.scalar(select(func.count(AuditRecord.id)).filter_by(
+            action="beneficiaries_compared", actor="system:scheduler"))
+
+    before = compared()
+    first, second = registry_comparison(), registry_comparison()
+    assert first["status"] == "done" and "found" in first["result"]
+    assert second == {"status": "skipped", "reason": "done already"}
+    assert compared() == before + 1
+    assert [r.period for r in rows("benefits.compare_beneficiaries")] == [
+        china_today().isoformat()]

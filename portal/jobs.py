@@ -23,6 +23,8 @@ from flask import current_app, has_app_context
 logger = logging.getLogger("portal.jobs")
 
 _JOBS: dict[str, Callable] = {}
+# Jobs that may run for minutes or hours: routed to TASK_QUEUE.long.
+LONG_JOBS = ("tax.*", "interest.*", "benefits.run_month")
 _LOCK = threading.Lock()
 
 
@@ -105,6 +107,7 @@ def make_celery(app):
     """Celery for this Flask app: every registered job as a task of the same name, run in an
     app context (the beat's schedule is added by portal.worker)."""
     from celery import Celery, Task
+    from kombu import Exchange, Queue
 
     class AppTask(Task):
         def __call__(self, *args, **kwargs):
@@ -116,10 +119,17 @@ def make_celery(app):
                 finally:
                     db.session.remove()
 
+    queue = app.config["TASK_QUEUE"]
     engine = Celery("portal", task_cls=AppTask, set_as_current=False)
     engine.conf.update(
         **broker_settings(app.config, app.instance_path),
-        task_default_queue=app.config["TASK_QUEUE"],
+        task_default_queue=queue,
+        # Long jobs (a tax year's import, crediting, the payment run) have a queue of their
+        # own, so they never hold up the SMS dispatcher; a worker takes both unless told
+        # otherwise (`-Q portal.long` for workers kept for them).
+        task_queues=[Queue(name, Exchange(name), routing_key=name)
+                     for name in (queue, f"{queue}.long")],
+        task_routes={pattern: {"queue": f"{queue}.long"} for pattern in LONG_JOBS},
         task_ignore_result=True,  # outcomes are in the database (job_run, batches, outbox)
         # Acknowledged when done: a job whose worker died is run again (they are idempotent).
         task_acks_late=True,

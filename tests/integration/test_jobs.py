@@ -168,6 +168,11 @@ def test_each_job_is_a_celery_task_of_its_name_run_in_an_app_context(app, tmp_pa
     assert set(jobs.registered()) <= set(engine.tasks)
     assert engine.conf.task_default_queue == app.config["TASK_QUEUE"]
     assert engine.conf.timezone == "Asia/Shanghai" and engine.conf.task_acks_late
+    queue = app.config["TASK_QUEUE"]
+    routes = engine.amqp.router
+    assert routes.route({}, "tax.book_batch")["queue"].name == f"{queue}.long"
+    assert routes.route({}, "benefits.run_month")["queue"].name == f"{queue}.long"
+    assert routes.route({}, "outbox.dispatch")["queue"].name == queue
     outcome = engine.tasks["benefits.run_month"].apply(args=("1961-04",)).get()
     assert outcome["status"] == "done" and outcome["result"]["month"] == "1961-04"
 

@@ -55,6 +55,7 @@ def live_server_and_app(tmp_path_factory):
         "DATABASE_URL": url,
         "EXTERNAL_URL": base_url,
         "TESTING": True,
+        "TASK_BROKER_URL": "",  # jobs run inline; tests/integration/test_task_worker.py has workers
     })
     dispatcher.app = app
     upgrade_database(app)

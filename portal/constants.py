@@ -215,9 +215,25 @@ class CalendarYearStatus(Labelled):
 
     ENTERED = "entered", _l("Entered, waiting for a second person to confirm it")
     CONFIRMED = "confirmed", _l("Confirmed")
+class DeliveryStatus(Labelled):
+    """An SMS in the outbox (operations/outbox.py); in-portal messages are pending until read."""
+
+    PENDING = "pending", _l("Waiting to be sent")
+    SENDING = "sending", _l("Being sent")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Could not be sent")
+
+
+class JobRunStatus(Labelled):
+    """A scheduled job's run for one period (operations/jobruns.py)."""
+
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Finished")
+    FAILED = "failed", _l("Failed, to be tried again")
+    WAITING = "waiting", _l("Waiting, to be tried again")
 
 
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
             DeathReportStatus, EligibilityMethod, DebtStatus, ReportStatus, TerminalStatus,
-            BatchStatus, CalendarYearStatus)
+            BatchStatus, CalendarYearStatus, DeliveryStatus, JobRunStatus)

@@ -17,6 +17,7 @@ from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpSession, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
+from .jobrun import JobRun
 from .kiosk import KioskNonce, KioskRating, KioskTerminal
 from .ledger import ImportBatch, LedgerEntry, RefusedContribution
 from .limits import AttemptCounter
@@ -43,6 +44,7 @@ __all__ = [
     "Draft",
     "ImportBatch",
     "InsuranceRelation",
+    "JobRun",
     "LedgerEntry",
     "RefusedContribution",
     "PersonalAccount",

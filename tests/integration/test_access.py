@@ -83,6 +83,13 @@ STAFF_ONLY = {
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
     "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
+    "agency.settlement": ("POST", "/agency/applications/5399012611240000/settlement"),
+    "agency.settlement_check": ("POST",
+                                "/agency/applications/5399012611240000/settlement-check"),
+    "agency.correction_check": ("POST",
+                                "/agency/applications/5399012611240000/correction-check"),
+    "agency.approvals_queue": ("GET", "/agency/approvals"),
+    "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
 }
 
 

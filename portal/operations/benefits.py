@@ -33,7 +33,7 @@ from ..models import (
 from ..rules import benefits as rules
 from ..rules import csvfiles
 from ..schemes import scheme_for
-from . import approvals, audit, ledger, notify
+from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
 from .interest import accrued_for
 from .transitions import NotOpen
@@ -563,11 +563,18 @@ def invite_heirs(person: Person) -> int:
     registered to them, that they can deregister under the commitment system (第三十八条).
     Returns how many relatives the records know."""
     relatives = relatives_of(person.id_number)
+    designation = beneficiaries.current_of(person.id)
+    if designation is not None:
+        # 第三十八条: the beneficiary the person named is the one to apply; only they are told.
+        notify.queue_sms(phone=designation.phone, kind="beneficiary_invited",
+                         body=notify.chinese_texts("beneficiary_invited",
+                                                   {"name": person.name})[1])
+        return len(relatives)
+    body = notify.chinese_texts("heir_invited", {"name": person.name})[1]
     for number in relatives:
         row = db.session.scalar(select(RegistryPerson).filter_by(id_number=number))
         if row and row.phone:
-            notify.queue_sms(phone=row.phone, kind="heir_invited",
-                             body=notify.chinese_texts("heir_invited", {"name": person.name})[1])
+            notify.queue_sms(phone=row.phone, kind="heir_invited", body=body)
     return len(relatives)
 
 

@@ -32,7 +32,7 @@ from ..models import (
 from ..rules import commitment as commitment_texts
 from ..rules import ids
 from ..rules import settlement as rules
-from . import approvals, audit, ledger, notify
+from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
 from .calendar import workday_calendar
 from .interest import credit_to_date
@@ -60,7 +60,9 @@ def deregistration_submitted(application: Application, actor: str, channel: str)
         **application.comparison,
         "subject": compare_person(subject.id_type, subject.id_number, subject.name,
                                   application.received_on).as_dict(),
-        "relationship": relation_between(applicant.id_number, subject.id_number),
+        "relationship": "designated_beneficiary" if beneficiaries.is_named(
+            beneficiaries.current_of(subject.id), applicant) and subject.id != applicant.id
+        else relation_between(applicant.id_number, subject.id_number),
     }
     text = _(commitment_texts.TEXTS[commitment_texts.CURRENT_VERSION])
     db.session.add(Commitment(

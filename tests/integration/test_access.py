@@ -48,6 +48,9 @@ RESIDENT_ONLY = {
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
+    "resident.beneficiary": ("GET", "/me/beneficiary"),  # test_beneficiaries.py
+    "resident.change_beneficiary": ("GET", "/me/beneficiary/change"),
+    "resident.remove_beneficiary": ("POST", "/me/beneficiary/remove"),
     "kiosk.receipt": ("GET", "/kiosk/receipt/5399012611240000"),
     "kiosk.rating": ("POST", "/kiosk/rating"),
     "flows.start": ("GET", "/apply/enrolment/"),

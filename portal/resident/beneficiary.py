@@ -58,6 +58,9 @@ class BeneficiaryForm(FlaskForm):
             raise ValidationError(_("Choose one of the relationships, or leave it empty"))
 
     def validate_phone(self, field):
+        if not contact.normalize_phone(field.data or ""):
+            raise ValidationError(_("Enter their phone number, so we can tell them when they "
+                                    "need to act"))
         problem = contact.phone_problem(field.data or "")
         if problem:
             raise ValidationError(_(problem))

@@ -114,7 +114,7 @@ def payout_check(*, name: str, label, kind: PayoutKind, subject_of, hook,
     return Action(name=name, label=label, sources=("prepared",), roles=CHECKERS,
                   form=forms.PayoutCheckForm, template="agency/actions/payout_check.html",
                   hook=hook, prepared_by=approvals.prepared_by_for(kind, subject_of),
-                  outcomes={"approve": approved})
+                  applies=approvals.awaits(kind, subject_of), outcomes={"approve": approved})
 
 
 # Disputes (第二十条) and questions (首问负责制) ------------------------------------------------

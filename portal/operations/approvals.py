@@ -127,6 +127,16 @@ def prepared_by_for(kind: PayoutKind | str, subject_of: Callable):
     return prepared_by
 
 
+def awaits(kind: PayoutKind | str, subject_of: Callable):
+    """For a lifecycle check action (`Action.applies`): whether the application has a payout of
+    this kind waiting for its second person."""
+    def applies(application) -> bool:
+        subject = subject_of(application)
+        found = of_subject(kind, subject) if subject else None
+        return found is not None and found.status == "awaiting"
+    return applies
+
+
 def awaiting(county_code: str) -> list[PayoutApproval]:
     """What waits for a second person in the county, oldest first: the approvals page."""
     return db.session.scalars(select(PayoutApproval).filter(

@@ -196,6 +196,10 @@ def test_a_transfer_balance_leaves_only_once_a_different_person_approves_it(app)
             action="payout_approval_refused", object_id=str(payout_id)))
         db.session.remove()
 
+    # A reviewer prepares (经办) but never approves (复核): the role is refused as well.
+    reviewer = signed_in(app, "reviewer.qingshan")
+    assert approve_on_console(reviewer, payout_id,
+                              approval_version(app, payout_id)).status_code == 403
     checker = signed_in(app, "checker.qingshan")
     assert approve_on_console(checker, payout_id,
                               approval_version(app, payout_id)).status_code == 303

@@ -239,7 +239,7 @@ def init_app(app):
         steps by two members of staff (第六十二条): prepare, then --approve NUMBER."""
         from sqlalchemy import select
 
-        from .models import PayoutApproval, StaffUser
+        from .models import StaffUser
         from .operations import approvals
         from .operations.applications import china_today
         from .operations.benefits import prepare_reissue, reissue_file, reissued_by
@@ -248,7 +248,8 @@ def init_app(app):
         if staff is None:
             raise click.ClickException(f"no member of staff {username!r}")
         if approval_id is None:
-            prepared = prepare_reissue(actor=staff.get_id())
+            # Staff act in their own county only (security.md), here as on the console.
+            prepared = prepare_reissue(actor=staff.get_id(), county_code=staff.region_code)
             if prepared is None:
                 click.echo("nothing to re-issue")
                 return
@@ -256,7 +257,7 @@ def init_app(app):
                        f"(number {prepared.id}); a different member of staff approves it: "
                        f"flask reissue-payments DIRECTORY --staff OTHER --approve {prepared.id}")
             return
-        approval = db.session.get(PayoutApproval, approval_id)
+        approval = approvals.in_county(approval_id, staff.region_code)
         if approval is None or approval.kind != "reissue":
             raise click.ClickException(f"no re-issue number {approval_id}")
         try:

@@ -241,18 +241,48 @@ def init_app(app):
 
     @app.cli.command("reissue-payments")
     @click.argument("directory", type=click.Path(file_okay=False))
-    def reissue_payments(directory):
-        """Re-issue each failed payment once, as a supplementary bank file (第二十九条)."""
-        from .operations.applications import china_today
-        from .operations.benefits import reissue_failed, reissue_file
+    @click.option("--staff", "username", required=True,
+                  help="The member of staff doing this step (第六十二条: two different people).")
+    @click.option("--approve", "approval_id", type=int, default=None,
+                  help="Approve the re-issue prepared earlier with this number and write its "
+                       "bank file; without it, prepare the re-issue of every failed payment.")
+    def reissue_payments(directory, username, approval_id):
+        """Re-issue each failed payment once, as a supplementary bank file (第二十九条), in two
+        steps by two members of staff (第六十二条): prepare, then --approve NUMBER."""
+        from sqlalchemy import select
 
-        again = reissue_failed(actor="system:cli")
-        if not again:
-            click.echo("nothing to re-issue")
+        from .models import StaffUser
+        from .operations import approvals
+        from .operations.applications import china_today
+        from .operations.benefits import prepare_reissue, reissue_file, reissued_by
+
+        staff = db.session.scalar(select(StaffUser).filter_by(username=username))
+        if staff is None:
+            raise click.ClickException(f"no member of staff {username!r}")
+        if approval_id is None:
+            # Staff act in their own county only (security.md), here as on the console.
+            prepared = prepare_reissue(actor=staff.get_id(), county_code=staff.region_code)
+            if prepared is None:
+                click.echo("nothing to re-issue")
+                return
+            click.echo(f"{len(prepared.detail['payments'])} payments prepared for re-issue "
+                       f"(number {prepared.id}); a different member of staff approves it: "
+                       f"flask reissue-payments DIRECTORY --staff OTHER --approve {prepared.id}")
             return
+        approval = approvals.in_county(approval_id, staff.region_code)
+        if approval is None or approval.kind != "reissue":
+            raise click.ClickException(f"no re-issue number {approval_id}")
+        try:
+            approvals.approve(approval, actor=staff.get_id(), channel="system", commit=True)
+        except approvals.SamePerson as error:
+            raise click.ClickException("you prepared this re-issue: a different member of "
+                                       "staff approves it (第六十二条)") from error
+        except approvals.NotOpen as error:
+            raise click.ClickException("this re-issue is already approved") from error
+        again = reissued_by(approval)
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
-        name = f"pensions-reissue-{china_today():%Y%m%d}.csv"
+        name = f"pensions-reissue-{china_today():%Y%m%d}-{approval.id}.csv"
         (target / name).write_text(reissue_file(again), encoding="utf-8")
         click.echo(f"{len(again)} payments re-issued → {target / name}")
 

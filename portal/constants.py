@@ -74,6 +74,10 @@ class EventKind(Labelled):
     # working days, counted again (第八、十、二十四、四十二条).
     DEADLINE_MOVED = "deadline_moved", _l(
         "Decision date moved: the official holiday calendar changed")
+    SETTLEMENT_PREPARED = "settlement_prepared", _l(
+        "Settlement computed, waiting for a second member of staff to approve it")
+    CORRECTION_PREPARED = "correction_prepared", _l(
+        "Correction prepared, waiting for a second member of staff to approve it")
 
 
 class ApplicationKind(Labelled):
@@ -149,6 +153,8 @@ class PaymentStatus(Labelled):
     SENT = "sent", _l("Sent to the bank")
     PAID = "paid", _l("Paid")
     FAILED = "failed", _l("Failed – being re-issued")
+    # 第六十二条: a re-issue prepared by one member of staff waits for a different one.
+    TO_REISSUE = "to_reissue", _l("Failed – re-issue waiting for approval")
     REISSUED = "reissued", _l("Re-issued")
 
 
@@ -159,6 +165,48 @@ class DecisionStatus(Labelled):
     CHECKED = "checked", _l("Checked, waiting for your confirmation")
     RETURNED = "returned", _l("Returned to be computed again")
     CONFIRMED = "confirmed", _l("Confirmed")
+
+
+class PayoutKind(Labelled):
+    """Money the county pays out only when a second member of staff approves it (第六十二条)."""
+
+    DEREGISTRATION_SETTLEMENT = "deregistration_settlement", _l(
+        "Settlement on deregistration (注销结算)")
+    TRANSFER_SETTLEMENT = "transfer_settlement", _l("Balance sent on transfer out (转出结算)")
+    REISSUE = "reissue", _l("Re-issue of failed pension payments (再次发放)")
+    REDETERMINATION = "redetermination", _l("Difference from a re-determined pension (重新核定)")
+    LEDGER_CORRECTION = "ledger_correction", _l("Correction of account entries (冲正)")
+
+
+class PayoutStatus(Labelled):
+    AWAITING = "awaiting", _l("Waiting for a second member of staff to approve")
+    APPROVED = "approved", _l("Approved and released")
+
+
+class SettlementStatus(Labelled):
+    AWAITING_APPROVAL = "awaiting_approval", _l("Computed, waiting for approval")
+    TO_PAY = "to_pay", _l("Approved, sent to the bank")
+    PAID = "paid", _l("Paid")
+
+
+class PayeeRole(Labelled):
+    """Who receives a deregistration settlement (第三十八条)."""
+
+    INSURED = "insured", _l("the insured person")
+    HEIR = "heir", _l("legal heir")
+    DESIGNATED_BENEFICIARY = "designated_beneficiary", _l("designated beneficiary (指定受益人)")
+
+
+class BeneficiaryRelationship(Labelled):
+    """How a designated beneficiary is related to the resident (optional)."""
+
+    SPOUSE = "spouse", _l("Spouse")
+    CHILD = "child", _l("Child")
+    PARENT = "parent", _l("Parent")
+    SIBLING = "sibling", _l("Brother or sister")
+    GRANDCHILD = "grandchild", _l("Grandchild")
+    OTHER_RELATIVE = "other_relative", _l("Other relative")
+    NOT_RELATED = "not_related", _l("Not related (for example a carer or friend)")
 
 
 class ConsentStatus(Labelled):
@@ -236,4 +284,5 @@ class JobRunStatus(Labelled):
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
             DeathReportStatus, EligibilityMethod, DebtStatus, ReportStatus, TerminalStatus,
-            BatchStatus, CalendarYearStatus, DeliveryStatus, JobRunStatus)
+            BatchStatus, CalendarYearStatus, DeliveryStatus, JobRunStatus, PayoutKind,
+            PayoutStatus, SettlementStatus, PayeeRole, BeneficiaryRelationship)

@@ -64,6 +64,21 @@ class CheckForm(ActionForm):
         field.data = (field.data or "").strip()[:500] or None
 
 
+class PayoutCheckForm(ActionForm):
+    """复核 of a payout (第六十二条): the second member of staff approves what the first prepared.
+    Nothing to write: the figures are on the page, and the approval records both names."""
+
+    verdict = StringField(validators=[AnyOf(("approve",), message=_l("Choose approve"))])
+    choice_field = "verdict"
+
+
+class ApprovalForm(FlaskForm):
+    """One button on the approvals page: approve this payout (the version seen, so that two
+    approvers at once cannot both release it)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 def yuan_to_fen(text: str) -> int | None:
     """'500', '500.5', '-12.30' → fen; None when it is not an amount."""
     value = (text or "").strip().replace(",", "")

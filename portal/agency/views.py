@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired
 
 from .. import lifecycle, presenters, queries
 from ..auth.staff import staff_required
+from ..constants import PayoutKind
 from ..extensions import db
 from ..flows import declared  # noqa: F401  (every flow's lifecycle)
 from ..flows.engine import REGISTRY
@@ -38,6 +39,7 @@ from ..models import (
     Upload,
 )
 from ..operations import (
+    approvals,
     assist,
     audit,
     benefits,
@@ -59,7 +61,7 @@ from ..rules import workdays as grid
 from ..rules.dates import china_today
 from ..schemes import scheme_for
 from ..web import ERROR_PAGES, render_error
-from .forms import CalendarYearForm, ConfirmYearForm, ReportOutcomeForm, TerminalForm
+from .forms import ApprovalForm, CalendarYearForm, ConfirmYearForm, ReportOutcomeForm, TerminalForm
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -158,6 +160,7 @@ def render_review(item: Application, status=200, forms=None, notice=None):
                           county_code=item.region_code, object_type="application",
                           object_ref=item.reference)
     flow = REGISTRY.get(item.kind)
+    payout = approvals.for_application(item.id)
     actions = transitions.allowed_actions(item, current_user)
     forms = {action.name: (forms or {}).get(action.name) or _form_for(action, item)
              for action in actions}
@@ -178,7 +181,8 @@ def render_review(item: Application, status=200, forms=None, notice=None):
         subject=db.session.get(Person, item.subject_person_id) if item.subject_person_id
         else None,
         commitment=closure.commitment_for(item), settlement=closure.settlement_for(item),
-        case=closure.transfer_case_for(item),
+        case=closure.transfer_case_for(item), payout=payout, payout_names=approvals.names(
+            [payout] if payout else []),
     ), status
 
 
@@ -346,35 +350,100 @@ def report(reference):
 
 
 @bp.get("/payments")
-@staff_required(*CHECKERS)
+@staff_required(*REVIEWERS, *CHECKERS)
 def payments():
-    """待遇支付审批表 (第二十七条) per month, and payments the bank could not make (第二十九条)."""
+    """待遇支付审批表 (第二十七条) per month, payments the bank could not make (第二十九条) and
+    their re-issues with who prepared and who approved each (第六十二条)."""
     county = current_user.region_code
     failed = benefits.failed_payments(county)
     people = db.by_id(Person, (f.person_id for f in failed))
+    reissues = [a for a in approvals.awaiting(county) if a.kind == PayoutKind.REISSUE] + [
+        a for a in approvals.recently_approved(county) if a.kind == PayoutKind.REISSUE]
     return render_template("agency/payments.html", runs=benefits.recent_runs(county),
                            failed=failed, people=people, mask=ids.mask,
-                           suspended=benefits.suspensions_in(county))
+                           suspended=benefits.suspensions_in(county), reissues=reissues,
+                           payout_names=approvals.names(reissues), form=FlaskForm())
 
 
 @bp.post("/payments/reissue")
-@staff_required(*CHECKERS)
+@staff_required(*REVIEWERS, *CHECKERS)
 def reissue_payments():
-    # A second press (or a colleague at the same time) finds nothing left: the same page.
-    benefits.reissue_failed(actor=current_user.get_id(), county_code=current_user.region_code)
+    """经办 of the re-issue: the failed payments are put together for a different member of
+    staff to approve on the approvals page (第六十二条). A second press (or a colleague at the
+    same time) finds nothing left: the same page."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        benefits.prepare_reissue(actor=current_user.get_id(), county_code=current_user.region_code)
+    except approvals.AlreadyPrepared:
+        db.session.rollback()
     return redirect(url_for(".payments"), 303)
 
+
+# Two people on every payout (第六十二条) -------------------------------------------------------
+
+@bp.get("/approvals")
+@staff_required(*REVIEWERS, *CHECKERS)
+def approvals_queue():
+    """What waits for a second person in the county: settlements, transfers, re-issues,
+    corrections. Each shows who prepared it; nobody may approve their own."""
+    return render_approvals()
+
+
+def render_approvals(notice=None, status=200):
+    county = current_user.region_code
+    waiting, done = approvals.awaiting(county), approvals.recently_approved(county)
+    return render_template(
+        "agency/approvals.html", waiting=waiting, done=done, notice=notice,
+        payout_names=approvals.names(waiting + done),
+        people=db.by_id(Person, (a.person_id for a in waiting + done if a.person_id)),
+        applications=db.by_id(Application, (a.application_id for a in waiting + done
+                                            if a.application_id)),
+        mask=ids.mask, may_approve=current_user.role in CHECKERS,
+        me=current_user.get_id()), status
+
+
+SAME_PERSON = _l("You prepared this payout, so a different member of staff must approve it "
+                 "(第六十二条).")
+
+
+@bp.post("/approvals/<int:approval_id>/approve")
+@staff_required(*CHECKERS)
+def approve_payout(approval_id):
+    """复核 of a payout not bound to an application (a transfer's balance, a re-issue)."""
+    item = approvals.in_county(approval_id, current_user.region_code)
+    if item is None:
+        abort(404)
+    if item.application_id is not None:
+        # Approved through the application's lifecycle, on its review page.
+        return redirect(url_for(".application", reference=db.session.get(
+            Application, item.application_id).reference), 303)
+    form = ApprovalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if form.version.data == item.version:
+            approvals.approve(item, actor=current_user.get_id(), commit=True)
+        # Otherwise someone else approved it first: the loser sees the winner's answer.
+    except (transitions.ConcurrentDecision, transitions.NotOpen):
+        db.session.rollback()
+    except approvals.SamePerson:
+        db.session.rollback()
+        return render_approvals(SAME_PERSON, 403)
+    return redirect(url_for(".approvals_queue"), 303)
 
 
 @bp.get("/transfers")
 @staff_required(*REVIEWERS)
 def transfers():
     """Transfer stages this county must act on (第四十三条、第四十四条), overdue ones flagged
-    (第四十五条)."""
+    (第四十五条), with the 审批表's two names (第六十二条)."""
     cases = closure.transfers_held_by(current_user.region_code)
     people = db.by_id(Person, (c.person_id for c in cases))
+    payouts = {c.id: closure.transfer_approval(c) for c in cases}
     return render_template("agency/transfers.html", cases=cases, people=people, mask=ids.mask,
-                           today=china_today())
+                           today=china_today(), payouts=payouts,
+                           payout_names=approvals.names([p for p in payouts.values() if p]))
 
 
 def _case_held_by_me(case_id: int):
@@ -387,9 +456,10 @@ def _case_held_by_me(case_id: int):
 @bp.post("/transfers/<int:case_id>/settle")
 @staff_required(*REVIEWERS)
 def settle_transfer(case_id):
-    """The old county: interest to date, 审批表, balance out, relation ended here."""
+    """The old county (经办): interest to date and the 审批表; the balance leaves once a
+    different member of staff approves it on the approvals page (第六十二条)."""
     case = _case_held_by_me(case_id)
-    if case.stage != "old_county_settling":
+    if case.stage != "old_county_settling" or closure.transfer_approval(case) is not None:
         abort(409)
     closure.settle_transfer_out(case, actor=current_user.get_id(),
                                 scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]))

@@ -9,6 +9,7 @@ forms, its queue and whose turn it is.
 from flask_babel import lazy_gettext as _l
 
 from ..agency import forms
+from ..constants import PayoutKind
 from ..lifecycle import (
     ANY_TURN,
     CHECKERS,
@@ -22,7 +23,7 @@ from ..lifecycle import (
     Outcome,
 )
 from ..operations import applications as ops
-from ..operations import benefits, closure
+from ..operations import approvals, benefits, closure
 
 APPROVED = Outcome("approved", "approved", notify="approved")
 REJECTED = Outcome("rejected", "rejected", notify="rejected")
@@ -102,6 +103,20 @@ CLAIM = Lifecycle(actions=(
 ))
 
 
+# Two people on every payout (第六十二条) -------------------------------------------------------
+
+def payout_check(*, name: str, label, kind: PayoutKind, subject_of, hook,
+                 approved: Outcome) -> Action:
+    """The second person's action on an application-bound payout: from `prepared`, by a
+    checker who is not the one who prepared it (the lifecycle refuses them, and
+    operations.approvals.approve refuses them again), to `approved`. `hook` finds the
+    application's PayoutApproval and approves it. Re-determinations reuse this."""
+    return Action(name=name, label=label, sources=("prepared",), roles=CHECKERS,
+                  form=forms.PayoutCheckForm, template="agency/actions/payout_check.html",
+                  hook=hook, prepared_by=approvals.prepared_by_for(kind, subject_of),
+                  applies=approvals.awaits(kind, subject_of), outcomes={"approve": approved})
+
+
 # Disputes (第二十条) and questions (首问负责制) ------------------------------------------------
 
 DISPUTE = Lifecycle(actions=(
@@ -109,10 +124,15 @@ DISPUTE = Lifecycle(actions=(
            sources=("submitted", "township_checked"), roles=REVIEWERS,
            form=forms.ResolutionForm, template="agency/actions/resolution.html",
            hook=ops.book_corrections, note_field="explanation",
-           outcomes={"corrected": Outcome("corrected", "corrected", notify="corrected",
-                                          audit="dispute_corrected"),
+           outcomes={"corrected": Outcome("prepared", "correction_prepared",
+                                          audit="dispute_correction_prepared"),
                      "explained": Outcome("explained", "explained", notify="explained",
                                           audit="dispute_explained")}),
+    payout_check(name="correction-check", label=_l("Approve the correction (复核)"),
+                 kind=PayoutKind.LEDGER_CORRECTION, subject_of=ops.correction_subject,
+                 hook=ops.approve_corrections,
+                 approved=Outcome("corrected", "corrected", notify="corrected",
+                                  audit="dispute_corrected")),
 ))
 
 QUESTION = Lifecycle(actions=(
@@ -128,8 +148,28 @@ QUESTION = Lifecycle(actions=(
 ))
 
 
+def _prepare_settlement(application, *, actor, channel="counter", **_kwargs):
+    settlement = closure.deregister(application, actor, channel)
+    return {"payable_fen": settlement.payable_fen}
+
+
 def deregistration() -> Lifecycle:
-    return reviewed(on_submit=closure.deregistration_submitted, on_approve=closure.deregister)
+    """第三十九条: the county checks the records and settles the account (经办); a different
+    member of staff approves the settlement before anything is paid (复核, 第六十二条). Refused
+    with the reason where the records do not bear the application out."""
+    return Lifecycle(on_submit=closure.deregistration_submitted, actions=(
+        Action(name="settlement", label=_l("Deregister and compute the settlement (经办)"),
+               sources=("submitted", "township_checked"), roles=REVIEWERS,
+               form=forms.PrepareForm, template="agency/actions/settlement.html",
+               hook=_prepare_settlement, then="application",
+               outcomes={"": Outcome("prepared", "settlement_prepared",
+                                     audit="settlement_prepared")}),
+        payout_check(name="settlement-check", label=_l("Approve the settlement (复核)"),
+                     kind=PayoutKind.DEREGISTRATION_SETTLEMENT,
+                     subject_of=closure.settlement_subject, hook=closure.approve_settlement,
+                     approved=APPROVED),
+        decision(approve=False),
+    ))
 
 
 def transfer_in() -> Lifecycle:
@@ -139,4 +179,4 @@ def transfer_in() -> Lifecycle:
 
 
 __all__ = ["CLAIM", "COUNTY_TURN", "DISPUTE", "QUESTION", "at_once", "deregistration",
-           "reviewed", "transfer_in"]
+           "payout_check", "reviewed", "transfer_in"]

@@ -1,9 +1,11 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
 from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
+from .approval import PayoutApproval
 from .assist import Consent, DeathReport, DeathReturn
 from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
+from .beneficiary import DesignatedBeneficiary
 from .benefit import (
     BenefitDecision,
     BenefitPayment,
@@ -51,6 +53,8 @@ __all__ = [
     "AttemptCounter",
     "AuditRecord",
     "DataAccess",
+    "DesignatedBeneficiary",
+    "PayoutApproval",
     "Consent",
     "DeathReport",
     "DeathReturn",

@@ -94,8 +94,10 @@ class BenefitPayment(Base):
     basic_fen: Mapped[int] = mapped_column(Integer)
     account_fen: Mapped[int] = mapped_column(Integer)
     bank_account: Mapped[str] = mapped_column(Encrypted())
-    # sent → paid / failed; failed → reissued (attempt 2 carries on)
-    status: Mapped[str] = mapped_column(String(10), default="sent")
+    # sent → paid / failed; failed → to_reissue (prepared, 第六十二条) → reissued (attempt 2
+    # carries on, pointing at the approval that released it)
+    status: Mapped[str] = mapped_column(String(12), default="sent")
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("payout_approval.id"))
     bank_note: Mapped[str | None] = mapped_column(String(200))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -52,6 +52,10 @@ MESSAGES = {
     "heir_invited": N_("We are sorry for the loss of %(name)s. As a relative you can end the "
                        "pension insurance and receive the account balance online, at a kiosk "
                        "or through your village assistant. No death certificate is needed."),
+    "beneficiary_invited": N_("We are sorry for the loss of %(name)s, who named you as their "
+                              "designated beneficiary (指定受益人). You can end the pension "
+                              "insurance and receive the account balance online, at a kiosk or "
+                              "through your village assistant. No death certificate is needed."),
     "pension_amount_changed": N_("From %(month)s your pension is %(total)s yuan a month: basic "
                                  "pension %(basic)s yuan and %(account)s yuan from your "
                                  "personal account."),

@@ -48,6 +48,9 @@ RESIDENT_ONLY = {
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
+    "resident.beneficiary": ("GET", "/me/beneficiary"),  # test_beneficiaries.py
+    "resident.change_beneficiary": ("GET", "/me/beneficiary/change"),
+    "resident.remove_beneficiary": ("POST", "/me/beneficiary/remove"),
     "kiosk.receipt": ("GET", "/kiosk/receipt/5399012611240000"),
     "kiosk.rating": ("POST", "/kiosk/rating"),
     "flows.start": ("GET", "/apply/enrolment/"),
@@ -87,6 +90,13 @@ STAFF_ONLY = {
     "agency.calendar_years": ("GET", "/agency/calendar"),
     "agency.calendar_year": ("GET", "/agency/calendar/2027"),
     "agency.confirm_calendar_year": ("POST", "/agency/calendar/2027/confirm"),
+    "agency.settlement": ("POST", "/agency/applications/5399012611240000/settlement"),
+    "agency.settlement_check": ("POST",
+                                "/agency/applications/5399012611240000/settlement-check"),
+    "agency.correction_check": ("POST",
+                                "/agency/applications/5399012611240000/correction-check"),
+    "agency.approvals_queue": ("GET", "/agency/approvals"),
+    "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
 }
 
 

@@ -27,6 +27,7 @@ from portal.models import (
     KioskTerminal,
     OutboxMessage,
     PaymentRun,
+    PayoutApproval,
     Person,
     RefusedContribution,
     RegistryPerson,
@@ -134,6 +135,11 @@ def foreign(app):
                                       person_id=person.id, county_code=COUNTY, year=2026,
                                       amount_fen=20000, reason="bad_amount")
         db.session.add_all([*deaths, consent, case, settlement, refused])
+        db.session.flush()
+        payout = PayoutApproval(kind="transfer_settlement", subject=f"transfer:{case.id}",
+                                county_code=COUNTY, person_id=person.id, amount_fen=123_400,
+                                detail={}, status="awaiting", prepared_by="staff:999999")
+        db.session.add(payout)
         db.session.commit()
         made = {"enrolment": enrolment.reference, "dispute": dispute.reference,
                 "question": question.reference, "claim": claim.reference,
@@ -141,7 +147,8 @@ def foreign(app):
                 "report": report.reference, "terminal": terminal.id,
                 "reported_death": deaths[0].id, "matched_death": deaths[1].id,
                 "consent": consent.id, "case": case.id, "registry": registry_row.id,
-                "enrolment_id": enrolment.id, "device": terminal.device_id}
+                "enrolment_id": enrolment.id, "device": terminal.device_id,
+                "payout": payout.id, "deregistration": deregistration.reference}
         db.session.remove()
     return made
 
@@ -188,6 +195,14 @@ def walk(f):
         "agency.calendar_years": ("GET", "/agency/calendar", "absent"),
         "agency.calendar_year": ("GET", "/agency/calendar/2027", "absent"),
         "agency.confirm_calendar_year": ("POST", "/agency/calendar/2027/confirm", "national"),
+        "agency.settlement": (
+            "POST", f"/agency/applications/{f['deregistration']}/settlement", "none"),
+        "agency.settlement_check": (
+            "POST", f"/agency/applications/{f['deregistration']}/settlement-check", "none"),
+        "agency.correction_check": (
+            "POST", f"/agency/applications/{f['dispute']}/correction-check", "none"),
+        "agency.approvals_queue": ("GET", "/agency/approvals", "absent"),
+        "agency.approve_payout": ("POST", f"/agency/approvals/{f['payout']}/approve", "none"),
     }
 
 
@@ -204,7 +219,8 @@ def foreign_state(app, f) -> tuple:
                  db.session.get(TransferCase, f["case"]).stage,
                  db.session.scalar(select(Application.status).filter_by(
                      reference=f["enrolment"])),
-                 db.session.get(OutboxMessage, f["registration"]).status)
+                 db.session.get(OutboxMessage, f["registration"]).status,
+                 db.session.get(PayoutApproval, f["payout"]).status)
         db.session.remove()
     return state
 

@@ -41,6 +41,7 @@ from ..operations import (
     audit,
     benefits,
     closure,
+    eligibility,
     kiosk,
     ledger,
     reports,
@@ -361,6 +362,15 @@ def reissue_payments():
     benefits.reissue_failed(actor=current_user.get_id(), county_code=current_user.region_code)
     return redirect(url_for(".payments"), 303)
 
+
+
+@bp.get("/eligibility")
+@staff_required(*REVIEWERS, *CHECKERS)
+def eligibility_missed():
+    """第三十一条、第三十三条: the county's pensioners suspended because the yearly confirmation
+    was missed, and those past the due date who will be when their grace period ends."""
+    rows = eligibility.county_list(current_user.region_code, china_today())
+    return render_template("agency/eligibility.html", mask=ids.mask, **rows)
 
 
 @bp.get("/transfers")

@@ -9,6 +9,7 @@ from .benefit import (
     BenefitPayment,
     BenefitSuspension,
     EligibilityCheck,
+    FamilyHelper,
     PaymentRun,
     PensionNotice,
 )
@@ -24,6 +25,7 @@ from .notification import OutboxMessage
 from .person import Person, PersonChange
 from .region import Region
 from .registry import (
+    RegistryActivity,
     RegistryCustody,
     RegistryDeath,
     RegistryDisability,
@@ -59,6 +61,7 @@ __all__ = [
     "BenefitPayment",
     "BenefitSuspension",
     "EligibilityCheck",
+    "FamilyHelper",
     "PaymentRun",
     "PensionNotice",
     "Base",
@@ -75,6 +78,7 @@ __all__ = [
     "FraudReport",
     "ROLES",
     "Region",
+    "RegistryActivity",
     "RegistryCustody",
     "RegistryDeath",
     "RegistryDisability",

@@ -45,6 +45,10 @@ RESIDENT_ONLY = {
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
+    # 资格认证 and 亲情认证: record-level checks in test_eligibility.py
+    "resident.eligibility": ("GET", "/me/eligibility"),
+    "resident.family": ("GET", "/me/family"),
+    "resident.family_confirm": ("GET", "/me/family/999999"),
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
@@ -83,6 +87,7 @@ STAFF_ONLY = {
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
     "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
+    "agency.eligibility_missed": ("GET", "/agency/eligibility"),  # test_eligibility.py
 }
 
 
@@ -93,6 +98,7 @@ ASSISTANT_ONLY = {
     "assist.consent_code": ("GET", "/assist/consents/999999/code"),
     "assist.application": ("GET", "/assist/applications/5399012611240000"),
     "assist.deaths": ("GET", "/assist/deaths"),
+    "assist.home_visit": ("GET", "/assist/residents/1/home-visit"),  # test_eligibility.py
 }
 
 

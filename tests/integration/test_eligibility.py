@@ -77,7 +77,8 @@ def pensioner(app, confirmed_on: date | None, *, phone="13900000000", traces=(),
     serial = next(_serial)
     birth = date(1950, 1, 1) + timedelta(days=serial)
     number = ids.compose_resident_id("539903", birth, 500 + serial)
-    name = name or "测试" + "甲乙丙丁戊己庚辛壬癸"[serial % 10] + "一二三四五六七八九十"[serial // 10 % 10]
+    name = name or ("测试" + "甲乙丙丁戊己庚辛壬癸"[serial % 10]
+                    + "一二三四五六七八九十"[serial // 10 % 10])
     phone = phone and f"139{serial:08d}"
     with app.app_context():
         db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=number, name=name,

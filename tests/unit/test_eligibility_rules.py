@@ -1,5 +1,5 @@
-"""The yearly eligibility confirmation's dates (第三十一条) and the silent check (人社厅发〔2018〕107号),
-with 29 February and the grace period before a suspension (第三十三条)."""
+"""The yearly eligibility confirmation's dates (第三十一条) and the silent check
+(人社厅发〔2018〕107号), with 29 February and the grace period before a suspension (第三十三条)."""
 
 from datetime import date
 

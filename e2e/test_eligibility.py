@@ -1,6 +1,7 @@
-"""The yearly eligibility confirmation (资格认证, 第三十一条) on the resident's side: the pensioner's
-own face check on a phone (360 px) and at the township kiosk (1080×1920), and a daughter doing
-her mother's check on her own phone (亲情认证). Every page: axe, width, screenshot."""
+"""The yearly eligibility confirmation (资格认证, 第三十一条) on the resident's side: the
+pensioner's own face check on a phone (360 px) and at the township kiosk (1080×1920), and a
+daughter doing her mother's check on her own phone (亲情认证). Every page: axe, width,
+screenshot."""
 
 import re
 import socket

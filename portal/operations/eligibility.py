@@ -109,6 +109,18 @@ def standing_of(person_id: int, today: date,
                     suspended_from=suspended)
 
 
+def history(person_id: int, limit: int = 5) -> list[tuple[EligibilityCheck, str | None]]:
+    """The latest confirmations, newest first, each with the name of the relative or assistant
+    who did it (None when the resident or the records did)."""
+    checks = db.session.scalars(select(EligibilityCheck).filter_by(person_id=person_id)
+                                .order_by(EligibilityCheck.confirmed_on.desc(),
+                                          EligibilityCheck.id.desc()).limit(limit)).all()
+    helpers = db.by_id(Person, (c.helper_person_id for c in checks if c.helper_person_id))
+    staff = db.by_id(StaffUser, (c.staff_id for c in checks if c.staff_id))
+    return [(check, helpers[check.helper_person_id].name if check.helper_person_id
+             else staff[check.staff_id].name if check.staff_id else None) for check in checks]
+
+
 def _receiving(county_code: str | None = None):
     query = (select(InsuranceRelation, Person)
              .join(Person, Person.id == InsuranceRelation.person_id)

@@ -310,6 +310,9 @@ def test_the_resident_confirms_with_a_face_check_on_the_phone(app, county):
     next_due = rules.next_due(TODAY)
     assert f"{next_due.year}年{next_due.month}月{next_due.day}日" in page
     assert 'href="/me/eligibility"' not in page  # nothing left to do
+    # Every confirmation so far, not only the last one.
+    history = page.split("历次认证")[1]
+    assert "人脸识别" in history and "数据比对" in history
     # A second press (double tap) after it is done records nothing more.
     done = client.post("/me/eligibility", data={"csrf_token": csrf_token(form)})
     assert len(checks_of(app, person["id"])) == 2

@@ -359,6 +359,7 @@ def register_helper(helper: Person, elder_name: str, elder_id_number: str,
         db.session.add(link)
     link.ended_at, link.consented_at, link.relation = None, utcnow(), relation
     db.session.flush()
+    notify.tell(elder, "family_helper_registered", {"name": helper.name})
     audit.record("family_helper_registered", actor=helper.get_id(), channel="online",
                  on_behalf_of=elder.get_id(), object_type="family_helper", object_id=link.id,
                  detail={"relation": relation, "consent": "face"})

@@ -60,6 +60,9 @@ MESSAGES = {
                                 "eligibility confirmation was missed (第三十三条). Confirm with "
                                 "a face check or ask your village assistant: payment resumes "
                                 "at once and the suspended months are paid back."),
+    "family_helper_registered": N_("%(name)s has registered to confirm your pension "
+                                   "eligibility for you on their phone (亲情认证). If you did not "
+                                   "agree, call 12333."),
     "eligibility_confirmed": N_("Your pension eligibility is confirmed for this year. The next "
                                 "confirmation is due by %(due)s."),
     "eligibility_resumed": N_("Your pension eligibility is confirmed and your pension resumes. "

@@ -364,6 +364,9 @@ def test_a_relative_registers_with_the_elders_face_and_confirms_for_them(app, co
         assert (link.elder_person_id, link.relation, link.consent_method) == (
             elder["id"], "child", "face")
         db.session.remove()
+    # The elder hears of it, with a way to object.
+    assert any("12333" in body for _c, body in messages(app, elder["id"],
+                                                       "family_helper_registered"))
     listing = helper.get("/me/family").get_data(as_text=True)
     assert elder["name"] in listing and f"/me/family/{link_id}" in listing
 

@@ -29,6 +29,8 @@ def upgrade():
                                     "person", ["helper_person_id"], ["id"])
         batch_op.create_foreign_key(batch_op.f("fk_eligibility_check_staff_id_staff_user"),
                                     "staff_user", ["staff_id"], ["id"])
+        batch_op.create_unique_constraint(batch_op.f("uq_eligibility_check_person_id"),
+                                          ["person_id", "confirmed_on", "method"])
 
     op.create_table(
         "family_helper",
@@ -76,6 +78,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_family_helper_elder_person_id"))
     op.drop_table("family_helper")
     with op.batch_alter_table("eligibility_check", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_eligibility_check_person_id"), type_="unique")
         batch_op.drop_constraint(batch_op.f("fk_eligibility_check_staff_id_staff_user"),
                                  type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_eligibility_check_helper_person_id_person"),

@@ -109,6 +109,8 @@ class EligibilityCheck(Base):
     entitled."""
 
     __tablename__ = "eligibility_check"
+    # One way once a day: a double tap or two tabs record one confirmation.
+    __table_args__ = (UniqueConstraint("person_id", "confirmed_on", "method"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

@@ -14,6 +14,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import queries
 from ..exchange import face
@@ -163,7 +164,12 @@ def confirm(person: Person, *, method: str, actor: str, channel: str, confirmed_
     else:
         notify.tell(person, "eligibility_confirmed", {"due": next_due})
     if commit:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same confirmation at the same moment: the winner's answer
+            db.session.rollback()
+            return db.session.scalar(select(EligibilityCheck).filter_by(
+                person_id=person.id, confirmed_on=confirmed_on, method=method))
     return check
 
 
@@ -399,6 +405,10 @@ def home_visit(staff: StaffUser, person: Person, photo: bytes, signature: bytes,
                visited_on: date) -> EligibilityCheck:
     """The assistant visited the elder at home: a photo of the visit and the elder's signature
     (or thumbprint) on the visit record, both kept. Raises uploads.UploadRejected."""
+    done = db.session.scalar(select(EligibilityCheck).filter_by(
+        person_id=person.id, confirmed_on=visited_on, method="home_visit"))
+    if done is not None:  # the form sent twice: one visit, one set of files
+        return done
     stored_photo = uploads.store(person.id, "eligibility_visit_photo", photo,
                                  actor=staff.get_id())
     stored_signature = uploads.store(person.id, "eligibility_visit_signature", signature,

@@ -3,11 +3,13 @@ pensioner's own face check on a phone (360 px) and at the township kiosk (1080×
 daughter doing her mother's check on her own phone (亲情认证). Every page: axe, width,
 screenshot."""
 
+import io
 import re
 import socket
 from datetime import date, timedelta
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
@@ -18,6 +20,7 @@ from kiosk.agent import load_key, serve
 from portal.extensions import db
 from portal.models import EligibilityCheck, FamilyHelper, Person
 from portal.rules.dates import china_today
+from tests.integration.helpers import fresh_totp_code
 
 
 def make_due(app, person: dict, days: int) -> None:
@@ -133,3 +136,49 @@ def test_a_pensioner_confirms_at_the_kiosk(browser, live_url, app, demo, checks)
         context.close()
         agent.shutdown()
     assert PHONE["width"] == 360
+
+
+def staff_sign_in(page, live_url, app, username):
+    page.goto(live_url + "/agency/sign-in")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("Demo-2026-pension")
+    page.get_by_role("button", name="继续").click()
+    page.get_by_label("身份验证器中的动态码").fill(fresh_totp_code(app, username))
+    page.get_by_role("button", name="登录").click()
+
+
+def picture(colour) -> dict:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 400), colour).save(out, "JPEG")
+    return {"name": "visit.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def test_the_assistant_records_a_home_visit_and_the_county_sees_the_list(page, live_url, app,
+                                                                         demo, checks):
+    """Staff side at 360 px: the village's due list, the home visit with photo and signature
+    (第三十一条), and the county's list of missed confirmations (第三十三条)."""
+    elder = demo["by_key"]["limited_mobility"]
+    make_due(app, elder, 8)
+    staff_sign_in(page, live_url, app, "xieban.shiqiao")
+    expect(page.get_by_role("heading", name="待认证的领取人员（资格认证）")).to_be_visible()
+    page.get_by_role("link", name=f"登记上门认证 {elder['name']}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("上门认证：年度领取资格认证")
+    checks.page(page, "home-visit-phone")
+    page.get_by_role("button", name="登记认证").click()
+    expect(page).to_have_title(re.compile(r"^错误："))
+    checks.page(page, "home-visit-errors-phone")
+    page.get_by_label("走访照片").set_input_files(picture((120, 160, 90)))
+    page.get_by_label("老人在走访记录表上的签字或手印").set_input_files(picture((250, 250, 250)))
+    page.get_by_role("button", name="登记认证").click()
+    expect(page.get_by_text("已登记，谢谢。")).to_be_visible()
+    checks.page(page, "home-visit-done-phone")
+    page.context.clear_cookies()
+    make_due(app, elder, -10)  # past the due date, inside the grace period: still paid
+    try:
+        staff_sign_in(page, live_url, app, "reviewer.qingshan")
+        page.goto(live_url + "/agency/eligibility")
+        expect(page.get_by_role("heading", level=1)).to_have_text("未按期认证人员")
+        expect(page.get_by_text(elder["name"])).to_be_visible()
+        checks.page(page, "county-eligibility-phone")
+    finally:
+        make_due(app, elder, 200)

@@ -430,6 +430,8 @@ def test_the_village_assistant_records_a_home_visit_with_photo_and_signature(app
                                 "signature": (io.BytesIO(_png((0, 0, 0))), "sign.png")},
                           content_type="multipart/form-data")
     assert done.status_code == 303
+    shown = assistant.get(done.location).get_data(as_text=True)
+    assert "已登记" in shown and "数据不足时会发送消息提醒" in shown  # words for a third person
     check = checks_of(app, elder["id"])[-1]
     assert (check.method, check.channel) == ("home_visit", "assisted")
     with app.app_context():

@@ -281,7 +281,7 @@ def suspend_missed(checked_on: str | None = None, actor: str = SYSTEM_ACTOR,
         benefits.suspend(person.id, start, MISSED_REASON, actor, channel="system",
                          commit=False, source="eligibility", note=standing.due.isoformat(),
                          back_pay=True)
-        notify.tell(person, "eligibility_suspended", {"month": f"{start:%Y-%m}"})
+        notify.tell(person, "eligibility_suspended", {"month": start.isoformat()})
         suspended.append(person.id)
     audit.record("eligibility_missed_suspended", actor=actor, channel="system",
                  object_type="eligibility_check",

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from flask.cli import with_appcontext
 
 from .extensions import db
 
@@ -40,7 +41,46 @@ def drop_everything(url: str) -> None:
     engine.dispose()
 
 
+# The yearly eligibility confirmation (第三十一条、第三十三条): three scheduled jobs, each also a
+# command for cron or a person at the console. --day defaults to today in China.
+
+def _run_eligibility_job(name: str, day: str | None) -> list:
+    from .jobs import enqueue
+    from .operations import eligibility  # noqa: F401  (registers the jobs)
+
+    return enqueue(name, day, actor="system:cli")
+
+
+@click.command("eligibility-silent")
+@with_appcontext
+@click.option("--day", default=None, help="YYYY-MM-DD, default today")
+def eligibility_silent_command(day):
+    """静默认证: confirm from the registries everyone coming due whom the data confirm."""
+    click.echo(f"{len(_run_eligibility_job('eligibility.silent_confirmation', day))} confirmed "
+               "from the registries")
+
+
+@click.command("eligibility-reminders")
+@with_appcontext
+@click.option("--day", default=None, help="YYYY-MM-DD, default today")
+def eligibility_reminders_command(day):
+    """Remind pensioners whose yearly confirmation is coming due or overdue (message + SMS)."""
+    click.echo(f"{len(_run_eligibility_job('eligibility.reminders', day))} reminded")
+
+
+@click.command("eligibility-suspend-missed")
+@with_appcontext
+@click.option("--day", default=None, help="YYYY-MM-DD, default today")
+def eligibility_suspend_command(day):
+    """第三十三条: suspend from next month everyone past the grace period unconfirmed."""
+    click.echo(f"{len(_run_eligibility_job('eligibility.suspend_missed', day))} suspended")
+
+
 def init_app(app):
+    for command_ in (eligibility_silent_command, eligibility_reminders_command,
+                     eligibility_suspend_command):
+        app.cli.add_command(command_)
+
     @app.cli.command("db-upgrade")
     def db_upgrade():
         """Apply every Alembic migration (safe to run repeatedly)."""

@@ -146,6 +146,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "CLAIM_ADVANCE_DAYS": _env_int("CLAIM_ADVANCE_DAYS", 31),
         # Pensions reach the bank on this day of each month (第二十八条).
         "PENSION_PAYMENT_DAY": _env_int("PENSION_PAYMENT_DAY", 10),
+        # Yearly eligibility confirmation (第三十一条、第三十三条): remind this many days before
+        # the due date, suspend after this many days past it, and count a medical or civil
+        # record this many days old as a recent trace of life (静默认证).
+        "ELIGIBILITY_REMINDER_DAYS": _env_int("ELIGIBILITY_REMINDER_DAYS", 30),
+        "ELIGIBILITY_GRACE_DAYS": _env_int("ELIGIBILITY_GRACE_DAYS", 60),
+        "ELIGIBILITY_RECORD_DAYS": _env_int("ELIGIBILITY_RECORD_DAYS", 180),
         # The tax department's payment channel (outside this project): the QR code leads here.
         "TAX_PAYMENT_URL": _env("TAX_PAYMENT_URL", "https://pay.tax.example.invalid/residents"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),

@@ -234,7 +234,18 @@ class EligibilityMethod(Labelled):
 
     DATA_COMPARISON = "data_comparison", _l("data comparison")
     FACE = "face", _l("face check")
+    # 亲情认证: a registered relative did the elder's face check on their phone.
+    FAMILY = "family", _l("a relative's phone (亲情认证)")
     HOME_VISIT = "home_visit", _l("a home visit")
+
+
+class EligibilityState(Labelled):
+    """Where a pensioner stands with the yearly confirmation (rules.eligibility)."""
+
+    CONFIRMED = "confirmed", _l("Confirmed – nothing to do now")
+    DUE_SOON = "due_soon", _l("Due soon – please confirm")
+    OVERDUE = "overdue", _l("Overdue – confirm before the pension is suspended")
+    MISSED = "missed", _l("Missed – pension suspended until confirmed")
 
 
 class DebtStatus(Labelled):
@@ -283,6 +294,6 @@ class JobRunStatus(Labelled):
 
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
-            DeathReportStatus, EligibilityMethod, DebtStatus, ReportStatus, TerminalStatus,
-            BatchStatus, CalendarYearStatus, DeliveryStatus, JobRunStatus, PayoutKind,
-            PayoutStatus, SettlementStatus, PayeeRole, BeneficiaryRelationship)
+            DeathReportStatus, EligibilityMethod, EligibilityState, DebtStatus, ReportStatus,
+            TerminalStatus, BatchStatus, CalendarYearStatus, DeliveryStatus, JobRunStatus,
+            PayoutKind, PayoutStatus, SettlementStatus, PayeeRole, BeneficiaryRelationship)

@@ -45,6 +45,7 @@ from ..operations import (
     benefits,
     calendar,
     closure,
+    eligibility,
     kiosk,
     ledger,
     reports,
@@ -431,6 +432,15 @@ def approve_payout(approval_id):
         db.session.rollback()
         return render_approvals(SAME_PERSON, 403)
     return redirect(url_for(".approvals_queue"), 303)
+
+
+@bp.get("/eligibility")
+@staff_required(*REVIEWERS, *CHECKERS)
+def eligibility_missed():
+    """第三十一条、第三十三条: the county's pensioners suspended because the yearly confirmation
+    was missed, and those past the due date who will be when their grace period ends."""
+    rows = eligibility.county_list(current_user.region_code, china_today())
+    return render_template("agency/eligibility.html", mask=ids.mask, **rows)
 
 
 @bp.get("/transfers")

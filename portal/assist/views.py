@@ -20,7 +20,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from .. import queries
@@ -35,7 +38,7 @@ from ..models import (
     PensionNotice,
     Person,
 )
-from ..operations import assist, ledger, uploads
+from ..operations import assist, eligibility, ledger, uploads
 from ..operations.calendar import workday_calendar
 from ..rules import ids
 from ..rules.dates import china_today, last_month
@@ -69,10 +72,8 @@ def _needs(person: Person | None, today: date) -> list[str]:
         if account and today.year not in ledger.contribution_years(account.id):
             needs.append("contribution_missing")
     if relation.status == "receiving":
-        from ..operations import benefits
-
-        check = benefits.last_check(person.id)
-        if check is None or (today - check.confirmed_on).days > 335:
+        standing = eligibility.standing_of(person.id, today, relation)
+        if standing is not None and standing.action_needed:
             needs.append("eligibility_due")
     waiting = db.session.scalar(select(Application.id).filter(
         Application.person_id == person.id, Application.status == "rejected").limit(1))
@@ -90,8 +91,48 @@ def dashboard():
     filed = db.session.scalars(select(Application).filter_by(filed_by=current_user.get_id())
                                .order_by(Application.submitted_at.desc())).all()
     names = {pid: p.name for pid, p in db.by_id(Person, (a.person_id for a in filed)).items()}
+    # 第三十一条: the village's pensioners whose yearly confirmation is due, overdue or missed,
+    # soonest first: the ones a home visit may be needed for.
+    due = sorted(((row, person, eligibility.standing_of(person.id, today))
+                  for row, person, needs in residents if "eligibility_due" in needs),
+                 key=lambda item: item[2].due)
     return render_template("assist/dashboard.html", residents=residents, filed=filed,
-                           names=names, mask=ids.mask)
+                           names=names, mask=ids.mask, due=due)
+
+
+class HomeVisitForm(FlaskForm):
+    """第三十一条: the home visit's record — a photo of the visit and the elder's signature or
+    thumbprint on the visit form."""
+
+    photo = FileField(_l("Photo of the visit"),
+                      validators=[FileRequired(_l("Add a photo of the visit"))])
+    signature = FileField(_l("The elder's signature or thumbprint on the visit form"),
+                          validators=[FileRequired(_l("Add a photo of the signed visit form"))])
+
+
+@bp.route("/residents/<int:registry_id>/home-visit", methods=["GET", "POST"])
+@assistant_required
+def home_visit(registry_id):
+    """The village assistant confirms a pensioner's eligibility at home (人社厅发〔2018〕107号:
+    上门认证 for those who cannot go out); only pensioners of their own village."""
+    try:
+        person = eligibility.pensioner_in_village(current_user, registry_id)
+    except LookupError:
+        abort(404)
+    today = china_today()
+    form = HomeVisitForm()
+    if form.validate_on_submit():
+        try:
+            eligibility.home_visit(current_user, person, form.photo.data.read(),
+                                   form.signature.data.read(), today)
+            return redirect(url_for(".home_visit", registry_id=registry_id), 303)
+        except uploads.UploadRejected as rejected:
+            db.session.rollback()
+            form.photo.errors.append(_(str(rejected), **rejected.params))
+    return render_template("assist/home_visit.html", form=form, person=person,
+                           registry_id=registry_id, mask=ids.mask, today=today,
+                           standing=eligibility.standing_of(person.id, today)), \
+        400 if form.errors else 200
 
 
 @bp.route("/residents/<int:registry_id>", methods=["GET", "POST"])

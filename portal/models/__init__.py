@@ -11,6 +11,7 @@ from .benefit import (
     BenefitPayment,
     BenefitSuspension,
     EligibilityCheck,
+    FamilyHelper,
     PaymentRun,
     PensionNotice,
 )
@@ -27,6 +28,7 @@ from .notification import OutboxMessage
 from .person import Person, PersonChange
 from .region import Region
 from .registry import (
+    RegistryActivity,
     RegistryCustody,
     RegistryDeath,
     RegistryDisability,
@@ -66,6 +68,7 @@ __all__ = [
     "BenefitPayment",
     "BenefitSuspension",
     "EligibilityCheck",
+    "FamilyHelper",
     "PaymentRun",
     "PensionNotice",
     "Base",
@@ -82,6 +85,7 @@ __all__ = [
     "FraudReport",
     "ROLES",
     "Region",
+    "RegistryActivity",
     "RegistryCustody",
     "RegistryDeath",
     "RegistryDisability",

@@ -33,6 +33,7 @@ from ..rules.benefits import first_payment_month
 from ..rules.dates import china_today, last_month
 from . import audit, benefits, limits, notify
 from .applications import record_event
+from .jobruns import once_a_day_when_scheduled
 
 CONSENT_DAYS = 30
 REASONS = ("limited_mobility", "illness", "age", "other")
@@ -281,6 +282,7 @@ def late_villages(area_prefix: str, today: date, calendar) -> tuple[date, date, 
 
 
 @job("reports.flag_late_villages")
+@once_a_day_when_scheduled("reports.flag_late_villages")
 def flag_late_villages(today: str | None = None) -> list[str]:
     """Flag to each township the villages that have not filed last month's death return by the
     5th working day (第三十二条): one staff message per village and month, however often it

@@ -195,7 +195,8 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     record_event(application, "confirmed", person.get_id())
     # The claim itself was a face-verified, data-compared confirmation of eligibility.
     db.session.add(EligibilityCheck(person_id=person.id, confirmed_on=application.received_on,
-                                    method="face", actor=person.get_id()))
+                                    method="face", actor=person.get_id(), channel=channel,
+                                    evidence={"claim": application.reference}))
     audit.record("benefit_confirmed", actor=person.get_id(), channel=channel,
                  object_type="application", object_id=application.reference,
                  detail={"first_month": decision.first_month.isoformat(),

@@ -139,3 +139,25 @@ def exclusive(name: str, period: str, work: Callable[[], dict | None]) -> dict:
 def _skipped(name: str, period: str, reason: str) -> dict:
     logger.info("job %s for %s skipped: %s", name, period, reason)
     return {"status": "skipped", "reason": reason}
+
+
+def once_a_day_when_scheduled(name: str):
+    """For an operation that is also a job taking (checked_on=None, …): the beat calls it with no
+    arguments, and then it runs through `exclusive` for today's date, so two workers receiving
+    the same tick do the day's work once. Called with a day or other arguments (a person at the
+    command line, a test) it runs as asked. Returns what the operation returns ([] when skipped)."""
+    import functools
+
+    from ..rules.dates import china_today
+
+    def wrap(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            if args or kwargs:
+                return function(*args, **kwargs)
+            outcome = exclusive(name, china_today().isoformat(), lambda: {"ids": function()})
+            return (outcome.get("result") or {}).get("ids", [])
+
+        return run
+
+    return wrap

@@ -61,6 +61,26 @@ MESSAGES = {
                                  "personal account."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
+    # The yearly eligibility confirmation (第三十一条、第三十三条).
+    "eligibility_reminder": N_("Your yearly pension eligibility confirmation (资格认证) is due by "
+                               "%(due)s. Confirm with a face check on your phone or at a "
+                               "self-service kiosk, let a relative do it on their phone, or ask "
+                               "your village assistant to visit."),
+    "eligibility_overdue": N_("Your yearly pension eligibility confirmation (资格认证) is "
+                              "overdue. Confirm by %(until)s, or your pension is suspended "
+                              "from the month after."),
+    "eligibility_suspended": N_("Your pension is suspended from %(month)s because the yearly "
+                                "eligibility confirmation was missed (第三十三条). Confirm with "
+                                "a face check or ask your village assistant: payment resumes "
+                                "at once and the suspended months are paid back."),
+    "family_helper_registered": N_("%(name)s has registered to confirm your pension "
+                                   "eligibility for you on their phone (亲情认证). If you did not "
+                                   "agree, call 12333."),
+    "eligibility_confirmed": N_("Your pension eligibility is confirmed for this year. The next "
+                                "confirmation is due by %(due)s."),
+    "eligibility_resumed": N_("Your pension eligibility is confirmed and your pension resumes. "
+                              "The suspended months are paid with the next payment. The next "
+                              "confirmation is due by %(due)s."),
 }
 SMS_PREFIX = N_("[Residents' pension] ")
 

@@ -26,6 +26,9 @@ DEFAULT_SCHEDULE: dict[str, tuple[str, str | int]] = {
     "eligibility_silent_confirmation": ("eligibility.silent_confirmation", "0 4 * * *"),
     "eligibility_reminders": ("eligibility.reminders", "0 9 * * *"),
     "eligibility_suspend_missed": ("eligibility.suspend_missed", "30 4 * * *"),
+    # 第三十二条: villages that have not filed last month's death return by the 5th working day
+    # are flagged to their township (every morning; a village is flagged once a month).
+    "late_death_returns": ("reports.flag_late_villages", "0 8 * * *"),
     # Tax department batches stored but not booked (a worker lost on the way): booked again.
     "tax_imports": ("tax.book_pending", "*/15 * * * *"),
     # Web sessions past their idle limit and attempt counters long ended.

@@ -45,6 +45,10 @@ RESIDENT_ONLY = {
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
+    # 资格认证 and 亲情认证: record-level checks in test_eligibility.py
+    "resident.eligibility": ("GET", "/me/eligibility"),
+    "resident.family": ("GET", "/me/family"),
+    "resident.family_confirm": ("GET", "/me/family/999999"),
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
@@ -97,6 +101,7 @@ STAFF_ONLY = {
                                 "/agency/applications/5399012611240000/correction-check"),
     "agency.approvals_queue": ("GET", "/agency/approvals"),
     "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
+    "agency.eligibility_missed": ("GET", "/agency/eligibility"),  # test_eligibility.py
 }
 
 
@@ -108,6 +113,7 @@ ASSISTANT_ONLY = {
     "assist.application": ("GET", "/assist/applications/5399012611240000"),
     "assist.deaths": ("GET", "/assist/deaths"),
     "assist.no_deaths": ("POST", "/assist/deaths/none"),  # test_death_returns.py
+    "assist.home_visit": ("GET", "/assist/residents/1/home-visit"),  # test_eligibility.py
 }
 
 

@@ -207,3 +207,19 @@ def test_the_daily_registry_comparison_compares_once_a_day(app_context):
     assert compared() == before + 1
     assert [r.period for r in rows("benefits.compare_beneficiaries")] == [
         china_today().isoformat()]
+
+
+def test_a_scheduled_daily_operation_does_its_day_once_however_many_workers_get_the_tick(app):
+    """The beat calls the eligibility and death-return jobs with no arguments (第三十一条、
+    第三十二条): the second call on the same day is skipped, recorded once in job_run."""
+    from portal.jobs import registered
+    from portal.models import JobRun
+    from portal.rules.dates import china_today
+
+    with app.app_context():
+        for name in ("eligibility.reminders", "reports.flag_late_villages"):
+            registered()[name]()
+            assert registered()[name]() == []
+            runs = db.session.scalars(select(JobRun).filter_by(
+                name=name, period=china_today().isoformat())).all()
+            assert [run.status for run in runs] == ["done"]

@@ -186,6 +186,8 @@ def walk(f):
         "agency.confirm_transfer_funds": (
             "POST", f"/agency/transfers/{f['case']}/funds-arrived", "none"),
         "agency.debts": ("GET", "/agency/debts", "absent"),
+        # the foreign pensioner has never confirmed: overdue there, never listed here
+        "agency.eligibility_missed": ("GET", "/agency/eligibility", "absent"),
         "agency.data_access": ("GET", "/agency/data-access", "absent"),
         "agency.benefit": ("POST", f"/agency/applications/{f['claim']}/benefit", "none"),
         "agency.benefit_check": (
@@ -266,6 +268,7 @@ def test_assistants_get_nothing_of_another_village(app, foreign):
         "assist.deaths": ("/assist/deaths", "absent"),
         # names no village: files the assistant's own (test_death_returns.py)
         "assist.no_deaths": ("/assist/deaths/none", "own"),
+        "assist.home_visit": (f"/assist/residents/{foreign['registry']}/home-visit", "none"),
     }
     assert set(paths) == set(ASSISTANT_ONLY)
     for endpoint, (path, check) in paths.items():

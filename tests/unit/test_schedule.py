@@ -20,7 +20,7 @@ from portal.tasks import beat_schedule
 EVERY_JOB = {"benefits.run_month", "benefits.compare_beneficiaries", "benefits.pension_notices",
              "interest.credit_year", "eligibility.silent_confirmation", "eligibility.reminders",
              "eligibility.suspend_missed", "tax.book_pending", "outbox.dispatch",
-             "sessions.purge"}
+             "sessions.purge", "reports.flag_late_villages"}
 
 
 def test_the_default_schedule_names_every_scheduled_job():

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from ..agency import forms
 from ..lifecycle import (
     ANY_TURN,
+    APPLICANT,
+    APPLICANT_TURN,
     CHECKERS,
     COUNTY_TURN,
     OWNER_TURN,
@@ -104,15 +106,81 @@ CLAIM = Lifecycle(actions=(
 
 # Disputes (第二十条) and questions (首问负责制) ------------------------------------------------
 
+def _about(*subjects):
+    """A dispute's actions depend on what it is about (the resident's first answer)."""
+    def applies(application) -> bool:
+        return (application.answers or {}).get("subject", "account") in subjects
+    return applies
+
+
+def _redetermination_prepared_by(application):
+    decision_ = benefits.decision_for(application)
+    return decision_.prepared_by if decision_ is not None else None
+
+
+EXPLAINED = Outcome("explained", "explained", notify="explained", audit="dispute_explained")
+
 DISPUTE = Lifecycle(actions=(
+    # 第二十条: the personal account record; a wrong entry is reversed and booked right.
     Action(name="resolution", label=_l("Check and answer (第二十条)"),
            sources=("submitted", "township_checked"), roles=REVIEWERS,
            form=forms.ResolutionForm, template="agency/actions/resolution.html",
-           hook=ops.book_corrections, note_field="explanation",
+           hook=ops.book_corrections, note_field="explanation", applies=_about("account"),
            outcomes={"corrected": Outcome("corrected", "corrected", notify="corrected",
                                           audit="dispute_corrected"),
-                     "explained": Outcome("explained", "explained", notify="explained",
-                                          audit="dispute_explained")}),
+                     "explained": EXPLAINED}),
+    # 第二十五条: the pension amount. Found right: a new 核定表 by a reviewer, checked by a
+    # different person (第六十二条), confirmed by the resident; the next run pays or deducts
+    # the difference for the months already paid. Found wrong: the explanation, sent.
+    Action(name="redetermine", label=_l("Re-decide the pension (重新核定, 第二十五条)"),
+           sources=("submitted", "township_checked"), roles=REVIEWERS,
+           form=forms.RedeterminationForm, template="agency/actions/redetermine.html",
+           hook=benefits.prepare_redetermination, then="application",
+           applies=_about("benefit"),
+           outcomes={"": Outcome("prepared", "redetermination_prepared",
+                                 audit="redetermination_prepared")}),
+    Action(name="redetermination-check", label=_l("Re-decided pension (核定表): check"),
+           sources=("prepared",), roles=CHECKERS, form=forms.CheckForm,
+           template="agency/actions/redetermination_check.html",
+           hook=benefits.check_redetermination, prepared_by=_redetermination_prepared_by,
+           note_field="note", applies=_about("benefit"),
+           outcomes={"approve": Outcome("awaiting_confirmation", "redetermination_checked",
+                                        notify="redetermination_ready",
+                                        audit="redetermination_checked"),
+                     "return": Outcome("submitted", "returned",
+                                       audit="redetermination_returned")}),
+    Action(name="confirm-redetermination", label=_l("Confirm the re-decided pension"),
+           sources=("awaiting_confirmation",), roles=APPLICANT, turn=APPLICANT_TURN,
+           form=forms.ConfirmForm, hook=benefits.confirm_redetermination,
+           applies=_about("benefit"),
+           outcomes={"": Outcome("corrected", "confirmed", notify="redetermined",
+                                 audit="redetermination_confirmed")}),
+    Action(name="explanation", label=_l("The amount is right: explain why"),
+           sources=("submitted", "township_checked"), roles=REVIEWERS,
+           form=forms.ExplanationForm, template="agency/actions/explanation.html",
+           note_field="explanation", applies=_about("benefit"),
+           outcomes={"": Outcome("explained", "explained", notify="explained_with_note",
+                                 audit="dispute_explained", with_note=True)}),
+    # 第四十四条: a transferred record. The old county is asked (in-process or through the
+    # transfer interface); with its answer the dispute is closed here, a correction booked on
+    # both sides.
+    Action(name="ask-old-county", label=_l("Ask the old county (第四十四条)"),
+           sources=("submitted", "township_checked"), roles=REVIEWERS,
+           form=forms.AskOldCountyForm, template="agency/actions/ask_old_county.html",
+           hook=closure.ask_old_county, note_field="question", applies=_about("transfer"),
+           outcomes={"": Outcome("asked", "asked_old_county", notify="asked_old_county",
+                                 audit="record_inquiry_sent")}),
+    Action(name="transfer-resolution", label=_l("Close with the old county's answer"),
+           sources=("old_county_answered",), roles=REVIEWERS,
+           form=forms.TransferResolutionForm,
+           template="agency/actions/transfer_resolution.html",
+           hook=closure.book_transfer_correction, note_field="explanation",
+           applies=_about("transfer"),
+           outcomes={"corrected": Outcome("corrected", "corrected", notify="corrected",
+                                          audit="dispute_corrected"),
+                     "explained": Outcome("explained", "explained",
+                                          notify="explained_with_note",
+                                          audit="dispute_explained", with_note=True)}),
 ))
 
 QUESTION = Lifecycle(actions=(

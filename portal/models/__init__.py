@@ -5,6 +5,7 @@ from .assist import Consent, DeathReport
 from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
 from .benefit import (
+    BenefitAdjustment,
     BenefitDecision,
     BenefitPayment,
     BenefitSuspension,
@@ -13,7 +14,7 @@ from .benefit import (
     PensionNotice,
 )
 from .calendar import WorkdayOverride
-from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
+from .closure import Commitment, ImmutableRecord, RecordInquiry, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpSession, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
@@ -53,8 +54,10 @@ __all__ = [
     "DeathReport",
     "Commitment",
     "ImmutableRecord",
+    "RecordInquiry",
     "Settlement",
     "TransferCase",
+    "BenefitAdjustment",
     "BenefitDecision",
     "BenefitPayment",
     "BenefitSuspension",

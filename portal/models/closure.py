@@ -3,7 +3,7 @@ counties (第四十条至第四十五条)."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, event
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import Encrypted, EncryptedJSON
@@ -83,3 +83,32 @@ class TransferCase(Base):
     amount_fen: Mapped[int | None] = mapped_column(Integer)
     years: Mapped[list | None] = mapped_column(JSON)
     history: Mapped[list] = mapped_column(JSON, default=list)  # [{stage, since, due, done}]
+
+
+class RecordInquiry(Base):
+    """核查函 (第四十四条): the county a record was transferred to asks the old county about it
+    for a resident who disputes it. A county on this system answers in its own console; any
+    other county receives the question through the transfer interface (the outbox) and its
+    answer comes back the same way. A correction in the answer is booked on both sides when
+    the new county resolves the dispute."""
+
+    __tablename__ = "record_inquiry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("transfer_case.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    asking_county: Mapped[str] = mapped_column(String(12))  # where the record was moved to
+    old_county: Mapped[str] = mapped_column(String(12), index=True)  # where it came from
+    route: Mapped[str] = mapped_column(String(10))  # in_process / exchange
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(40))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="asked")  # asked → answered
+    answer: Mapped[str | None] = mapped_column(Text)
+    # What the old county found missing (+) or too much (−) in the transferred amount, and
+    # the contribution year it concerns, if any.
+    correction_fen: Mapped[int | None] = mapped_column(BigInteger)
+    correction_year: Mapped[int | None] = mapped_column(Integer)
+    answered_by: Mapped[str | None] = mapped_column(String(40))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,6 +45,8 @@ RESIDENT_ONLY = {
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
+    # 第二十五条: the resident confirms a re-decided pension; test_disputes_redecide.py
+    "resident.confirm_redetermination": ("POST", "/me/applications/5399012611240000/confirm"),
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
@@ -83,6 +85,16 @@ STAFF_ONLY = {
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
     "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
+    # Disputes that re-decide (第二十五条, 第四十四条): test_disputes_redecide.py
+    "agency.redetermine": ("POST", "/agency/applications/5399012611240000/redetermine"),
+    "agency.redetermination_check": (
+        "POST", "/agency/applications/5399012611240000/redetermination-check"),
+    "agency.explanation": ("POST", "/agency/applications/5399012611240000/explanation"),
+    "agency.ask_old_county": ("POST", "/agency/applications/5399012611240000/ask-old-county"),
+    "agency.transfer_resolution": (
+        "POST", "/agency/applications/5399012611240000/transfer-resolution"),
+    "agency.inquiries": ("GET", "/agency/inquiries"),
+    "agency.answer_inquiry": ("POST", "/agency/inquiries/999999/answer"),
 }
 
 
@@ -197,6 +209,8 @@ def test_checkers_only_check(app):
     assert request(client, "GET", "/agency/").status_code == 200
     assert request(client, *STAFF_ONLY["agency.decision"]).status_code == 403
     assert request(client, *STAFF_ONLY["agency.benefit"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.redetermine"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.inquiries"]).status_code == 403
 
 
 @pytest.mark.parametrize(("method", "path"), ASSISTANT_ONLY.values())

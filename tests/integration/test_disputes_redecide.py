@@ -1,0 +1,380 @@
+"""Disputes that re-decide (第二十五条, 第四十四条; issue 15 part 2).
+
+A dispute about the pension found right leads to a new 核定表: prepared by a reviewer, checked
+by a different person (第六十二条, refused in the operation itself), confirmed by the resident;
+the next payment run pays (or deducts) the difference for every month already paid, itemised
+on the resident's pension page. Found wrong, the explanation is sent and shown. A dispute about
+a transferred record goes to the old county (in-process, or through the transfer interface),
+its answer is recorded and the resident told; a correction books both sides.
+"""
+
+import itertools
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    Application,
+    BenefitAdjustment,
+    BenefitDecision,
+    BenefitPayment,
+    LedgerEntry,
+    OutboxMessage,
+    PaymentRun,
+    RecordInquiry,
+    TransferCase,
+)
+from portal.operations import benefits, closure, ledger, transitions
+from portal.rules.benefits import months_between
+from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
+from tests.integration.test_changes import answer, confirm
+from tests.integration.test_claim import become_beneficiary, make_claimant, staff_post
+from tests.integration.test_closure import apply_transfer, approve, enrolled_in
+
+# Months no other test runs (payment runs are per month for everyone): one year each.
+YEARS = itertools.count(2033)
+TOO_LOW_FEN = 10000  # 100.00 yuan a month: a balance 13 900.00 yuan too low ÷ 139
+
+
+def file_dispute(client, subject, text):
+    assert answer(client, "/apply/dispute/step/subject", subject=subject).status_code == 302
+    assert answer(client, "/apply/dispute/step/what_is_wrong",
+                  what_is_wrong=text).status_code == 302
+    page = client.get("/apply/dispute/step/evidence")
+    response = client.post("/apply/dispute/step/evidence", data={"csrf_token": csrf_token(page)},
+                           content_type="multipart/form-data")
+    assert response.location.endswith("/apply/dispute/check")
+    return confirm(client, "dispute")
+
+
+def application(app, reference) -> Application:
+    with app.app_context():
+        item = db.session.scalar(select(Application).filter_by(reference=reference))
+        db.session.expunge(item)
+        db.session.remove()
+    return item
+
+
+def staff(app, username):
+    client = app.test_client()
+    staff_sign_in(client, app, username)
+    return client
+
+
+def messages_of(app, person_id, kind):
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).filter_by(
+            person_id=person_id, kind=kind, channel="in_app")).all()
+        bodies = [row.body for row in rows]
+        db.session.remove()
+    return bodies
+
+
+@pytest.fixture
+def beneficiary(client, app):
+    """A pensioner paid for every month from the first to March of a year no other test
+    uses, at the decided amount; April of that year is their next run."""
+    person = make_claimant(app)
+    pid = become_beneficiary(client, app, person)
+    year = next(YEARS)
+    first, following = date(year, 3, 1), date(year, 4, 1)
+    with app.app_context():
+        assert db.session.scalar(select(PaymentRun.id).filter(
+            PaymentRun.month.in_((first, following)))) is None, \
+            "another test ran this month: pick months no other test uses"
+        benefits.run_month(first, actor="test")
+        db.session.remove()
+    person.update(pid=pid, first_run=first, next_run=following)
+    return person
+
+
+def test_pension_decided_too_low_is_redecided_checked_confirmed_and_the_difference_paid(
+        client, app, beneficiary):
+    """第二十五条 worked example: the 核定表 took a balance 13 900.00 yuan too low, so the pension
+    was 100.00 yuan (10 000 fen) a month too low for the N months already paid; the next run
+    pays N × 10 000 fen extra with that month's pension, itemised on /me/pension."""
+    pid, FIRST_RUN, NEXT_RUN = (beneficiary["pid"], beneficiary["first_run"],  # noqa: N806
+                                beneficiary["next_run"])
+    with app.app_context():
+        old = benefits.confirmed_decision(pid)
+        old_id, old_balance, old_monthly = old.id, old.balance_fen, old.monthly_fen
+        paid_months = sorted(p.month for p in db.session.scalars(
+            select(BenefitPayment).filter_by(person_id=pid)))
+        assert paid_months == months_between(old.first_month, FIRST_RUN)
+        db.session.remove()
+    months = len(paid_months)
+
+    reference = file_dispute(client, "benefit", "我的养老金算少了，2015年转入的钱没有计入账户")
+    reviewer, checker, admin = (staff(app, "reviewer.qingshan"), staff(app, "checker.qingshan"),
+                                staff(app, "admin.qingshan"))
+    page = reviewer.get(f"/agency/applications/{reference}").get_data(as_text=True)
+    assert "重新核定" in page and "第二十条" not in page  # the pension's actions, not the account's
+    # Bad input: a clear message and a 400, nothing changed.
+    bad = staff_post(reviewer, reference, "redetermine", balance="一万", reason="")
+    assert bad.status_code == 400 and "错误" in bad.get_data(as_text=True)
+    assert application(app, reference).status == "submitted"
+    right_balance = (old_balance + 1_390_000) / 100
+    assert staff_post(reviewer, reference, "redetermine", balance=f"{right_balance:.2f}",
+                      reason="核定时漏计了2015年转入的13900元").status_code == 302
+    item = application(app, reference)
+    assert item.status == "prepared"
+    # 第六十二条: the preparer is not offered the check; posting it anyway is refused ...
+    assert "redetermination-check" not in reviewer.get(
+        f"/agency/applications/{reference}").get_data(as_text=True)
+    with app.app_context():
+        preparer = db.session.scalar(select(BenefitDecision.prepared_by).filter_by(
+            application_id=item.id))
+        # ... and the operation refuses it on its own, whatever a page or a script offers.
+        with pytest.raises(transitions.SameStaff):
+            benefits.check_redetermination(db.session.get(Application, item.id),
+                                           actor=preparer, choice="approve")
+        db.session.rollback()
+        db.session.remove()
+    # An admin (who may check) prepares again; then the admin may not check their own.
+    assert staff_post(checker, reference, "redetermination-check",
+                      verdict="return").status_code == 302
+    assert application(app, reference).status == "submitted"
+    assert staff_post(admin, reference, "redetermine", balance=f"{right_balance:.2f}",
+                      reason="核定时漏计了2015年转入的13900元").status_code == 302
+    own = staff_post(admin, reference, "redetermination-check", verdict="approve",
+                     version=str(application(app, reference).version))
+    assert own.status_code == 403 and "第六十二条" in own.get_data(as_text=True)
+    assert staff_post(checker, reference, "redetermination-check",
+                      verdict="approve").status_code == 302
+    assert application(app, reference).status == "awaiting_confirmation"
+    assert messages_of(app, pid, "application_redetermination_ready")
+    # Staff cannot confirm for the resident.
+    assert reviewer.post(f"/me/applications/{reference}/confirm").status_code in (400, 403)
+
+    # The resident reads the new 核定表 and what confirming it pays, then confirms.
+    pension = client.get("/me/pension").get_data(as_text=True)
+    assert f"/me/applications/{reference}" in pension
+    page = client.get(f"/me/applications/{reference}")
+    text = page.get_data(as_text=True)
+    assert "漏计了2015年" in text and "÷ 139" in text
+    assert f"¥{months * TOO_LOW_FEN / 100:,.2f}" in text
+    response = client.post(f"/me/applications/{reference}/confirm",
+                           data={"csrf_token": csrf_token(page), "version": str(
+                               application(app, reference).version)})
+    assert response.status_code == 303
+    # A second tap (back + resubmit) changes nothing and lands on the same page.
+    again = client.post(f"/me/applications/{reference}/confirm",
+                        data={"csrf_token": csrf_token(page), "version": "1"})
+    assert again.status_code in (303, 409)
+    item = application(app, reference)
+    assert item.status == "corrected"
+    assert messages_of(app, pid, "application_redetermined")
+    with app.app_context():
+        new = benefits.confirmed_decision(pid)
+        assert new.replaces_id == old_id and new.monthly_fen == old_monthly + TOO_LOW_FEN
+        assert db.session.get(BenefitDecision, old_id).status == "superseded"
+        rows = db.session.scalars(select(BenefitAdjustment).filter_by(person_id=pid)).all()
+        assert sorted(r.month for r in rows) == paid_months
+        assert {r.total_fen for r in rows} == {TOO_LOW_FEN}
+        assert all(r.payment_id is None for r in rows)
+
+        # The next run: that month at the new amount plus N × 10 000 fen, in the bank file.
+        run = benefits.run_month(NEXT_RUN, actor="test")
+        payment = db.session.scalar(select(BenefitPayment).filter_by(
+            person_id=pid, month=NEXT_RUN))
+        assert payment.total_fen == old_monthly + TOO_LOW_FEN
+        assert payment.adjustment_fen == months * TOO_LOW_FEN
+        assert payment.amount_fen == payment.total_fen + months * TOO_LOW_FEN
+        assert f"{payment.id},{NEXT_RUN:%Y-%m}," in run.bank_file
+        assert run.bank_file.split(f"{payment.id},{NEXT_RUN:%Y-%m},")[1].splitlines()[
+            0].endswith(f",{payment.amount_fen}")
+        assert {r.payment_id for r in db.session.scalars(select(BenefitAdjustment).filter_by(
+            person_id=pid))} == {payment.id}
+        # Paid by the bank: the account part of the difference leaves the personal account.
+        account = ledger.account_of(pid)
+        balance = ledger.balance_fen(account.id)
+        benefits.import_bank_result(f"payment_id,status\n{payment.id},paid\n", actor="test")
+        entry = db.session.scalar(select(LedgerEntry).filter_by(
+            source_key=f"pension-adjustment:{payment.id}"))
+        assert entry.amount_fen == -min(months * TOO_LOW_FEN,
+                                        balance - min(payment.account_fen, balance))
+        db.session.remove()
+    # Itemised on the pension page: each month, what was paid, what was due, with which payment.
+    pension = client.get("/me/pension").get_data(as_text=True)
+    assert "补发" in pension and pension.count(f"{NEXT_RUN.year}年4月") >= 2
+    assert pension.count(f"¥{TOO_LOW_FEN / 100:,.2f}") >= months
+
+
+def test_pension_found_right_the_explanation_is_sent_and_shown(client, app, beneficiary):
+    pid = beneficiary["pid"]
+    reference = file_dispute(client, "benefit", "我觉得我的基础养老金算少了")
+    reviewer = staff(app, "reviewer.qingshan")
+    short = staff_post(reviewer, reference, "explanation", explanation="对")
+    assert short.status_code == 400
+    explanation = "基础养老金按2033年标准每月发放，核定无误"
+    assert staff_post(reviewer, reference, "explanation",
+                      explanation=explanation).status_code == 302
+    assert application(app, reference).status == "explained"
+    sent = messages_of(app, pid, "application_explained_with_note")
+    assert sent and explanation in sent[0]
+    assert explanation in client.get(f"/me/applications/{reference}").get_data(as_text=True)
+    with app.app_context():
+        assert benefits.confirmed_decision(pid).application_id != application(app,
+                                                                             reference).id
+        db.session.remove()
+
+
+def test_only_the_resident_confirms_their_own_redetermination(client, app, beneficiary, demo):
+    reference = file_dispute(client, "benefit", "我的养老金少算了，请重新核定")
+    reviewer, checker = staff(app, "reviewer.qingshan"), staff(app, "checker.qingshan")
+    staff_post(reviewer, reference, "redetermine", years_paid="17", reason="缴费年限少算一年")
+    staff_post(checker, reference, "redetermination-check", verdict="approve")
+    version = str(application(app, reference).version)
+    # Another resident learns nothing, and changes nothing.
+    other = app.test_client()
+    sign_in(other, app, demo["by_key"]["contributor"], face=True, level="face")
+    page = other.get("/me/")
+    assert other.get(f"/me/applications/{reference}").status_code == 404
+    assert other.post(f"/me/applications/{reference}/confirm", data={
+        "csrf_token": csrf_token(page), "version": version}).status_code == 404
+    # Real-name sign-in is not enough to confirm money: the face check, then back to the page.
+    weak = app.test_client()
+    sign_in(weak, app, beneficiary)
+    page = weak.get(f"/me/applications/{reference}")
+    refused = weak.post(f"/me/applications/{reference}/confirm", data={
+        "csrf_token": csrf_token(page), "version": version})
+    assert refused.status_code == 302 and "level=face" in refused.location
+    with weak.session_transaction() as session:
+        assert session["next"] == f"/me/applications/{reference}"
+    # The staff console has no route for the resident's step.
+    assert reviewer.post(f"/agency/applications/{reference}/confirm-redetermination",
+                         data={}).status_code == 404
+    assert application(app, reference).status == "awaiting_confirmation"
+
+
+def test_transferred_record_asked_in_process_answered_and_corrected_on_both_sides(client, app):
+    """第四十四条: 青山县 asks 白水县 (on this system), which answers in its console; the
+    correction books the old account (the missing 2021 contribution and its transfer out)
+    and the new one (the amount transferred in, the year carried over)."""
+    person = enrolled_in(app, "539902000000")
+    reference = apply_transfer(client, app, person)
+    approve(app, reference)
+    old_county, new_county = staff(app, "reviewer.baishui"), staff(app, "reviewer.qingshan")
+    with app.app_context():
+        case = db.session.scalar(select(TransferCase).join(
+            Application, Application.id == TransferCase.application_id).filter(
+            Application.reference == reference))
+        pid, case_id = case.person_id, case.id
+        db.session.remove()
+    page = old_county.get("/agency/transfers")
+    old_county.post(f"/agency/transfers/{case_id}/settle", data={"csrf_token": csrf_token(page)})
+    page = new_county.get("/agency/transfers")
+    new_county.post(f"/agency/transfers/{case_id}/funds-arrived",
+                    data={"csrf_token": csrf_token(page)})
+    with app.app_context():
+        new_account = ledger.account_of(pid)
+        new_balance = ledger.balance_fen(new_account.id)
+        db.session.remove()
+
+    dispute = file_dispute(client, "transfer", "2021年我在白水县交了500元，转过来的记录里没有")
+    page = new_county.get(f"/agency/applications/{dispute}").get_data(as_text=True)
+    assert "白水县" in page and "第四十四条" in page
+    assert staff_post(new_county, dispute, "ask-old-county",
+                      question="请核对2021年个人缴费500元是否已随转移划转").status_code == 302
+    assert application(app, dispute).status == "asked"
+    assert messages_of(app, pid, "application_asked_old_county")
+    # Nobody else answers for 白水县: not 青山县's staff, not through a made-up id.
+    with app.app_context():
+        inquiry = db.session.scalar(select(RecordInquiry).filter_by(person_id=pid))
+        inquiry_id, route = inquiry.id, inquiry.route
+        db.session.remove()
+    assert route == "in_process"
+    listing = new_county.get("/agency/inquiries")
+    assert person["name"] not in listing.get_data(as_text=True)
+    assert new_county.post(f"/agency/inquiries/{inquiry_id}/answer", data={
+        "csrf_token": csrf_token(listing), f"q{inquiry_id}-answer": "无误"}).status_code == 404
+    # The old county answers in its console; bad input is kept with a message.
+    listing = old_county.get("/agency/inquiries")
+    assert person["name"] in listing.get_data(as_text=True)
+    bad = old_county.post(f"/agency/inquiries/{inquiry_id}/answer", data={
+        "csrf_token": csrf_token(listing), f"q{inquiry_id}-answer": "漏划转2021年缴费",
+        f"q{inquiry_id}-correction": "五百"})
+    assert bad.status_code == 400 and "五百" in bad.get_data(as_text=True)
+    assert old_county.post(f"/agency/inquiries/{inquiry_id}/answer", data={
+        "csrf_token": csrf_token(listing), f"q{inquiry_id}-answer": "漏划转2021年缴费500元",
+        f"q{inquiry_id}-correction": "500", f"q{inquiry_id}-year": "2021"}).status_code == 303
+    # Answered once: a second answer changes nothing.
+    old_county.post(f"/agency/inquiries/{inquiry_id}/answer", data={
+        "csrf_token": csrf_token(listing), f"q{inquiry_id}-answer": "另一个答复"})
+    assert application(app, dispute).status == "old_county_answered"
+    assert messages_of(app, pid, "application_old_county_answered")
+    assert "漏划转2021年缴费500元" in client.get(f"/me/applications/{dispute}").get_data(
+        as_text=True)
+
+    assert staff_post(new_county, dispute, "transfer-resolution", outcome="corrected",
+                      explanation="转出地确认漏划转2021年缴费500元，已补记").status_code == 302
+    assert application(app, dispute).status == "corrected"
+    with app.app_context():
+        entries = db.session.scalars(select(LedgerEntry).filter(
+            LedgerEntry.source_key.like(f"dispute:{dispute}:%"))).all()
+        by_key = {e.source_key.rsplit(":", 1)[1]: e for e in entries}
+        assert by_key["in"].account_id == new_account.id and by_key["in"].amount_fen == 50000
+        old_id = by_key["old"].account_id
+        assert old_id != new_account.id and by_key["old"].amount_fen == 50000
+        assert by_key["old-out"].account_id == old_id and by_key["old-out"].amount_fen == -50000
+        assert ledger.balance_fen(old_id) == 0  # the closed account stays at zero
+        assert ledger.balance_fen(new_account.id) == new_balance + 50000
+        assert 2021 in (ledger.account_of(pid).carried_years or [])
+        db.session.remove()
+    assert messages_of(app, pid, "application_corrected")
+
+
+def test_transferred_record_from_outside_goes_through_the_interface(client, app):
+    person = enrolled_in(app, "519901000000")  # another province: not on this system
+    reference = apply_transfer(client, app, person)
+    approve(app, reference)
+    with app.app_context():
+        case = db.session.scalar(select(TransferCase).join(
+            Application, Application.id == TransferCase.application_id).filter(
+            Application.reference == reference))
+        closure.receive_from_outside(case, 1_234_500, [2020, 2021, 2022])
+        closure.confirm_funds(db.session.get(TransferCase, case.id), actor="test")
+        pid = case.person_id
+        db.session.remove()
+    dispute = file_dispute(client, "transfer", "转过来的记录少了2019年的缴费")
+    new_county = staff(app, "reviewer.qingshan")
+    assert staff_post(new_county, dispute, "ask-old-county",
+                      question="请核对2019年缴费").status_code == 302
+    with app.app_context():
+        letter = db.session.scalar(select(OutboxMessage).filter_by(
+            channel="transfer", kind="record_inquiry", person_id=pid))
+        assert letter.recipient == "519901000000" and letter.params["reference"] == dispute
+        assert letter.params["question"] == "请核对2019年缴费"
+        inquiry = db.session.scalar(select(RecordInquiry).filter_by(person_id=pid))
+        assert inquiry.route == "exchange"
+        # Not in any console on this system; the answer arrives through the interface.
+        assert inquiry not in closure.inquiries_to("519901000000")
+        closure.receive_inquiry_answer(inquiry, answer="2019年未在本县缴费，记录无误",
+                                       correction_fen=None, correction_year=None)
+        with pytest.raises(closure.AlreadyAnswered):
+            closure.receive_inquiry_answer(db.session.get(RecordInquiry, inquiry.id),
+                                           answer="again", correction_fen=None,
+                                           correction_year=None)
+        db.session.rollback()
+        db.session.remove()
+    # Without an amount to correct, only the explanation can close it.
+    refused = staff_post(new_county, dispute, "transfer-resolution", outcome="corrected",
+                         explanation="已补记")
+    assert refused.status_code == 400
+    assert staff_post(new_county, dispute, "transfer-resolution", outcome="explained",
+                      explanation="转出地答复2019年未在该县缴费，记录无误").status_code == 302
+    assert application(app, dispute).status == "explained"
+    sent = messages_of(app, pid, "application_explained_with_note")
+    assert sent and "2019年未在该县缴费" in sent[-1]
+
+
+def test_a_dispute_about_a_transfer_that_never_happened_is_refused_with_a_reason(
+        client, app, enrolled):
+    sign_in(client, app, enrolled)
+    dispute = file_dispute(client, "transfer", "转移记录有误，请核对")
+    reviewer = staff(app, "reviewer.qingshan")
+    refused = staff_post(reviewer, dispute, "ask-old-county", question="请核对转移记录")
+    assert refused.status_code == 409 and "第二十条" in refused.get_data(as_text=True)
+    assert application(app, dispute).status == "submitted"

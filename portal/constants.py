@@ -50,8 +50,8 @@ class ApplicationStatus(Labelled):
     AWAITING_PAYMENT = "awaiting_payment", _l("Waiting for payment")
     # A dispute about the pension found right: re-decided and checked, the resident confirms
     # (第二十五条).
-    AWAITING_CONFIRMATION = "awaiting_confirmation", _l("Re-decided – waiting for your "
-                                                        "confirmation")
+    AWAITING_RESIDENT = "awaiting_resident", _l("Re-decided – waiting for your "
+                                                "confirmation")
     # A dispute about a transferred record: the old county is asked (第四十四条), then answers.
     ASKED = "asked", _l("Being checked with the county your record came from")
     OLD_COUNTY_ANSWERED = "old_county_answered", _l("The county your record came from has "

@@ -77,7 +77,7 @@ class Action:
 
 
 FINAL = ("approved", "rejected", "completed", "corrected", "explained", "answered")
-OPEN = ("submitted", "township_checked", "in_hand", "prepared", "awaiting_confirmation",
+OPEN = ("submitted", "township_checked", "in_hand", "prepared", "awaiting_resident",
         "asked", "old_county_answered")
 
 

@@ -121,11 +121,13 @@ def _redetermination_prepared_by(application):
 EXPLAINED = Outcome("explained", "explained", notify="explained", audit="dispute_explained")
 
 DISPUTE = Lifecycle(actions=(
-    # 第二十条: the personal account record; a wrong entry is reversed and booked right.
+    # 第二十条: the personal account record; a wrong entry is reversed and booked right. Also
+    # for a "transferred record" that the records here can answer (no transfer behind it).
     Action(name="resolution", label=_l("Check and answer (第二十条)"),
            sources=("submitted", "township_checked"), roles=REVIEWERS,
            form=forms.ResolutionForm, template="agency/actions/resolution.html",
-           hook=ops.book_corrections, note_field="explanation", applies=_about("account"),
+           hook=ops.book_corrections, note_field="explanation",
+           applies=_about("account", "transfer"),
            outcomes={"corrected": Outcome("corrected", "corrected", notify="corrected",
                                           audit="dispute_corrected"),
                      "explained": EXPLAINED}),
@@ -144,13 +146,13 @@ DISPUTE = Lifecycle(actions=(
            template="agency/actions/redetermination_check.html",
            hook=benefits.check_redetermination, prepared_by=_redetermination_prepared_by,
            note_field="note", applies=_about("benefit"),
-           outcomes={"approve": Outcome("awaiting_confirmation", "redetermination_checked",
+           outcomes={"approve": Outcome("awaiting_resident", "redetermination_checked",
                                         notify="redetermination_ready",
                                         audit="redetermination_checked"),
                      "return": Outcome("submitted", "returned",
                                        audit="redetermination_returned")}),
     Action(name="confirm-redetermination", label=_l("Confirm the re-decided pension"),
-           sources=("awaiting_confirmation",), roles=APPLICANT, turn=APPLICANT_TURN,
+           sources=("awaiting_resident",), roles=APPLICANT, turn=APPLICANT_TURN,
            form=forms.ConfirmForm, hook=benefits.confirm_redetermination,
            applies=_about("benefit"),
            outcomes={"": Outcome("corrected", "confirmed", notify="redetermined",

@@ -8,7 +8,6 @@ a transferred record goes to the old county (in-process, or through the transfer
 its answer is recorded and the resident told; a correction books both sides.
 """
 
-import itertools
 from datetime import date
 
 import pytest
@@ -33,8 +32,9 @@ from tests.integration.test_changes import answer, confirm
 from tests.integration.test_claim import become_beneficiary, make_claimant, staff_post
 from tests.integration.test_closure import apply_transfer, approve, enrolled_in
 
-# Months no other test runs (payment runs are per month for everyone): one year each.
-YEARS = itertools.count(2033)
+# Months no other test runs (payment runs are per month for everyone): a pair per pensioner.
+RUN_MONTHS = iter([(date(2028, m, 1), date(2028, m + 1, 1)) for m in (3, 6, 9)]
+                  + [(date(2044 + n, 3, 1), date(2044 + n, 4, 1)) for n in range(5)])
 TOO_LOW_FEN = 10000  # 100.00 yuan a month: a balance 13 900.00 yuan too low ÷ 139
 
 
@@ -74,12 +74,11 @@ def messages_of(app, person_id, kind):
 
 @pytest.fixture
 def beneficiary(client, app):
-    """A pensioner paid for every month from the first to March of a year no other test
-    uses, at the decided amount; April of that year is their next run."""
+    """A pensioner paid for every month from the first to a month no other test runs, at the
+    decided amount; the month after is their next run."""
     person = make_claimant(app)
     pid = become_beneficiary(client, app, person)
-    year = next(YEARS)
-    first, following = date(year, 3, 1), date(year, 4, 1)
+    first, following = next(RUN_MONTHS)
     with app.app_context():
         assert db.session.scalar(select(PaymentRun.id).filter(
             PaymentRun.month.in_((first, following)))) is None, \
@@ -143,7 +142,7 @@ def test_pension_decided_too_low_is_redecided_checked_confirmed_and_the_differen
     assert own.status_code == 403 and "第六十二条" in own.get_data(as_text=True)
     assert staff_post(checker, reference, "redetermination-check",
                       verdict="approve").status_code == 302
-    assert application(app, reference).status == "awaiting_confirmation"
+    assert application(app, reference).status == "awaiting_resident"
     assert messages_of(app, pid, "application_redetermination_ready")
     # Staff cannot confirm for the resident.
     assert reviewer.post(f"/me/applications/{reference}/confirm").status_code in (400, 403)
@@ -198,7 +197,8 @@ def test_pension_decided_too_low_is_redecided_checked_confirmed_and_the_differen
         db.session.remove()
     # Itemised on the pension page: each month, what was paid, what was due, with which payment.
     pension = client.get("/me/pension").get_data(as_text=True)
-    assert "补发" in pension and pension.count(f"{NEXT_RUN.year}年4月") >= 2
+    shown = f"{NEXT_RUN.year}年{NEXT_RUN.month}月"
+    assert "补发" in pension and pension.count(shown) >= 2
     assert pension.count(f"¥{TOO_LOW_FEN / 100:,.2f}") >= months
 
 
@@ -246,7 +246,7 @@ def test_only_the_resident_confirms_their_own_redetermination(client, app, benef
     # The staff console has no route for the resident's step.
     assert reviewer.post(f"/agency/applications/{reference}/confirm-redetermination",
                          data={}).status_code == 404
-    assert application(app, reference).status == "awaiting_confirmation"
+    assert application(app, reference).status == "awaiting_resident"
 
 
 def test_transferred_record_asked_in_process_answered_and_corrected_on_both_sides(client, app):
@@ -378,3 +378,7 @@ def test_a_dispute_about_a_transfer_that_never_happened_is_refused_with_a_reason
     refused = staff_post(reviewer, dispute, "ask-old-county", question="请核对转移记录")
     assert refused.status_code == 409 and "第二十条" in refused.get_data(as_text=True)
     assert application(app, dispute).status == "submitted"
+    # Answered from the records here instead (第二十条).
+    assert staff_post(reviewer, dispute, "resolution", entry="",
+                      explanation="您的记录没有跨县转移，账户记录无误").status_code == 302
+    assert application(app, dispute).status == "explained"

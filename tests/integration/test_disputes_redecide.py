@@ -202,6 +202,45 @@ def test_pension_decided_too_low_is_redecided_checked_confirmed_and_the_differen
     assert pension.count(f"¥{TOO_LOW_FEN / 100:,.2f}") >= months
 
 
+def test_pension_decided_too_high_is_deducted_a_month_at_a_time(client, app, beneficiary):
+    """第二十五条 扣发: decided 50.00 yuan (5 000 fen) a month too high for N months. The next
+    payment (the new, lower pension) carries as many whole months' deductions as it can
+    without going below zero; the rest waits for later payments, each shown as still to come."""
+    pid, next_run = beneficiary["pid"], beneficiary["next_run"]
+    with app.app_context():
+        old = benefits.confirmed_decision(pid)
+        old_balance, old_monthly = old.balance_fen, old.monthly_fen
+        months = len(benefits.paid_by_month(pid))
+        db.session.remove()
+    reference = file_dispute(client, "benefit", "我的养老金好像算多了，账户余额不对")
+    reviewer, checker = staff(app, "reviewer.qingshan"), staff(app, "checker.qingshan")
+    staff_post(reviewer, reference, "redetermine", balance=f"{(old_balance - 695_000) / 100:.2f}",
+               reason="账户余额多计了6950元")
+    staff_post(checker, reference, "redetermination-check", verdict="approve")
+    page = client.get(f"/me/applications/{reference}")
+    assert f"¥{months * 5000 / 100:,.2f}" in page.get_data(as_text=True)
+    assert "扣回" in page.get_data(as_text=True)
+    assert client.post(f"/me/applications/{reference}/confirm", data={
+        "csrf_token": csrf_token(page),
+        "version": str(application(app, reference).version)}).status_code == 303
+    new_monthly = old_monthly - 5000
+    fits = new_monthly // 5000
+    assert 0 < fits < months
+    with app.app_context():
+        benefits.run_month(next_run, actor="test")
+        payment = db.session.scalar(select(BenefitPayment).filter_by(
+            person_id=pid, month=next_run))
+        assert payment.total_fen == new_monthly
+        assert payment.adjustment_fen == -fits * 5000
+        assert payment.amount_fen == new_monthly - fits * 5000 >= 0
+        rows = db.session.scalars(select(BenefitAdjustment).filter_by(person_id=pid)
+                                  .order_by(BenefitAdjustment.month)).all()
+        assert [r.payment_id for r in rows] == [payment.id] * fits + [None] * (months - fits)
+        db.session.remove()
+    pension = client.get("/me/pension").get_data(as_text=True)
+    assert pension.count("随下次待遇发放") == months - fits
+
+
 def test_pension_found_right_the_explanation_is_sent_and_shown(client, app, beneficiary):
     pid = beneficiary["pid"]
     reference = file_dispute(client, "benefit", "我觉得我的基础养老金算少了")

@@ -221,6 +221,19 @@ def pending_redetermination(person_id: int) -> BenefitDecision | None:
         BenefitDecision.replaces_id.is_not(None)).order_by(BenefitDecision.id.desc()).limit(1))
 
 
+def _decision_to_replace(person_id: int):
+    """The 核定表 a re-determination replaces, with the relation it pays on: the confirmed one
+    of a pensioner, or a claim's checked decision the resident disputed instead of confirming
+    (the pension page offers both)."""
+    current = confirmed_decision(person_id)
+    if current is not None:
+        return current, queries.relation_in(person_id, "receiving")
+    claim = db.session.scalar(select(BenefitDecision).filter_by(
+        person_id=person_id, status="checked", replaces_id=None)
+        .order_by(BenefitDecision.id.desc()).limit(1))
+    return claim, queries.relation_in(person_id, "contributing") if claim else None
+
+
 def prepare_redetermination(application: Application, *, actor: str, data: dict | None = None,
                             scheme: dict | None = None, **_kwargs) -> dict:
     """重新核定 (第二十五条): a reviewer re-computes the 核定表 of a resident whose dispute about
@@ -229,8 +242,7 @@ def prepare_redetermination(application: Application, *, actor: str, data: dict 
     evidence shows, entered by hand. The eligibility date, first month and bank account stay
     as decided. A different person then checks it (the lifecycle's hook)."""
     data = data or {}
-    current = confirmed_decision(application.person_id)
-    relation = queries.relation_in(application.person_id, "receiving")
+    current, relation = _decision_to_replace(application.person_id)
     if current is None or relation is None:
         raise NoPensionToRedecide()
     scheme = scheme or _scheme()
@@ -315,9 +327,18 @@ def confirm_redetermination(application: Application, *, actor: str, scheme: dic
     if decision is None or decision.status != "checked" or decision.replaces_id is None:
         raise NotOpen()
     replaced = db.session.get(BenefitDecision, decision.replaces_id)
-    relation = queries.relation_in(application.person_id, "receiving")
-    if replaced is None or replaced.status != "confirmed" or relation is None:
+    current, relation = _decision_to_replace(application.person_id)
+    if replaced is None or current is None or current.id != replaced.id or relation is None:
         raise NotOpen()  # re-decided meanwhile, or no longer paid
+    if relation.status == "contributing":
+        # The claim's decision was disputed before it was confirmed: this one starts the
+        # pension (第二十四条、第二十六条); nothing was paid, so there is no difference.
+        relation.status = "receiving"
+        claim = db.session.get(Application, replaced.application_id)
+        record_event(claim, "confirmed", actor)
+        db.session.add(EligibilityCheck(person_id=application.person_id,
+                                        confirmed_on=claim.received_on, method="face",
+                                        actor=actor))
     differences = _differences(decision, relation, scheme or _scheme())
     db.session.add_all(BenefitAdjustment(
         person_id=application.person_id, decision_id=decision.id, month=row.month,

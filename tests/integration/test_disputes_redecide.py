@@ -19,6 +19,7 @@ from portal.models import (
     BenefitAdjustment,
     BenefitDecision,
     BenefitPayment,
+    InsuranceRelation,
     LedgerEntry,
     OutboxMessage,
     PaymentRun,
@@ -29,7 +30,12 @@ from portal.operations import benefits, closure, ledger, transitions
 from portal.rules.benefits import months_between
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 from tests.integration.test_changes import answer, confirm
-from tests.integration.test_claim import become_beneficiary, make_claimant, staff_post
+from tests.integration.test_claim import (
+    become_beneficiary,
+    file_claim,
+    make_claimant,
+    staff_post,
+)
 from tests.integration.test_closure import apply_transfer, approve, enrolled_in
 
 # Months no other test runs (payment runs are per month for everyone): a pair per pensioner.
@@ -239,6 +245,42 @@ def test_pension_decided_too_high_is_deducted_a_month_at_a_time(client, app, ben
         db.session.remove()
     pension = client.get("/me/pension").get_data(as_text=True)
     assert pension.count("随下次待遇发放") == months - fits
+
+
+def test_a_claim_decision_disputed_instead_of_confirmed_is_redecided_and_starts_the_pension(
+        client, app):
+    """第二十五条 before any payment: the resident reads the claim's 核定表, disputes it instead
+    of confirming; the re-decided one, once confirmed, starts the pension and owes nothing."""
+    person = make_claimant(app)
+    claim = file_claim(client, app, person)
+    reviewer, checker = staff(app, "reviewer.qingshan"), staff(app, "checker.qingshan")
+    staff_post(reviewer, claim, "benefit")
+    staff_post(checker, claim, "benefit-check", verdict="approve")
+    pension = client.get("/me/pension").get_data(as_text=True)
+    assert "/apply/dispute/" in pension  # "Something wrong? Ask us to check the decision"
+    reference = file_dispute(client, "benefit", "核定表里的缴费年限少算了一年")
+    assert staff_post(reviewer, reference, "redetermine", years_paid="17",
+                      reason="缴费年限少算了一年").status_code == 302
+    assert staff_post(checker, reference, "redetermination-check",
+                      verdict="approve").status_code == 302
+    assert f"/me/applications/{reference}" in client.get("/me/pension").get_data(as_text=True)
+    page = client.get(f"/me/applications/{reference}")
+    assert "已发放的月份没有变化" in page.get_data(as_text=True)
+    assert client.post(f"/me/applications/{reference}/confirm", data={
+        "csrf_token": csrf_token(page),
+        "version": str(application(app, reference).version)}).status_code == 303
+    with app.app_context():
+        pid = application(app, reference).person_id
+        new = benefits.confirmed_decision(pid)
+        assert new.years_paid == 17 and new.replaces_id is not None
+        assert db.session.get(BenefitDecision, new.replaces_id).status == "superseded"
+        relation = db.session.scalar(select(InsuranceRelation).filter_by(person_id=pid))
+        assert relation.status == "receiving" and relation.benefit_from == new.first_month
+        assert db.session.scalars(select(BenefitAdjustment).filter_by(person_id=pid)).all() \
+            == []
+        db.session.remove()
+    # The claim's own confirmation is no longer offered: the re-decided decision stands.
+    assert "/me/pension/confirm" not in client.get("/me/pension").get_data(as_text=True)
 
 
 def test_pension_found_right_the_explanation_is_sent_and_shown(client, app, beneficiary):

@@ -864,8 +864,16 @@ def recent_runs(county_code: str | None = None, limit: int = 12) -> list[dict]:
                    func.count(distinct(BenefitPayment.person_id)))
             .filter(BenefitPayment.run_id == run.id, BenefitPayment.attempt == 1,
                     in_county(county_code))).one()
+        # Differences for earlier months the run carries (第二十五条), like the run's totals.
+        more_basic, more_account = db.session.execute(
+            select(func.coalesce(func.sum(BenefitAdjustment.due_basic_fen
+                                          - BenefitAdjustment.paid_basic_fen), 0),
+                   func.coalesce(func.sum(BenefitAdjustment.due_account_fen
+                                          - BenefitAdjustment.paid_account_fen), 0))
+            .join(BenefitPayment, BenefitPayment.id == BenefitAdjustment.payment_id)
+            .filter(BenefitPayment.run_id == run.id, in_county(county_code))).one()
         sheets.append({"month": run.month, "people": people, "payments": payments,
-                       "basic_fen": basic, "account_fen": account})
+                       "basic_fen": basic + more_basic, "account_fen": account + more_account})
     return sheets
 
 

@@ -192,6 +192,15 @@ def test_pension_decided_too_low_is_redecided_checked_confirmed_and_the_differen
             0].endswith(f",{payment.amount_fen}")
         assert {r.payment_id for r in db.session.scalars(select(BenefitAdjustment).filter_by(
             person_id=pid))} == {payment.id}
+        # The county's approval sheet (第二十七条) totals what the bank pays, differences in.
+        sheet = next(r for r in benefits.recent_runs("539901000000", limit=100)
+                     if r["month"] == NEXT_RUN)
+        paid_here = db.session.scalars(select(BenefitPayment).filter(
+            BenefitPayment.run_id == run.id, benefits.in_county("539901000000"))).all()
+        assert sheet["basic_fen"] + sheet["account_fen"] == sum(p.amount_fen for p in paid_here)
+        assert run.basic_fen + run.account_fen == sum(
+            p.amount_fen for p in db.session.scalars(select(BenefitPayment).filter_by(
+                run_id=run.id)))
         # Paid by the bank: the account part of the difference leaves the personal account.
         account = ledger.account_of(pid)
         balance = ledger.balance_fen(account.id)

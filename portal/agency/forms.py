@@ -213,6 +213,25 @@ class InquiryAnswerForm(FlaskForm):
         return int(value) if value else None
 
 
+class OutsideAnswerForm(ActionForm):
+    """第四十四条: the answer of a county outside this system, entered as it arrived."""
+
+    answer = TextAreaField(_l("The old county's answer, as it arrived"))
+    correction = StringField(_l("Amount missing from the transfer in yuan"))
+    year = StringField(_l("Contribution year it concerns"))
+    hints = InquiryAnswerForm.hints
+    validate_answer = InquiryAnswerForm.validate_answer
+    validate_correction = InquiryAnswerForm.validate_correction
+    validate_year = InquiryAnswerForm.validate_year
+
+    def hook_data(self) -> dict:
+        correction = (self.correction.data or "").strip()
+        year = (self.year.data or "").strip()
+        return {"answer": self.answer.data,
+                "correction_fen": yuan_to_fen(correction) if correction else None,
+                "correction_year": int(year) if year else None}
+
+
 class ConfirmForm(ActionForm):
     """The resident confirms what they read (the version they saw, like staff actions)."""
 

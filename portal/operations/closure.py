@@ -398,15 +398,11 @@ def answer_inquiry(inquiry: RecordInquiry, *, answer: str, correction_fen: int |
     """The old county's answer (第四十四条), from its console or through the transfer interface:
     recorded once, put on the dispute's timeline for the new county to close it, and the
     resident is told it arrived."""
-    if inquiry.status != "asked":
-        raise AlreadyAnswered()
     application = db.session.get(Application, inquiry.application_id)
     if application.status != "asked":
         raise AlreadyAnswered()
-    inquiry.status, inquiry.answer = "answered", answer
-    inquiry.correction_fen = correction_fen or None
-    inquiry.correction_year = correction_year if correction_fen else None
-    inquiry.answered_by, inquiry.answered_at = actor, utcnow()
+    _record_answer(inquiry, answer=answer, correction_fen=correction_fen,
+                   correction_year=correction_year, actor=actor)
     application.status = "old_county_answered"
     record_event(application, "old_county_answered", actor)
     audit.record("record_inquiry_answered", actor=actor, channel=channel,
@@ -421,6 +417,39 @@ def answer_inquiry(inquiry: RecordInquiry, *, answer: str, correction_fen: int |
         commit_or_conflict()
     except ConcurrentDecision:
         raise AlreadyAnswered() from None
+
+
+def _record_answer(inquiry: RecordInquiry, *, answer: str, correction_fen: int | None,
+                   correction_year: int | None, actor: str) -> None:
+    if inquiry.status != "asked":
+        raise AlreadyAnswered()
+    inquiry.status, inquiry.answer = "answered", answer
+    inquiry.correction_fen = correction_fen or None
+    inquiry.correction_year = correction_year if correction_fen else None
+    inquiry.answered_by, inquiry.answered_at = actor, utcnow()
+
+
+def record_outside_answer(application: Application, *, actor: str, data: dict | None = None,
+                          **_kwargs) -> dict:
+    """The answer of a county outside this system, as it arrived (through the transfer
+    interface, or on paper), entered by the new county's staff (the lifecycle's hook; the
+    action's outcome moves the dispute on, writes its timeline and tells the resident)."""
+    data = data or {}
+    inquiry = inquiry_for(application)
+    if inquiry is None or inquiry.route != "exchange":
+        raise NotOpen()
+    _record_answer(inquiry, answer=data.get("answer") or "",
+                   correction_fen=data.get("correction_fen"),
+                   correction_year=data.get("correction_year"), actor=actor)
+    return {"route": inquiry.route, "old_county": inquiry.old_county,
+            "correction_fen": inquiry.correction_fen,
+            "correction_year": inquiry.correction_year}
+
+
+def on_exchange(application: Application) -> bool:
+    """Whether the dispute's question went to a county outside this system."""
+    inquiry = inquiry_for(application)
+    return inquiry is not None and inquiry.route == "exchange"
 
 
 def receive_inquiry_answer(inquiry: RecordInquiry, *, answer: str, correction_fen: int | None,

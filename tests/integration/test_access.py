@@ -93,6 +93,8 @@ STAFF_ONLY = {
     "agency.ask_old_county": ("POST", "/agency/applications/5399012611240000/ask-old-county"),
     "agency.transfer_resolution": (
         "POST", "/agency/applications/5399012611240000/transfer-resolution"),
+    "agency.old_county_answer": (
+        "POST", "/agency/applications/5399012611240000/old-county-answer"),
     "agency.inquiries": ("GET", "/agency/inquiries"),
     "agency.answer_inquiry": ("POST", "/agency/inquiries/999999/answer"),
 }

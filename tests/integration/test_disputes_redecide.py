@@ -376,6 +376,11 @@ def test_transferred_record_asked_in_process_answered_and_corrected_on_both_side
         inquiry_id, route = inquiry.id, inquiry.route
         db.session.remove()
     assert route == "in_process"
+    # Only 白水县 answers: 青山县 cannot enter an answer for a county on this system.
+    assert "old-county-answer" not in new_county.get(
+        f"/agency/applications/{dispute}").get_data(as_text=True)
+    assert staff_post(new_county, dispute, "old-county-answer", answer="替转出地答复",
+                      version=str(application(app, dispute).version)).status_code == 409
     listing = new_county.get("/agency/inquiries")
     assert person["name"] not in listing.get_data(as_text=True)
     assert new_county.post(f"/agency/inquiries/{inquiry_id}/answer", data={
@@ -439,15 +444,24 @@ def test_transferred_record_from_outside_goes_through_the_interface(client, app)
         assert letter.params["question"] == "请核对2019年缴费"
         inquiry = db.session.scalar(select(RecordInquiry).filter_by(person_id=pid))
         assert inquiry.route == "exchange"
-        # Not in any console on this system; the answer arrives through the interface.
+        # Not in any console on this system: its answer comes back through the interface
+        # and staff here record it as it arrived.
         assert inquiry not in closure.inquiries_to("519901000000")
-        closure.receive_inquiry_answer(inquiry, answer="2019年未在本县缴费，记录无误",
-                                       correction_fen=None, correction_year=None)
-        with pytest.raises(closure.AlreadyAnswered):
-            closure.receive_inquiry_answer(db.session.get(RecordInquiry, inquiry.id),
+        inquiry_id = inquiry.id
+        db.session.remove()
+    page = new_county.get(f"/agency/applications/{dispute}").get_data(as_text=True)
+    assert "记录转出地答复" in page
+    assert staff_post(new_county, dispute, "old-county-answer",
+                      answer="2019年未在本县缴费，记录无误").status_code == 302
+    assert application(app, dispute).status == "old_county_answered"
+    assert messages_of(app, pid, "application_old_county_answered")
+    with app.app_context():
+        with pytest.raises(closure.AlreadyAnswered):  # the same answer arriving twice
+            closure.receive_inquiry_answer(db.session.get(RecordInquiry, inquiry_id),
                                            answer="again", correction_fen=None,
                                            correction_year=None)
         db.session.rollback()
+        assert db.session.get(RecordInquiry, inquiry_id).answer == "2019年未在本县缴费，记录无误"
         db.session.remove()
     # Without an amount to correct, only the explanation can close it.
     refused = staff_post(new_county, dispute, "transfer-resolution", outcome="corrected",

@@ -1,7 +1,8 @@
 """disputes that re-decide: re-determinations, payment adjustments, record inquiries
 
 第二十五条: a re-determination names the decision it replaces; the difference for months already
-paid is kept per month (benefit_adjustment) and carried by a later payment (adjustment_fen).
+paid is kept per month (benefit_adjustment) and carried by a later payment (adjustment_fen), or
+by the settlement when the pension stops first (settlement.adjustment_fen).
 第四十四条: the question to the old county about a transferred record and its answer
 (record_inquiry).
 
@@ -28,6 +29,9 @@ def upgrade():
     with op.batch_alter_table("benefit_payment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("adjustment_fen", sa.Integer(), nullable=False,
                                       server_default="0"))
+    with op.batch_alter_table("settlement", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("adjustment_fen", sa.Integer(), nullable=False,
+                                      server_default="0"))
     op.create_table(
         "benefit_adjustment",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -39,6 +43,7 @@ def upgrade():
         sa.Column("due_basic_fen", sa.Integer(), nullable=False),
         sa.Column("due_account_fen", sa.Integer(), nullable=False),
         sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("settlement_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"],
                                 name=op.f("fk_benefit_adjustment_person_id_person")),
@@ -46,6 +51,8 @@ def upgrade():
                                 name=op.f("fk_benefit_adjustment_decision_id_benefit_decision")),
         sa.ForeignKeyConstraint(["payment_id"], ["benefit_payment.id"],
                                 name=op.f("fk_benefit_adjustment_payment_id_benefit_payment")),
+        sa.ForeignKeyConstraint(["settlement_id"], ["settlement.id"],
+                                name=op.f("fk_benefit_adjustment_settlement_id_settlement")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_benefit_adjustment")),
         sa.UniqueConstraint("decision_id", "month",
                             name=op.f("uq_benefit_adjustment_decision_id")),
@@ -93,6 +100,8 @@ def upgrade():
 def downgrade():
     op.drop_table("record_inquiry")
     op.drop_table("benefit_adjustment")
+    with op.batch_alter_table("settlement", schema=None) as batch_op:
+        batch_op.drop_column("adjustment_fen")
     with op.batch_alter_table("benefit_payment", schema=None) as batch_op:
         batch_op.drop_column("adjustment_fen")
     with op.batch_alter_table("benefit_decision", schema=None) as batch_op:

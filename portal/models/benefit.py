@@ -134,6 +134,8 @@ class BenefitAdjustment(Base):
     due_basic_fen: Mapped[int] = mapped_column(Integer)
     due_account_fen: Mapped[int] = mapped_column(Integer)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("benefit_payment.id"), index=True)
+    # Or settled with the deregistration when the pension stopped before a payment carried it.
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

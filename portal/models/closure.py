@@ -58,6 +58,9 @@ class Settlement(Base):
     # 结息 before closing: [{year, months, rate_bp, published, amount_fen}] (第三十九条)
     interest: Mapped[list | None] = mapped_column(JSON)
     bank_account: Mapped[str] = mapped_column(Encrypted())
+    # Differences a re-decided pension still owed for months already paid (第二十五条):
+    # + paid with the settlement, − deducted with the overpayment.
+    adjustment_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(12), default="to_pay")  # to_pay / paid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -491,7 +491,7 @@ def _carry_adjustments(rows: list[BenefitPayment]) -> list[BenefitAdjustment]:
         return []
     pending: dict[int, list[BenefitAdjustment]] = {}
     for adjustment in db.session.scalars(select(BenefitAdjustment).filter(
-            BenefitAdjustment.payment_id.is_(None),
+            BenefitAdjustment.payment_id.is_(None), BenefitAdjustment.settlement_id.is_(None),
             BenefitAdjustment.person_id.in_(list(latest)))
             .order_by(BenefitAdjustment.month, BenefitAdjustment.id)):
         pending.setdefault(adjustment.person_id, []).append(adjustment)

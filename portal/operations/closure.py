@@ -17,6 +17,7 @@ from ..exchange.registries import compare_person, other_pension_since, relation_
 from ..extensions import db
 from ..models import (
     Application,
+    BenefitAdjustment,
     BenefitPayment,
     Commitment,
     InsuranceRelation,
@@ -103,6 +104,30 @@ def _return_overpaid_account_parts(account_id: int, overpaid: list[BenefitPaymen
                              actor=actor, channel=channel)
 
 
+def _pending_differences(person_id: int, overpaid_months: set) -> list[BenefitAdjustment]:
+    """第二十五条: differences of a re-decided pension no payment has carried yet, for months
+    the person was entitled to (a month paid after the event is deducted whole instead)."""
+    return [a for a in db.session.scalars(select(BenefitAdjustment).filter(
+        BenefitAdjustment.person_id == person_id, BenefitAdjustment.payment_id.is_(None),
+        BenefitAdjustment.settlement_id.is_(None)).order_by(BenefitAdjustment.month))
+        if a.month not in overpaid_months]
+
+
+def _book_differences_account_part(account_id: int, differences: list[BenefitAdjustment],
+                                   reference: str) -> None:
+    """The account part of those differences moves as if a payment had carried it: more paid
+    leaves the account, an overpayment deducted goes back into it; the settlement then counts
+    each fen once."""
+    amount = sum(a.account_fen for a in differences)
+    if amount > 0:  # once the account is empty the fund pays on (as for monthly payments)
+        amount = min(amount, max(ledger.balance_fen(account_id), 0))
+    if amount:
+        db.session.add(LedgerEntry(
+            account_id=account_id, kind="pension_paid", amount_fen=-amount,
+            booked_on=china_today(), year=china_today().year, reason="补（扣）发 第二十五条",
+            source_key=f"pension-adjustment:settlement:{reference}"))
+
+
 def deregister(application: Application, actor: str, channel: str) -> Settlement:
     """On approval (第三十九条): end the relation, stop the pension from the month after the event
     (第三十四条), credit interest to date (结息), and settle the account (第三十六条)."""
@@ -123,9 +148,11 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
     overpaid_payments = [p for p in paid if p.month in overpaid_months]
     overpaid = sum(p.total_fen for p in overpaid_payments)
     interest = []
+    differences = _pending_differences(subject.id, overpaid_months)
     if account:
         _return_overpaid_account_parts(account.id, overpaid_payments, application.reference,
                                        actor, channel)
+        _book_differences_account_part(account.id, differences, application.reference)
         interest = credit_to_date(account.id, today, scheme, f"settlement:{application.reference}")
     balance = ledger.balance_fen(account.id) if account else 0
     government = int(db.session.scalar(
@@ -136,15 +163,19 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         ground=ground, balance_fen=balance, government_fen=government,
         funeral_fen=rules.funeral_subsidy_fen(scheme, relation.region_code,
                                               relation.status == "receiving"),
-        overpaid_fen=overpaid)
+        overpaid_fen=overpaid, differences_fen=sum(a.total_fen for a in differences))
     settlement = Settlement(
         application_id=application.id, insured_person_id=subject.id,
         payee_person_id=application.person_id, ground=ground, event_on=event_on,
         balance_fen=balance, refundable_fen=result.refundable_fen,
         funeral_fen=result.funeral_fen, overpaid_fen=result.overpaid_fen,
         payable_fen=result.payable_fen, debt_fen=result.debt_fen, interest=interest,
-        bank_account=application.answers["bank_account"])
+        bank_account=application.answers["bank_account"],
+        adjustment_fen=sum(a.total_fen for a in differences))
     db.session.add(settlement)
+    db.session.flush()
+    for adjustment in differences:
+        adjustment.settlement_id = settlement.id
     relation.status, relation.ended_on, relation.end_reason = "terminated", event_on, ground
     if account and balance:
         # The account closes: what may be refunded leaves it for the payee; the rest (government

@@ -24,6 +24,9 @@ from portal.models import (
     OutboxMessage,
     PaymentRun,
     RecordInquiry,
+    RegistryDeath,
+    RegistryRelative,
+    Settlement,
     TransferCase,
 )
 from portal.operations import benefits, closure, ledger, transitions
@@ -36,7 +39,13 @@ from tests.integration.test_claim import (
     make_claimant,
     staff_post,
 )
-from tests.integration.test_closure import apply_transfer, approve, enrolled_in
+from tests.integration.test_closure import (
+    apply_transfer,
+    approve,
+    enrolled_in,
+    file_deregistration,
+    registry_person,
+)
 
 # Months no other test runs (payment runs are per month for everyone): a pair per pensioner.
 RUN_MONTHS = iter([(date(2028, m, 1), date(2028, m + 1, 1)) for m in (3, 6, 9)]
@@ -254,6 +263,62 @@ def test_pension_decided_too_high_is_deducted_a_month_at_a_time(client, app, ben
         db.session.remove()
     pension = client.get("/me/pension").get_data(as_text=True)
     assert pension.count("随下次待遇发放") == months - fits
+
+
+def test_differences_still_pending_when_the_pensioner_dies_are_settled_once(client, app,
+                                                                           beneficiary):
+    """第二十五条 with 第三十六条: decided 50.00 yuan a month too high, the pensioner dies before
+    any payment carried the deductions; the deregistration settles them (deducted like an
+    overpayment, their account part back in the account first), and no later run takes them
+    again."""
+    pid = beneficiary["pid"]
+    with app.app_context():
+        old = benefits.confirmed_decision(pid)
+        old_balance = old.balance_fen
+        months = len(benefits.paid_by_month(pid))
+        db.session.remove()
+    reference = file_dispute(client, "benefit", "我的养老金好像算多了，请核查")
+    reviewer, checker = staff(app, "reviewer.qingshan"), staff(app, "checker.qingshan")
+    staff_post(reviewer, reference, "redetermine", balance=f"{(old_balance - 695_000) / 100:.2f}",
+               reason="账户余额多计了6950元")
+    staff_post(checker, reference, "redetermination-check", verdict="approve")
+    page = client.get(f"/me/applications/{reference}")
+    client.post(f"/me/applications/{reference}/confirm", data={
+        "csrf_token": csrf_token(page), "version": str(application(app, reference).version)})
+    assert application(app, reference).status == "corrected"
+    heir = registry_person(app)
+    died_on = beneficiary["first_run"].replace(day=20)  # after the last month paid
+    with app.app_context():
+        db.session.add(RegistryDeath(id_number=beneficiary["id_number"], death_date=died_on,
+                                     source="civil_affairs"))
+        db.session.add(RegistryRelative(id_number=heir["id_number"],
+                                        relative_id_number=beneficiary["id_number"],
+                                        relation="child"))
+        db.session.commit()
+        account = ledger.account_of(pid)
+        balance_before = ledger.balance_fen(account.id)
+        db.session.remove()
+    deregistration = file_deregistration(app.test_client(), app, heir, beneficiary)
+    approve(app, deregistration)  # 第三十九条
+    with app.app_context():
+        settlement = db.session.scalar(select(Settlement).join(
+            Application, Application.id == Settlement.application_id).filter(
+            Application.reference == deregistration))
+        assert settlement.adjustment_fen == -months * 5000 and settlement.overpaid_fen == 0
+        back_in = db.session.scalar(select(LedgerEntry).filter_by(
+            source_key=f"pension-adjustment:settlement:{deregistration}"))
+        assert back_in.amount_fen == months * 5000  # the account parts over-deducted
+        interest = sum(part["amount_fen"] for part in settlement.interest)
+        assert settlement.balance_fen == balance_before + months * 5000 + interest
+        assert settlement.payable_fen - settlement.debt_fen == (
+            settlement.refundable_fen + settlement.funeral_fen - months * 5000)
+        rows = db.session.scalars(select(BenefitAdjustment).filter_by(person_id=pid)).all()
+        assert {r.settlement_id for r in rows} == {settlement.id}
+        assert {r.payment_id for r in rows} == {None}
+        benefits.run_month(beneficiary["next_run"], actor="test")
+        assert db.session.scalar(select(BenefitPayment).filter_by(
+            person_id=pid, month=beneficiary["next_run"])) is None
+        db.session.remove()
 
 
 def test_a_claim_decision_disputed_instead_of_confirmed_is_redecided_and_starts_the_pension(

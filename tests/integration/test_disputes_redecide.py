@@ -441,6 +441,8 @@ def test_transferred_record_asked_in_process_answered_and_corrected_on_both_side
         inquiry_id, route = inquiry.id, inquiry.route
         db.session.remove()
     assert route == "in_process"
+    # Nothing for 青山县 to do while 白水县 looks: not in its queue.
+    assert dispute not in new_county.get("/agency/").get_data(as_text=True).replace(" ", "")
     # Only 白水县 answers: 青山县 cannot enter an answer for a county on this system.
     assert "old-county-answer" not in new_county.get(
         f"/agency/applications/{dispute}").get_data(as_text=True)
@@ -516,6 +518,8 @@ def test_transferred_record_from_outside_goes_through_the_interface(client, app)
         db.session.remove()
     page = new_county.get(f"/agency/applications/{dispute}").get_data(as_text=True)
     assert "记录转出地答复" in page
+    # Here the answer is for 青山县's staff to enter: the dispute is in its queue.
+    assert dispute in new_county.get("/agency/").get_data(as_text=True).replace(" ", "")
     assert staff_post(new_county, dispute, "old-county-answer",
                       answer="2019年未在本县缴费，记录无误").status_code == 302
     assert application(app, dispute).status == "old_county_answered"

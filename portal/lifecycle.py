@@ -16,11 +16,15 @@ TOWNSHIP_CLERKS = ("township_clerk",)
 REVIEWERS = ("county_reviewer", "admin")
 CHECKERS = ("county_checker", "admin")  # 复核 (第六十二条): never the one who prepared it
 STAFF_ROLES = TOWNSHIP_CLERKS + ("county_reviewer", "county_checker", "admin")
+# The applicant themself, for the few steps that are theirs (confirming a re-determined
+# pension, 第二十五条): a signed-in resident's role is their kind.
+APPLICANT = ("resident",)
 
 # Whose turn an action is, beyond its statuses: the township's first check only where the
 # county asks for it; the county after that check (or at once); the staff member who took up
-# a question; anybody allowed.
+# a question; anybody allowed; the person who applied.
 TOWNSHIP_TURN, COUNTY_TURN, OWNER_TURN, ANY_TURN = "township", "county", "owner", "any"
+APPLICANT_TURN = "applicant"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Outcome:
     event: str
     notify: str | None = None  # the applicant's message kind, application_<notify>
     audit: str | None = None  # the audit action; default application_<status>
+    with_note: bool = False  # the message carries the note (an explanation the resident reads)
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ class Action:
     prepared_by: Callable | None = None
     # Whether the action concerns this application at all now (application → bool), where its
     # statuses alone do not tell: e.g. two second checks from `prepared`, each for its own
-    # kind of payout (flows.lifecycles.payout_check).
+    # kind of payout (flows.lifecycles.payout_check), or a dispute's subject (第二十条 the
+    # account, 第二十五条 the pension, 第四十四条 a transferred record). None: all.
     applies: Callable | None = None
     # The form field whose text becomes the timeline note and, when final, the reason the
     # resident reads.
@@ -64,9 +70,17 @@ class Action:
     def allows(self, role: str) -> bool:
         return role in self.roles
 
+    def applies_to(self, application) -> bool:
+        return self.applies is None or bool(self.applies(application))
+
+    @property
+    def for_staff(self) -> bool:
+        return any(role in STAFF_ROLES for role in self.roles)
+
 
 FINAL = ("approved", "rejected", "completed", "corrected", "explained", "answered")
-OPEN = ("submitted", "township_checked", "in_hand", "prepared")
+OPEN = ("submitted", "township_checked", "in_hand", "prepared", "awaiting_resident",
+        "asked", "old_county_answered")
 
 
 @dataclass(frozen=True)
@@ -89,8 +103,10 @@ class Lifecycle:
 
 
 def turn_holds(turn: str, *, status: str, township_check: bool, owner: str | None,
-               actor: str) -> bool:
+               actor: str, applicant: str | None = None) -> bool:
     """Whether it is this actor's turn in the sense of `turn` (statuses aside)."""
+    if turn == APPLICANT_TURN:
+        return applicant is not None and applicant == actor
     if turn == TOWNSHIP_TURN:
         return township_check and status == "submitted"
     if turn == COUNTY_TURN:

@@ -64,11 +64,18 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
         (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
         for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
         if action.allows(staff.role)])
-    return db.session.execute(
+    rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
         .filter(where & waiting)
         .order_by(case((Application.kind.in_(list(urgent_kinds)), 0), else_=1),
                   Application.due_on, Application.submitted_at)).all()
+    # Actions that hang on more than the status (a dispute's subject, where its question to
+    # the old county went) are checked row by row, with the same rule `transition()` uses.
+    from .operations.transitions import waiting_for
+
+    conditional = {kind for kind, steps in lifecycle.LIFECYCLES.items()
+                   if any(action.applies for action in steps.actions)}
+    return [row for row in rows if row[0].kind not in conditional or waiting_for(row[0], staff)]
 
 
 def terminal_with_device(device_id: str) -> KioskTerminal | None:

@@ -7,6 +7,7 @@ from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
 from .beneficiary import DesignatedBeneficiary
 from .benefit import (
+    BenefitAdjustment,
     BenefitDecision,
     BenefitPayment,
     BenefitSuspension,
@@ -16,7 +17,7 @@ from .benefit import (
     PensionNotice,
 )
 from .calendar import CalendarYear, WorkdayOverride
-from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
+from .closure import Commitment, ImmutableRecord, RecordInquiry, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpSession, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
@@ -62,8 +63,10 @@ __all__ = [
     "DeathReturn",
     "Commitment",
     "ImmutableRecord",
+    "RecordInquiry",
     "Settlement",
     "TransferCase",
+    "BenefitAdjustment",
     "BenefitDecision",
     "BenefitPayment",
     "BenefitSuspension",

@@ -9,14 +9,20 @@ from ..crypto import EncryptedJSON
 from .base import Base, UTCDateTime, utcnow
 
 STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", "rejected",
-            "completed", "corrected", "explained", "answered", "withdrawn", "frozen")
+            "completed", "corrected", "explained", "answered", "withdrawn", "frozen",
+            "awaiting_resident", "asked", "old_county_answered")
 # completed: a change that needs no review took effect at once (第九条);
 # corrected / explained: the outcomes of a dispute (第二十条); answered: a question (第六十五条);
 # in_hand: a question a staff member opened and now owns (首问负责制);
 # frozen: filed by an assistant and objected to by the resident; nobody acts on it until the
 # township has looked into it;
-# prepared: a claim's benefit computed (核定), waiting for a different person's check (复核).
-OPEN_STATUSES = ("submitted", "township_checked", "in_hand", "prepared")
+# prepared: a claim's benefit computed (核定), waiting for a different person's check (复核);
+# awaiting_resident: a dispute's re-determined pension checked, waiting for the resident
+# to confirm it (第二十五条);
+# asked / old_county_answered: a dispute about a transferred record, waiting for the old
+# county, then for the new county to close it with the answer (第四十四条).
+OPEN_STATUSES = ("submitted", "township_checked", "in_hand", "prepared",
+                 "awaiting_resident", "asked", "old_county_answered")
 
 
 class Application(Base):

@@ -52,17 +52,24 @@ def commit_or_conflict() -> None:
 
 
 def _its_turn(action: lifecycle.Action, application: Application, actor: str) -> bool:
-    return application.status in action.sources and lifecycle.turn_holds(
-        action.turn, status=application.status, township_check=application.township_check,
-        owner=application.owner, actor=actor) and (
-        action.applies is None or action.applies(application))
+    return application.status in action.sources and action.applies_to(application) \
+        and lifecycle.turn_holds(
+            action.turn, status=application.status, township_check=application.township_check,
+            owner=application.owner, actor=actor,
+            applicant=f"resident:{application.person_id}")
+
+
+def role_of(user) -> str:
+    """A staff member's role; a resident acts in the role "resident" (lifecycle.APPLICANT)."""
+    return getattr(user, "role", None) or getattr(user, "kind", "")
 
 
 def allowed_actions(application: Application, staff) -> list[lifecycle.Action]:
-    """What this staff member may do with the application now: the review page's forms."""
+    """What this staff member (or the applicant) may do with the application now: the review
+    page's forms, or the resident's own step."""
     actor = staff.get_id()
     return [action for action in lifecycle.of(application.kind).actions
-            if action.allows(staff.role) and _its_turn(action, application, actor)
+            if action.allows(role_of(staff)) and _its_turn(action, application, actor)
             and not (action.prepared_by and action.prepared_by(application) == actor)]
 
 
@@ -78,12 +85,12 @@ def transition(application: Application, action_name: str, staff, *, expected_ve
 
     data = data or {}
     action = lifecycle.of(application.kind).action(action_name)
-    if action is None or not action.allows(staff.role):
+    if action is None or not action.allows(role_of(staff)):
         raise NotAllowed()
     actor = staff.get_id()
     if application.version != expected_version:
         raise ConcurrentDecision()
-    if application.status not in action.sources:
+    if application.status not in action.sources or not action.applies_to(application):
         raise NotOpen()
     if not _its_turn(action, application, actor):
         raise NotOwner() if action.turn == lifecycle.OWNER_TURN else NotOpen()
@@ -99,7 +106,10 @@ def transition(application: Application, action_name: str, staff, *, expected_ve
     note = data.get(action.note_field) if action.note_field else None
     application.status = outcome.status
     if outcome.status in lifecycle.FINAL:
-        application.decided_by, application.decided_at = actor, utcnow()
+        # The county decides; a resident's confirmation closes it without becoming its decider.
+        if action.for_staff or application.decided_by is None:
+            application.decided_by = actor
+        application.decided_at = utcnow()
         if note:
             application.decision_reason = note
     record_event(application, outcome.event, actor, note=note)
@@ -110,6 +120,8 @@ def transition(application: Application, action_name: str, staff, *, expected_ve
                          "version": expected_version, **detail})
     if outcome.notify:
         extra = {"answer": note} if action.note_field == "answer" else {}
+        if outcome.with_note:
+            extra["note"] = note or application.decision_reason or ""
         notify_applicant(application, outcome.notify, **extra)
     commit_or_conflict()
     return application

@@ -85,3 +85,11 @@ def death_reports(area_prefix: str, statuses: tuple[str, ...]) -> list[DeathRepo
     return db.session.scalars(select(DeathReport).filter(
         DeathReport.village_code.startswith(area_prefix), DeathReport.status.in_(statuses))
         .order_by(DeathReport.id)).all()
+
+
+def issued_statements(account_id: int, period: str) -> list:
+    """The account's issued statements of one period, newest first (operations.statements)."""
+    from .models import IssuedStatement
+
+    return db.session.scalars(select(IssuedStatement).filter_by(
+        account_id=account_id, period=period).order_by(IssuedStatement.id.desc()).limit(5)).all()

@@ -34,6 +34,7 @@ from .registry import (
 from .report import FraudReport
 from .session import WebSession
 from .staff import ROLES, StaffUser
+from .statement import IssuedStatement
 from .upload import Upload
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "ApplicationEvent",
     "Draft",
     "ImportBatch",
+    "IssuedStatement",
     "InsuranceRelation",
     "LedgerEntry",
     "RefusedContribution",

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import applog, cli, presenters, ratelimit, speech
+from . import applog, assets, cli, presenters, ratelimit, speech
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
 from .operations import limits
@@ -23,6 +23,7 @@ def init_app(app):
         # client wrote into X-Forwarded-* beyond those proxies is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
+    assets.init_app(app)
     ratelimit.init_app(app)
     app.session_interface = sessions.DatabaseSessionInterface()
     csrf.init_app(app)

@@ -159,3 +159,19 @@ def test_in_production_the_csrf_cookie_is_host_only_and_secure(app, tmp_path):
         assert not any(a.startswith("Domain=") for a in attributes)
     finally:
         production_like.extensions["portal_engine"].dispose()
+
+
+def test_the_shipped_gunicorn_settings_are_sane(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    for name in ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "HOST", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+    assert 10 <= settings["timeout"] <= 60 and settings["graceful_timeout"] <= 60
+    assert settings["workers"] >= 2 and settings["threads"] >= 2  # the portal calls itself
+    assert settings["bind"] == "127.0.0.1:8000" and settings["max_requests"] > 0
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("PORT", "5000")
+    settings = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+    assert settings["workers"] == 3 and settings["bind"].endswith(":5000")

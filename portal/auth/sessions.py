@@ -74,12 +74,21 @@ def _anonymous(app, request) -> ServerSession:
     return ServerSession({CSRF_KEY: secret} if _CSRF_SECRET.fullmatch(secret) else None)
 
 
+def _autocommit_engine(app):
+    engine = app.extensions.get("portal_session_engine")
+    if engine is None or engine.engine is not db.engine:
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        app.extensions["portal_session_engine"] = engine
+    return engine
+
+
 class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return _anonymous(app, request)
-        with Session(db.engine) as store:
+        # Autocommit: reading one row needs no BEGIN and ROLLBACK round trips around it.
+        with Session(_autocommit_engine(app)) as store:
             row = store.get(WebSession, _hash(token))
             if row is None:
                 return _anonymous(app, request)

@@ -150,3 +150,26 @@ def test_the_qr_code_encodes_the_verification_address(app):
     dark = sum(sum(row) for row in modules)
     drawn = sum(int(w) for w in re.findall(r"h(\d+)", svg))
     assert drawn == dark and code.version <= 4 and len(svg) < 5000
+
+
+def test_a_job_can_issue_a_credited_years_statements_ahead(app, demo):
+    """issue_for_accounts (for a job after crediting, no request): the resident's first view
+    then draws nothing and shows the pre-issued statement."""
+    from portal.operations import ledger
+    from portal.operations import statements as issuing
+
+    person = demo["by_key"]["turning_60"]
+    with app.app_context():
+        account = db.session.scalar(select(PersonalAccount).join(Person).filter(
+            Person.id_number == person["id_number"]))
+        found = ledger.statement(account.id, 2021)
+        assert issuing.issue_for_accounts("2021", [
+            (account.id, verification.mask_name(person["name"]), found.closing_fen)]) == 1
+        db.session.remove()
+    client = app.test_client()
+    sign_in(client, app, person)
+    before = issued_count(app)
+    with mock.patch.object(verification, "qr_svg", side_effect=AssertionError("drawn again")):
+        page = client.get("/me/account/statement/2021").get_data(as_text=True)
+    assert issued_count(app) == before
+    assert app.test_client().get(f"/verify/{token_on(page)}").status_code == 200

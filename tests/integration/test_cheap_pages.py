@@ -128,13 +128,18 @@ def test_the_favicon_is_there(app):
 
 
 def test_nothing_expensive_at_import_time():
-    """Importing the app and every view module hashes no password (argon2 takes ~64 MB)."""
+    """Importing the app and every view module hashes no password (argon2 takes ~64 MB), and
+    a web worker's app loads neither the migration tool nor the PDF library."""
     script = (
         "import argon2, sys\n"
         "def refuse(*a, **k): raise SystemExit('argon2 hash at import time')\n"
         "argon2.PasswordHasher.hash = refuse\n"
         "import portal, portal.web, portal.operations.staff, portal.agency.views\n"
         "import portal.public.views, portal.resident.views, portal.documents.statements\n"
+        "import tempfile\n"
+        "portal.create_app({'INSTANCE_PATH': tempfile.mkdtemp()})\n"
+        "assert 'alembic' not in sys.modules, 'a web worker never migrates'\n"
+        "assert 'reportlab' not in sys.modules, 'PDF fonts load with the first PDF'\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr + done.stdout

@@ -281,12 +281,14 @@ def start_server(app, kind: str, port: int, workers: int, environment: dict,
 
         server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server.shutdown
+        return _with_pid(server.shutdown, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
          "--log-level", "warning", target],
         env={**os.environ, **environment, "HOST": "127.0.0.1", "PORT": str(port),
-             "WEB_CONCURRENCY": str(workers)}, cwd=ROOT)
+             "WEB_CONCURRENCY": str(workers),
+             # No worker recycling during a run: a recycled worker's CPU time would be lost.
+             "GUNICORN_MAX_REQUESTS": "0"}, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -302,7 +304,76 @@ def start_server(app, kind: str, port: int, workers: int, environment: dict,
         process.terminate()
         process.wait(timeout=30)
 
-    return stop
+    return _with_pid(stop, process.pid)
+
+
+def _with_pid(stop, pid):
+    """The stop function, carrying the server's master process id (None: in this process)."""
+    def stopper():
+        stop()
+
+    stopper.pid = pid
+    return stopper
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (Linux /proc), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU time the servers spend per request, whatever else runs on the machine: the gunicorn
+    workers' own time, and the time of the PostgreSQL backends serving this database (when it is
+    local). Requests/s on a shared machine measure the neighbours too; CPU ms per request does
+    not (much)."""
+
+    def __init__(self, master_pid: int | None, database_url: str):
+        self.workers = _children(master_pid) if master_pid else []
+        self.engine = None
+        if database_url.startswith("postgresql") and ("@127.0.0.1" in database_url
+                                                       or "@localhost" in database_url):
+            self.engine = create_engine(database_url)
+
+    def _backends(self) -> dict[int, float]:
+        if self.engine is None:
+            return {}
+        with self.engine.connect() as connection:
+            pids = connection.scalars(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).all()
+        return {pid: _cpu_seconds(pid) for pid in pids}
+
+    def snapshot(self):
+        return sum(_cpu_seconds(pid) for pid in self.workers), self._backends()
+
+    def per_request(self, before, after, requests: int) -> dict:
+        if not self.workers or not requests:
+            return {}
+        app_ms = (after[0] - before[0]) * 1000 / requests
+        result = {"app_cpu_ms": round(app_ms, 2)}
+        if self.engine is not None:
+            db_seconds = sum(seconds - before[1].get(pid, 0.0)
+                             for pid, seconds in after[1].items())
+            result["db_cpu_ms"] = round(db_seconds * 1000 / requests, 2)
+        return result
 
 
 def get(port: int, path: str, cookie: str | None, session: dict | None,
@@ -373,15 +444,28 @@ def load(port: int, path: str, cookie: str | None, sessions: list[dict] | None, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _ratio(measured: dict, baseline: float | None) -> float | None:
-    return round(measured["requests_per_s"] / baseline, 3) if baseline else None
+def _compare(measured: dict, baseline: dict) -> None:
+    """x_bare: requests/s as a share of the bare Flask app's in the same round. cpu_x_bare: the
+    bare app's CPU per request over the portal's (app + PostgreSQL), i.e. the same share on a
+    machine where nothing else competes for the cores."""
+    rate = baseline.get("requests_per_s")
+    measured["x_bare"] = round(measured["requests_per_s"] / rate, 3) if rate else None
+    cost = measured.get("app_cpu_ms", 0) + measured.get("db_cpu_ms", 0)
+    if baseline.get("app_cpu_ms") and cost:
+        measured["cpu_x_bare"] = round(baseline["app_cpu_ms"] / cost, 3)
 
 
 def _report(key: str, path: str, measured: dict) -> None:
+    cpu = ""
+    if "app_cpu_ms" in measured:
+        cpu = (f"; CPU per request: app {measured['app_cpu_ms']} ms"
+               + (f", PostgreSQL {measured['db_cpu_ms']} ms" if "db_cpu_ms" in measured else "")
+               + (f" ({measured['cpu_x_bare']} × bare Flask)" if "cpu_x_bare" in measured
+                  else ""))
     log(f"{key} {path}, {measured['clients']} clients: {measured['requests']} ok, "
         f"{measured['errors']} failed, {measured['requests_per_s']} req/s "
         f"({measured['x_bare']} × bare Flask), p50 {measured['p50_ms']} ms, "
-        f"p95 {measured['p95_ms']} ms, p99 {measured['p99_ms']} ms")
+        f"p95 {measured['p95_ms']} ms, p99 {measured['p99_ms']} ms{cpu}")
 
 
 def parse_args(argv):
@@ -498,20 +582,30 @@ def run(args, folder: Path) -> dict:
         for key, *_ in pages:
             result[key] = []
         result["statement_first_view"] = []
+        portal_meter, bare_meter = CpuMeter(stops[0].pid, url), CpuMeter(stops[1].pid, "")
+
+        def measure(meter, *arguments):
+            before = meter.snapshot()
+            measured = load(*arguments)
+            measured.update(meter.per_request(before, meter.snapshot(),
+                                              measured["requests"] + measured["errors"]))
+            return measured
+
         for number, clients in enumerate(levels):
             baseline = None
             for key, page_port, page_path, page_sessions in pages:
-                measured = load(page_port, page_path, cookie, page_sessions, clients,
-                                args.duration, args.max_requests)
-                baseline = baseline or measured["requests_per_s"] or None
-                measured["x_bare"] = _ratio(measured, baseline)
+                measured = measure(bare_meter if key == "baseline" else portal_meter, page_port,
+                                   page_path, cookie, page_sessions, clients, args.duration,
+                                   args.max_requests)
+                baseline = baseline or measured
+                _compare(measured, baseline)
                 result[key].append(measured)
                 _report(key, page_path, measured)
             # First views: residents who have not seen this statement yet, one request each.
             firsts = fresh[number * share:(number + 1) * share]
-            measured = load(port, path, cookie, firsts, clients, args.duration,
-                            min(args.max_requests, len(firsts)))
-            measured["x_bare"] = _ratio(measured, baseline)
+            measured = measure(portal_meter, port, path, cookie, firsts, clients, args.duration,
+                               min(args.max_requests, len(firsts)))
+            _compare(measured, baseline)
             result["statement_first_view"].append(measured)
             _report("statement_first_view", path, measured)
     finally:

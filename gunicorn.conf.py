@@ -18,7 +18,9 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # CPU-bound pages: about two processes per core. Threads let a worker answer the portal's own
 # calls to its embedded identity provider (sign-in exchanges the code over HTTP) while another
 # request waits, as `make run --with-threads` does.
-workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+# At most 8 by default: each worker holds a connection per busy thread, and PostgreSQL's default
+# max_connections is 100 for every node together (more nodes: PgBouncer, docs/scaling.md).
+workers = _int("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8))
 worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 4)
 # A request that takes longer than this is stuck (long work belongs in a job): the worker is

@@ -9,6 +9,7 @@ from .models import (
     Application,
     DeathReport,
     InsuranceRelation,
+    IssuedStatement,
     KioskTerminal,
     Person,
     Region,
@@ -87,9 +88,7 @@ def death_reports(area_prefix: str, statuses: tuple[str, ...]) -> list[DeathRepo
         .order_by(DeathReport.id)).all()
 
 
-def issued_statements(account_id: int, period: str) -> list:
+def issued_statements(account_id: int, period: str) -> list[IssuedStatement]:
     """The account's issued statements of one period, newest first (operations.statements)."""
-    from .models import IssuedStatement
-
     return db.session.scalars(select(IssuedStatement).filter_by(
         account_id=account_id, period=period).order_by(IssuedStatement.id.desc()).limit(5)).all()

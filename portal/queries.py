@@ -10,6 +10,7 @@ from .models import (
     DeathReport,
     DeathReturn,
     InsuranceRelation,
+    IssuedStatement,
     KioskTerminal,
     Person,
     Region,
@@ -107,3 +108,9 @@ def villages_without_death_return(area_prefix: str, month) -> list[Region]:
 def death_return(village_code: str, month) -> DeathReturn | None:
     return db.session.scalar(select(DeathReturn).filter_by(village_code=village_code,
                                                            month=month))
+
+
+def issued_statements(account_id: int, period: str) -> list[IssuedStatement]:
+    """The account's issued statements of one period, newest first (operations.statements)."""
+    return db.session.scalars(select(IssuedStatement).filter_by(
+        account_id=account_id, period=period).order_by(IssuedStatement.id.desc()).limit(5)).all()

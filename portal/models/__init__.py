@@ -40,6 +40,7 @@ from .registry import (
 from .report import FraudReport
 from .session import WebSession
 from .staff import ROLES, StaffUser
+from .statement import IssuedStatement
 from .upload import Upload
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "ApplicationEvent",
     "Draft",
     "ImportBatch",
+    "IssuedStatement",
     "InsuranceRelation",
     "JobRun",
     "LedgerEntry",

@@ -11,7 +11,7 @@ from ..rules.dates import china_today
 from ..rules.enrolment import age_on
 from ..rules.interest import rate_for
 from ..schemes import scheme_for
-from .views import bp, qr_svg
+from .views import bp
 
 
 def my_account():
@@ -48,7 +48,7 @@ def statement(period):
     year = parse_period(period)
     view = statements.prepare(current_user, my_account(), year)
     return render_template("resident/statement.html", view=view, period=period,
-                           qr=qr_svg(view.verify_url), person=current_user)
+                           qr=view.qr, person=current_user)
 
 
 @bp.get("/account/statement/<period>.pdf")

@@ -1,12 +1,9 @@
 """The resident's own pages; every route requires a signed-in resident and shows only their
 own records (a reference that is not theirs is simply not found)."""
 
-import io
 from datetime import timedelta
 from functools import lru_cache
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     abort,
@@ -55,15 +52,13 @@ def own_application(reference: str) -> Application:
     return application
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)
 def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code (no image request, works offline and in print)."""
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode()
-    svg = svg[svg.index("<svg"):]
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
+    """An inline SVG QR code (no image request, works offline and in print): the compact
+    drawing of the statements' codes, a few KB each, so this cache stays under a megabyte."""
+    from ..documents.verification import qr_svg as draw
+
+    return Markup(draw(url))
 
 
 @bp.get("/")

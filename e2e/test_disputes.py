@@ -10,7 +10,8 @@ from e2e.conftest import KIOSK, PHONE
 from e2e.test_claim import face_check, staff_act
 from e2e.test_sign_in import sign_in
 from portal.extensions import db
-from portal.operations import benefits
+from portal.models import TransferCase
+from portal.operations import benefits, closure
 from tests.integration.helpers import csrf_token, fresh_totp_code, staff_sign_in
 from tests.integration.test_claim import become_beneficiary, make_claimant
 from tests.integration.test_closure import apply_transfer, approve, enrolled_in
@@ -120,6 +121,14 @@ def test_the_old_county_answers_a_question_about_a_record_it_transferred(
     case_id = listing.get_data(as_text=True).split("/agency/transfers/")[1].split("/")[0]
     old_county.post(f"/agency/transfers/{case_id}/settle",
                     data={"csrf_token": csrf_token(listing)})
+    with app.app_context():  # 第六十二条: a different member of the old county approves it
+        approval_id = closure.transfer_approval(db.session.get(TransferCase, int(case_id))).id
+        db.session.remove()
+    checker = app.test_client()
+    staff_sign_in(checker, app, "checker.baishui")
+    approvals = checker.get("/agency/approvals")
+    assert checker.post(f"/agency/approvals/{approval_id}/approve", data={
+        "csrf_token": csrf_token(approvals), "version": 1}).status_code == 303
     listing = new_county.get("/agency/transfers")
     new_county.post(f"/agency/transfers/{case_id}/funds-arrived",
                     data={"csrf_token": csrf_token(listing)})

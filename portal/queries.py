@@ -4,6 +4,7 @@
 from sqlalchemy import case, false, or_, select, true
 
 from . import lifecycle
+from .constants import ApplicationStatus, RelationStatus
 from .extensions import db
 from .models import (
     Application,
@@ -19,12 +20,13 @@ from .models import (
 def current_relation(person_id: int) -> InsuranceRelation | None:
     """The person's insurance relation here that has not ended (contributing or receiving)."""
     return db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person_id, InsuranceRelation.status != "terminated")
+        InsuranceRelation.person_id == person_id,
+        InsuranceRelation.status != RelationStatus.TERMINATED)
         .order_by(InsuranceRelation.id.desc()).limit(1))
 
 
-def relation_in(person_id: int, status: str) -> InsuranceRelation | None:
-    """The person's relation in one state: "contributing" or "receiving"."""
+def relation_in(person_id: int, status: RelationStatus) -> InsuranceRelation | None:
+    """The person's relation in one state: contributing or receiving."""
     return db.session.scalar(select(InsuranceRelation).filter_by(
         person_id=person_id, status=status).order_by(InsuranceRelation.id.desc()).limit(1))
 
@@ -52,12 +54,13 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
         where = (Application.township_code == area.code) & Application.township_check
     else:
         where = Application.region_code.startswith(area.code[:6])
-    turns = {
-        lifecycle.TOWNSHIP_TURN: Application.township_check & (Application.status == "submitted"),
-        lifecycle.COUNTY_TURN: ~(Application.township_check
-                                 & (Application.status == "submitted")),
-        lifecycle.OWNER_TURN: Application.owner == me,
-        lifecycle.ANY_TURN: true(),
+    township_first = Application.township_check & (
+        Application.status == ApplicationStatus.SUBMITTED)
+    turns = {  # lifecycle.turn_holds, as SQL
+        lifecycle.Turn.TOWNSHIP: township_first,
+        lifecycle.Turn.COUNTY: ~township_first,
+        lifecycle.Turn.OWNER: Application.owner == me,
+        lifecycle.Turn.ANY: true(),
     }
     waiting = or_(false(), *[
         (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]

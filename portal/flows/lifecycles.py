@@ -9,35 +9,36 @@ forms, its queue and whose turn it is.
 from flask_babel import lazy_gettext as _l
 
 from ..agency import forms
+from ..constants import ApplicationStatus as S
+from ..constants import Channel
+from ..constants import EventKind as E
 from ..lifecycle import (
-    ANY_TURN,
     CHECKERS,
     COUNTY_TURN,
-    OWNER_TURN,
     REVIEWERS,
     TOWNSHIP_CLERKS,
-    TOWNSHIP_TURN,
     Action,
     Lifecycle,
     Outcome,
+    Turn,
 )
 from ..operations import applications as ops
 from ..operations import benefits, closure
 
-APPROVED = Outcome("approved", "approved", notify="approved")
-REJECTED = Outcome("rejected", "rejected", notify="rejected")
+APPROVED = Outcome(S.APPROVED, E.APPROVED, notify="approved")
+REJECTED = Outcome(S.REJECTED, E.REJECTED, notify="rejected")
 
 TOWNSHIP_CHECK = Action(
-    name="township-check", label=_l("First check (初审)"), sources=("submitted",),
-    roles=TOWNSHIP_CLERKS, turn=TOWNSHIP_TURN, form=forms.TownshipCheckForm,
+    name="township-check", label=_l("First check (初审)"), sources=(S.SUBMITTED,),
+    roles=TOWNSHIP_CLERKS, turn=Turn.TOWNSHIP, form=forms.TownshipCheckForm,
     template="agency/actions/township_check.html", note_field="note",
-    outcomes={"": Outcome("township_checked", "township_checked",
+    outcomes={"": Outcome(S.TOWNSHIP_CHECKED, E.TOWNSHIP_CHECKED,
                           notify="township_checked")})
 
 
 def _on(choice: str, hook):
     """Run an operation (application, actor, channel) only for one choice of a decision."""
-    def run(application, *, actor, choice: str = "", data=None, channel="counter"):
+    def run(application, *, actor, choice: str = "", data=None, channel=Channel.COUNTER):
         if choice == wanted:
             hook(application, actor, channel)
 
@@ -57,7 +58,7 @@ def decision(*, on_approve=None, on_reject=None, approve=True) -> Action:
     """第八条 and the like: the county approves or rejects, the reason read by the resident."""
     outcomes = {"approve": APPROVED, "reject": REJECTED} if approve else {"reject": REJECTED}
     return Action(
-        name="decision", label=_l("Decision"), sources=("submitted", "township_checked"),
+        name="decision", label=_l("Decision"), sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED),
         roles=REVIEWERS, form=forms.DecisionForm, template="agency/actions/decision.html",
         outcomes=outcomes, note_field="reason",
         hook=_both(_on("approve", on_approve) if on_approve else None,
@@ -87,16 +88,16 @@ def _prepared_by(application):
 
 CLAIM = Lifecycle(actions=(
     Action(name="benefit", label=_l("Compute the pension (核定)"),
-           sources=("submitted", "township_checked"), roles=REVIEWERS, form=forms.PrepareForm,
+           sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS, form=forms.PrepareForm,
            template="agency/actions/benefit.html", hook=benefits.compute_decision,
            then="application",
-           outcomes={"": Outcome("prepared", "prepared", audit="benefit_prepared")}),
-    Action(name="benefit-check", label=_l("Pension decision (核定表)"), sources=("prepared",),
+           outcomes={"": Outcome(S.PREPARED, E.PREPARED, audit="benefit_prepared")}),
+    Action(name="benefit-check", label=_l("Pension decision (核定表)"), sources=(S.PREPARED,),
            roles=CHECKERS, form=forms.CheckForm, template="agency/actions/benefit_check.html",
            hook=benefits.record_check, prepared_by=_prepared_by, note_field="note",
-           outcomes={"approve": Outcome("approved", "approved", notify="claim_approved",
+           outcomes={"approve": Outcome(S.APPROVED, E.APPROVED, notify="claim_approved",
                                         audit="benefit_checked"),
-                     "return": Outcome("submitted", "returned", audit="benefit_returned")}),
+                     "return": Outcome(S.SUBMITTED, E.RETURNED, audit="benefit_returned")}),
     # Not eligible after all: refused with the reason; approval only through the check above.
     decision(approve=False),
 ))
@@ -106,24 +107,24 @@ CLAIM = Lifecycle(actions=(
 
 DISPUTE = Lifecycle(actions=(
     Action(name="resolution", label=_l("Check and answer (第二十条)"),
-           sources=("submitted", "township_checked"), roles=REVIEWERS,
+           sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
            form=forms.ResolutionForm, template="agency/actions/resolution.html",
            hook=ops.book_corrections, note_field="explanation",
-           outcomes={"corrected": Outcome("corrected", "corrected", notify="corrected",
+           outcomes={"corrected": Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
                                           audit="dispute_corrected"),
-                     "explained": Outcome("explained", "explained", notify="explained",
+                     "explained": Outcome(S.EXPLAINED, E.EXPLAINED, notify="explained",
                                           audit="dispute_explained")}),
 ))
 
 QUESTION = Lifecycle(actions=(
-    Action(name="take", label=_l("Question"), sources=("submitted",), roles=REVIEWERS,
-           turn=ANY_TURN, form=forms.TakeForm, template="agency/actions/take.html",
+    Action(name="take", label=_l("Question"), sources=(S.SUBMITTED,), roles=REVIEWERS,
+           turn=Turn.ANY, form=forms.TakeForm, template="agency/actions/take.html",
            hook=ops.take_up, then="application",
-           outcomes={"": Outcome("in_hand", "in_hand", audit="question_taken")}),
-    Action(name="answer", label=_l("Your answer"), sources=("in_hand",), roles=REVIEWERS,
-           turn=OWNER_TURN, form=forms.AnswerForm, template="agency/actions/answer.html",
+           outcomes={"": Outcome(S.IN_HAND, E.IN_HAND, audit="question_taken")}),
+    Action(name="answer", label=_l("Your answer"), sources=(S.IN_HAND,), roles=REVIEWERS,
+           turn=Turn.OWNER, form=forms.AnswerForm, template="agency/actions/answer.html",
            note_field="answer",
-           outcomes={"": Outcome("answered", "answered", notify="answered",
+           outcomes={"": Outcome(S.ANSWERED, E.ANSWERED, notify="answered",
                                  audit="question_answered")}),
 ))
 

@@ -5,18 +5,21 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import lifecycle
+from ..constants import ApplicationStatus
 from ..crypto import EncryptedJSON
 from .base import Base, UTCDateTime, utcnow
 
-STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", "rejected",
-            "completed", "corrected", "explained", "answered", "withdrawn", "frozen")
+# Every status an application is stored in (constants.ApplicationStatus, less the one that is
+# only shown).
+STATUSES = tuple(s for s in ApplicationStatus if s != ApplicationStatus.AWAITING_PAYMENT)
 # completed: a change that needs no review took effect at once (第九条);
 # corrected / explained: the outcomes of a dispute (第二十条); answered: a question (第六十五条);
 # in_hand: a question a staff member opened and now owns (首问负责制);
 # frozen: filed by an assistant and objected to by the resident; nobody acts on it until the
 # township has looked into it;
 # prepared: a claim's benefit computed (核定), waiting for a different person's check (复核).
-OPEN_STATUSES = ("submitted", "township_checked", "in_hand", "prepared")
+OPEN_STATUSES = lifecycle.OPEN
 
 
 class Application(Base):
@@ -41,7 +44,8 @@ class Application(Base):
     received_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     deadline_uncertain: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.SUBMITTED,
+                                        index=True)
     answers: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)  # sealed at rest
     comparison: Mapped[dict] = mapped_column(JSON, default=dict)  # 数据比对 results at submission
     decision_reason: Mapped[str | None] = mapped_column(Text)

@@ -12,6 +12,7 @@ from sqlalchemy import distinct, exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import queries
+from ..constants import EventKind
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
 from ..models import (
@@ -190,7 +191,7 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     relation.status, relation.benefit_from = "receiving", decision.first_month
     decision.status, decision.confirmed_at = "confirmed", utcnow()
     application = db.session.get(Application, decision.application_id)
-    record_event(application, "confirmed", person.get_id())
+    record_event(application, EventKind.CONFIRMED, person.get_id())
     # The claim itself was a face-verified, data-compared confirmation of eligibility.
     db.session.add(EligibilityCheck(person_id=person.id, confirmed_on=application.received_on,
                                     method="face", actor=person.get_id()))

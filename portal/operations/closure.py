@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import queries
+from ..constants import EventKind
 from ..exchange.registries import compare_person, other_pension_since, relation_between
 from ..extensions import db
 from ..models import (
@@ -315,7 +316,7 @@ def confirm_funds(case: TransferCase, actor: str, channel: str = "counter") -> N
                                source_key=f"transfer-in:{case.id}"))
     _stage(case, "completed", case.to_county, due=today)
     application = db.session.get(Application, case.application_id)
-    record_event(application, "transfer_completed", actor)
+    record_event(application, EventKind.TRANSFER_COMPLETED, actor)
     notify.tell(db.session.get(Person, case.person_id), "transfer_completed",
                 {"reference": application.reference})
     audit.record("transfer_completed", actor=actor, channel=channel,

@@ -9,6 +9,7 @@ commit. Every refusal is one of the named `TransitionError`s below.
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import lifecycle
+from ..constants import Channel
 from ..extensions import db
 from ..models import Application, utcnow
 from . import audit
@@ -72,7 +73,7 @@ def waiting_for(application: Application, staff) -> bool:
 
 def transition(application: Application, action_name: str, staff, *, expected_version: int,
                choice: str = "", data: dict | None = None,
-               channel: str = "counter") -> Application:
+               channel: str = Channel.COUNTER) -> Application:
     from .applications import notify_applicant, record_event
 
     data = data or {}
@@ -85,7 +86,7 @@ def transition(application: Application, action_name: str, staff, *, expected_ve
     if application.status not in action.sources:
         raise NotOpen()
     if not _its_turn(action, application, actor):
-        raise NotOwner() if action.turn == lifecycle.OWNER_TURN else NotOpen()
+        raise NotOwner() if action.turn == lifecycle.Turn.OWNER else NotOpen()
     outcome = action.outcome(choice)
     if outcome is None:
         raise NotOpen()

@@ -25,6 +25,7 @@ from portal.rules.benefits import months_between
 from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
 from tests.integration.test_changes import answer
 from tests.integration.test_claim import become_beneficiary, make_claimant
+from tests.pages import Page
 
 VILLAGE = "539901101201"  # 石桥村, xieban.shiqiao's village
 
@@ -168,6 +169,10 @@ def test_no_consent_expired_or_objected_means_nothing(app, demo):
         assert db.session.scalar(select(OutboxMessage).filter_by(
             kind="proxy_objection", recipient="539901101000"))
         db.session.remove()
+    # The resident's timeline says what happened in words, never the code "frozen".
+    timeline = Page(resident.get(f"/me/applications/{reference}")).main
+    assert "已暂停：您对代办提出了异议" in timeline.text
+    assert "frozen" not in timeline.text
     assert client.get(base + "/").status_code == 404
     clerk = app.test_client()
     staff_sign_in(clerk, app, "clerk.shiqiao")

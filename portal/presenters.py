@@ -1,8 +1,13 @@
 """Plain words for codes, dates and money, shared by resident, assistant and agency pages."""
 
+import io
 from datetime import date, datetime
+from functools import lru_cache
 
+import qrcode
+import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from . import constants
 from .constants import ApplicationKind, ApplicationStatus, EventKind, LedgerKind
@@ -99,6 +104,17 @@ def region_name(code: str | None) -> str:
     from .regions import region_path
 
     return (region_path(code) or code or "") if code else ""
+
+
+@lru_cache(maxsize=2048)
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code (no image request, works offline and in print)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    svg = svg[svg.index("<svg"):]
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
 
 
 def template_helpers() -> dict:

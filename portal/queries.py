@@ -11,6 +11,8 @@ from .models import (
     DeathReport,
     InsuranceRelation,
     KioskTerminal,
+    OutboxMessage,
+    PensionNotice,
     Person,
     Region,
     Upload,
@@ -39,6 +41,68 @@ def latest_relation(person_id: int) -> InsuranceRelation | None:
 
 def application(reference: str) -> Application | None:
     return db.session.scalar(select(Application).filter_by(reference=reference))
+
+
+def own_application(reference: str, person_id: int) -> Application | None:
+    """An application of this resident; another's reference is simply not found."""
+    found = application(reference)
+    return found if found is not None and found.person_id == person_id else None
+
+
+def filed_application(reference: str, actor: str) -> Application | None:
+    """An application this assistant (or anybody, by actor id) filed; others are not found."""
+    found = application(reference)
+    return found if found is not None and found.filed_by == actor else None
+
+
+def applications_of(person_id: int, limit: int | None = None) -> list[Application]:
+    """The resident's applications, newest first."""
+    return db.session.scalars(select(Application).filter_by(person_id=person_id)
+                              .order_by(Application.submitted_at.desc()).limit(limit)).all()
+
+
+def applications_under_way(person_id: int) -> list[Application]:
+    """Open ones and the ones on hold after an objection, the earliest deadline first."""
+    return db.session.scalars(select(Application).filter(
+        Application.person_id == person_id,
+        Application.status.in_(lifecycle.OPEN + (ApplicationStatus.FROZEN,)))
+        .order_by(Application.due_on)).all()
+
+
+def open_application(person_id: int, kind: str) -> Application | None:
+    """The person's application of this kind still waiting for somebody (one at a time)."""
+    return db.session.scalar(select(Application).filter(
+        Application.person_id == person_id, Application.kind == kind,
+        Application.status.in_(lifecycle.OPEN)).limit(1))
+
+
+def has_rejected_application(person_id: int) -> bool:
+    return db.session.scalar(select(Application.id).filter(
+        Application.person_id == person_id,
+        Application.status == ApplicationStatus.REJECTED).limit(1)) is not None
+
+
+def filed_by(actor: str) -> list[Application]:
+    """What this assistant (actor id "staff:<id>") filed for residents, newest first."""
+    return db.session.scalars(select(Application).filter_by(filed_by=actor)
+                              .order_by(Application.submitted_at.desc())).all()
+
+
+def pension_notice_of(person_id: int) -> PensionNotice | None:
+    """The 告知书 sent three months before pension age (第二十二条), if any."""
+    return db.session.scalar(select(PensionNotice).filter_by(person_id=person_id).limit(1))
+
+
+def in_app_messages(person_id: int) -> list[OutboxMessage]:
+    """The resident's message centre, newest first."""
+    return db.session.scalars(select(OutboxMessage).filter_by(person_id=person_id,
+                                                              channel="in_app")
+                              .order_by(OutboxMessage.id.desc())).all()
+
+
+def counties() -> list[Region]:
+    return db.session.scalars(select(Region).filter_by(level="county")
+                              .order_by(Region.code)).all()
 
 
 def uploads_of(application_id: int) -> list[Upload]:
@@ -80,6 +144,12 @@ def terminal_with_device(device_id: str) -> KioskTerminal | None:
 def terminals_in(county_code: str) -> list[KioskTerminal]:
     return db.session.scalars(select(KioskTerminal).filter(
         KioskTerminal.region_code.startswith(county_code[:6])).order_by(KioskTerminal.id)).all()
+
+
+def death_reports_by(staff_id: int) -> list[DeathReport]:
+    """The reports a village assistant made, newest first."""
+    return db.session.scalars(select(DeathReport).filter_by(reported_by=staff_id)
+                              .order_by(DeathReport.id.desc())).all()
 
 
 def death_reports(area_prefix: str, statuses: tuple[str, ...]) -> list[DeathReport]:

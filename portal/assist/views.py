@@ -21,17 +21,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import queries
 from ..auth.staff import staff_required
+from ..constants import RelationStatus
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import (
-    Application,
     Consent,
-    DeathReport,
-    PensionNotice,
     Person,
 )
 from ..operations import assist, ledger, uploads
@@ -59,22 +56,19 @@ def _needs(person: Person | None, today: date) -> list[str]:
     relation = queries.current_relation(person.id)
     if relation is None:
         return ["not_enrolled"]
-    if db.session.scalar(select(PensionNotice.id).filter_by(person_id=person.id)) and \
-            relation.status == "contributing":
+    if relation.status == RelationStatus.CONTRIBUTING and queries.pension_notice_of(person.id):
         needs.append("turning_60")
-    if relation.status == "contributing":
+    if relation.status == RelationStatus.CONTRIBUTING:
         account = ledger.account_of(person.id)
         if account and today.year not in ledger.contribution_years(account.id):
             needs.append("contribution_missing")
-    if relation.status == "receiving":
+    if relation.status == RelationStatus.RECEIVING:
         from ..operations import benefits
 
         check = benefits.last_check(person.id)
         if check is None or (today - check.confirmed_on).days > 335:
             needs.append("eligibility_due")
-    waiting = db.session.scalar(select(Application.id).filter(
-        Application.person_id == person.id, Application.status == "rejected").limit(1))
-    if waiting:
+    if queries.has_rejected_application(person.id):
         needs.append("application_returned")
     return needs
 
@@ -85,8 +79,7 @@ def dashboard():
     today = china_today()
     residents = [(row, person, _needs(person, today))
                  for row, person in assist.residents_of(current_user)]
-    filed = db.session.scalars(select(Application).filter_by(filed_by=current_user.get_id())
-                               .order_by(Application.submitted_at.desc())).all()
+    filed = queries.filed_by(current_user.get_id())
     names = {pid: p.name for pid, p in db.by_id(Person, (a.person_id for a in filed)).items()}
     return render_template("assist/dashboard.html", residents=residents, filed=filed,
                            names=names, mask=ids.mask)
@@ -178,8 +171,8 @@ def consent_code(consent_id):
 @bp.get("/applications/<reference>")
 @assistant_required
 def application(reference):
-    item = db.session.scalar(select(Application).filter_by(reference=reference))
-    if item is None or item.filed_by != current_user.get_id():
+    item = queries.filed_application(reference, current_user.get_id())
+    if item is None:
         abort(404)
     return render_template("assist/application.html", application=item,
                            flow=REGISTRY.get(item.kind),
@@ -206,8 +199,7 @@ def deaths():
         except (assist.BadReport, UnicodeDecodeError) as problem:
             db.session.rollback()
             error = _death_report_problem(str(problem))
-    mine = db.session.scalars(select(DeathReport).filter_by(reported_by=current_user.id)
-                              .order_by(DeathReport.id.desc())).all()
+    mine = queries.death_reports_by(current_user.id)
     return render_template("assist/deaths.html", reports=mine, month=month, error=error,
                            form=request.form, mask=ids.mask), 400 if error else 200
 

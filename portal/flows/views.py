@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .. import queries
@@ -30,7 +29,7 @@ from ..auth.resident import resident_guard, step_up_redirect
 from ..auth.staff import staff_refusal
 from ..exchange.registries import compare_person
 from ..extensions import db
-from ..models import OPEN_STATUSES, Application, Person
+from ..models import Application, Person
 from ..operations import applications, assist
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
@@ -156,11 +155,7 @@ def resident_context(flow: Flow) -> Context:
 
 
 def open_application(flow: Flow) -> Application | None:
-    return db.session.scalar(
-        select(Application).filter(Application.person_id == g.acting.person.id,
-                                   Application.kind == flow.name,
-                                   Application.status.in_(OPEN_STATUSES))
-    )
+    return queries.open_application(g.acting.person.id, flow.name)
 
 
 def hint_text(step, ctx):

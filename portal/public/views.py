@@ -14,11 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..extensions import db
+from .. import queries
 from ..ratelimit import limiter, verification_rate
 from ..rules.sign_in import local_path
 
@@ -167,13 +166,10 @@ class ReportForm(FlaskForm):
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     """举报 (第六十六条): open to everyone, anonymous allowed."""
-    from ..models import Region
     from ..operations import reports
 
     form = ReportForm()
-    counties = db.session.scalars(select(Region).filter_by(level="county")
-                                  .order_by(Region.code)).all()
-    form.county.choices = [(c.code, c.name) for c in counties]
+    form.county.choices = [(c.code, c.name) for c in queries.counties()]
     if not form.is_submitted():
         form.county.data = current_app.config["SERVICE_COUNTY_CODE"]
     if form.validate_on_submit():

@@ -6,12 +6,13 @@ from flask_login import current_user
 from ..auth.resident import resident_required
 from ..documents import statements
 from ..operations import ledger
+from ..presenters import qr_svg
 from ..rules import benefits, contributions
 from ..rules.dates import china_today
 from ..rules.enrolment import age_on
 from ..rules.interest import rate_for
 from ..schemes import scheme_for
-from .views import bp, qr_svg
+from .views import bp
 
 
 def my_account():

@@ -1,12 +1,8 @@
 """The resident's own pages; every route requires a signed-in resident and shows only their
 own records (a reference that is not theirs is simply not found)."""
 
-import io
 from datetime import timedelta
-from functools import lru_cache
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     abort,
@@ -18,25 +14,17 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy import select
 
+from .. import queries
 from ..auth.resident import resident_required
+from ..constants import ApplicationKind, RelationStatus
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import (
-    OPEN_STATUSES,
-    Application,
-    Consent,
-    InsuranceRelation,
-    OutboxMessage,
-    PensionNotice,
-    StaffUser,
-    Upload,
-)
+from ..models import Application, Consent, StaffUser, Upload
 from ..operations import assist, audit, benefits, closure, ledger
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
+from ..presenters import qr_svg
 from ..rules import benefits as benefit_rules
 from ..rules import ids
 from ..rules.dates import china_today
@@ -46,21 +34,10 @@ bp = Blueprint("resident", __name__, url_prefix="/me")
 
 
 def own_application(reference: str) -> Application:
-    application = db.session.scalar(select(Application).filter_by(reference=reference))
-    if application is None or application.person_id != current_user.id:
+    application = queries.own_application(reference, current_user.id)
+    if application is None:
         abort(404)
     return application
-
-
-@lru_cache(maxsize=2048)
-def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code (no image request, works offline and in print)."""
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode()
-    svg = svg[svg.index("<svg"):]
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
 
 
 @bp.get("/")
@@ -69,35 +46,23 @@ def home():
     """What this person needs now comes first, by life stage (not enrolled, contributing,
     within a year of pension age, receiving, an application open); then the services."""
     today = china_today()
-    relation = db.session.scalar(
-        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
-                                         InsuranceRelation.status != "terminated")
-    )
+    relation = queries.current_relation(current_user.id)
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
-    if relation is not None and relation.status == "contributing":
+    if relation is not None and relation.status == RelationStatus.CONTRIBUTING:
         # The 告知书 is due three months ahead (第二十二条): whoever looks first gets it made,
         # the monthly job or this page; it is made once either way.
         benefits.generate_notices(scheme, today, person_id=current_user.id,
                                   actor="system:home")
-    recent = db.session.scalars(
-        select(Application).filter_by(person_id=current_user.id)
-        .order_by(Application.submitted_at.desc()).limit(3)
-    ).all()
-    open_now = db.session.scalars(
-        select(Application).filter(Application.person_id == current_user.id,
-                                   Application.status.in_(OPEN_STATUSES + ("frozen",)))
-        .order_by(Application.due_on)
-    ).all()
     return render_template(
         "resident/home.html",
         person=current_user,
         masked_id=ids.mask(current_user.id_number),
         assurance=session.get("acr"),
-        applications=recent,
-        open_applications=open_now,
+        applications=queries.applications_of(current_user.id, limit=3),
+        open_applications=queries.applications_under_way(current_user.id),
         relation=relation,
         this_year=this_years_contribution(relation),
-        notice=db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id)),
+        notice=queries.pension_notice_of(current_user.id),
         pension_age=near_pension_age(relation, scheme, today),
         receiving=receiving_now(relation, today),
         today=today,
@@ -108,15 +73,14 @@ def home():
 @resident_required()
 def services():
     """Every service, for the kiosk's 更多服务 (the home page shows the most used)."""
-    relation = db.session.scalar(
-        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
-                                         InsuranceRelation.status != "terminated"))
-    return render_template("resident/services.html", relation=relation)
+    return render_template("resident/services.html",
+                           relation=queries.current_relation(current_user.id))
 
 
 def near_pension_age(relation, scheme: dict, today) -> dict | None:
     """Within a year of pension age and still paying: the day, and from when to claim."""
-    if relation is None or relation.status != "contributing" or not current_user.birth_date:
+    if relation is None or relation.status != RelationStatus.CONTRIBUTING \
+            or not current_user.birth_date:
         return None
     eligible_on = benefit_rules.pension_age_date(current_user.birth_date,
                                                  scheme.get("pension_age", 60))
@@ -129,7 +93,7 @@ def near_pension_age(relation, scheme: dict, today) -> dict | None:
 
 def receiving_now(relation, today) -> dict | None:
     """Receiving a pension: this month's payment and when eligibility is next confirmed."""
-    if relation is None or relation.status != "receiving":
+    if relation is None or relation.status != RelationStatus.RECEIVING:
         return None
     from .pension import next_payment_date
 
@@ -146,7 +110,7 @@ def receiving_now(relation, today) -> dict | None:
 
 def this_years_contribution(relation) -> dict | None:
     """Whether this year's contribution has reached the account (from the tax import)."""
-    if relation is None or relation.status != "contributing":
+    if relation is None or relation.status != RelationStatus.CONTRIBUTING:
         return None
     year = china_today().year
     account = ledger.account_of(current_user.id)
@@ -159,11 +123,9 @@ def this_years_contribution(relation) -> dict | None:
 @bp.get("/applications")
 @resident_required()
 def applications():
-    rows = db.session.scalars(
-        select(Application).filter_by(person_id=current_user.id)
-        .order_by(Application.submitted_at.desc())
-    ).all()
-    return render_template("resident/applications.html", applications=rows, flows=REGISTRY)
+    return render_template("resident/applications.html",
+                           applications=queries.applications_of(current_user.id),
+                           flows=REGISTRY)
 
 
 @bp.get("/applications/<reference>")
@@ -172,8 +134,9 @@ def application(reference):
     item = own_application(reference)
     return render_template(
         "resident/application.html", application=item, flow=REGISTRY.get(item.kind),
-        settlement=closure.settlement_for(item) if item.kind == "deregistration" else None,
-        case=closure.transfer_case_for(item) if item.kind == "transfer_in" else None,
+        settlement=closure.settlement_for(item)
+        if item.kind == ApplicationKind.DEREGISTRATION else None,
+        case=closure.transfer_case_for(item) if item.kind == ApplicationKind.TRANSFER_IN else None,
         today=china_today())
 
 
@@ -183,7 +146,7 @@ def confirmation(reference):
     item = own_application(reference)
     tracking_url = current_app.config["EXTERNAL_URL"] + url_for(".application",
                                                                 reference=reference)
-    payment = payment_details(item) if item.kind == "tier_choice" else None
+    payment = payment_details(item) if item.kind == ApplicationKind.TIER_CHOICE else None
     flow = REGISTRY.get(item.kind)
     workdays = current_app.config.get(flow.deadline_setting) or flow.deadline_workdays
     return render_template("resident/confirmation.html", application=item, flow=flow,
@@ -213,11 +176,8 @@ def upload(upload_id):
 @bp.get("/messages")
 @resident_required()
 def messages():
-    rows = db.session.scalars(
-        select(OutboxMessage).filter_by(person_id=current_user.id, channel="in_app")
-        .order_by(OutboxMessage.id.desc())
-    ).all()
-    texts = [(m, message_text(m.kind, m.params) if m.params else m.body) for m in rows]
+    texts = [(m, message_text(m.kind, m.params) if m.params else m.body)
+             for m in queries.in_app_messages(current_user.id)]
     return render_template("resident/messages.html", messages=texts)
 
 

@@ -18,12 +18,14 @@ from flask import (
 )
 from flask_login import current_user
 
+from .. import queries
 from ..auth.resident import resident_required, start_resident_session
 from ..exchange.population import population_register
 from ..extensions import csrf, db
 from ..flows.engine import REGISTRY
 from ..operations import kiosk
 from ..operations.residents import record_sign_in
+from ..presenters import qr_svg
 from ..rules import ids
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -108,9 +110,9 @@ def leave():
 @resident_required()
 def receipt(reference):
     """受理回执 for the 80 mm receipt printer, with a QR code to follow it on a phone."""
-    from ..resident.views import own_application, qr_svg
-
-    item = own_application(reference)
+    item = queries.own_application(reference, current_user.id)
+    if item is None:
+        abort(404)
     url = current_app.config["EXTERNAL_URL"] + url_for("resident.application",
                                                        reference=reference)
     flow = REGISTRY.get(item.kind)

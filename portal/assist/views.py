@@ -15,7 +15,6 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -24,7 +23,7 @@ from flask_login import current_user
 
 from .. import queries
 from ..auth.staff import staff_required
-from ..constants import RelationStatus
+from ..constants import ConsentStatus, RelationStatus
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import (
@@ -34,12 +33,11 @@ from ..models import (
 from ..operations import assist, ledger, uploads
 from ..rules import ids
 from ..rules.dates import china_today
+from .forms import ConsentCodeForm, ConsentForm, DeathReportForm
 
 bp = Blueprint("assist", __name__, url_prefix="/assist")
 SERVICES = ("enrolment", "details_change", "tier_choice", "question", "dispute", "claim",
             "deregistration", "transfer_in")
-REASON_LABELS = {"limited_mobility": "行动不便", "illness": "患病", "age": "年老",
-                 "other": "其他原因"}
 
 
 # Village assistants: the staff guard with their one role (security.md: their own village only,
@@ -93,79 +91,88 @@ def resident(registry_id):
         row = assist.registry_row(current_user, registry_id)
     except LookupError:
         abort(404)
-    errors = {}
-    form = request.form
-    if request.method == "POST":
-        flow, method, reason = form.get("flow"), form.get("method"), form.get("reason")
-        if flow not in SERVICES:
-            errors["flow"] = _("Choose the service")
-        if method not in assist.METHODS:
-            errors["method"] = _("Choose how the resident consents")
-        if reason not in assist.REASONS:
-            errors["reason"] = _("Choose why you file for the resident")
-        evidence = None
-        if not errors and method in ("signature", "paper"):
-            data = _evidence_bytes(method)
-            if data is None:
-                errors["evidence"] = _("Add the resident's signature or a photo of the signed "
-                                       "authorisation")
-            else:
-                person = assist.ensure_person(row)
-                try:
-                    evidence = uploads.store(person.id, f"consent_{method}", data,
-                                             actor=current_user.get_id()).id
-                except uploads.UploadRejected as rejected:
-                    db.session.rollback()
-                    errors["evidence"] = _(str(rejected), **rejected.params)
-        if not errors and method == "sms" and not row.phone:
-            errors["method"] = _("No phone is registered to this resident's name: let them "
-                                 "sign on the screen, or photograph a signed authorisation")
-        if not errors:
-            consent, code = assist.start_consent(current_user, row, flow, method, reason,
-                                                 evidence, china_today())
-            if code and current_app.config["DEMO_MODE"]:
-                # Demo only, as the README says: the code is shown on the next page too.
-                session["demo_consent_code"] = {"consent": consent.id, "code": code}
-            if consent.status == "pending":
-                return redirect(url_for(".consent_code", consent_id=consent.id))
-            return redirect(url_for("flows.start", flow_name=flow, consent_id=consent.id))
-    services = [(name, REGISTRY[name].title) for name in SERVICES]
-    return render_template("assist/resident.html", row=row, services=services, errors=errors,
-                           form=form, mask=ids.mask, reasons=REASON_LABELS,
-                           masked_phone=ids.mask_phone(row.phone or "")), 400 if errors else 200
+    form = ConsentForm()
+    form.flow.choices = [(name, REGISTRY[name].title) for name in SERVICES]
+    form.method_choices(ids.mask_phone(row.phone or ""))
+    if not form.is_submitted():
+        form.method.data = "sms"
+    if form.validate_on_submit():
+        evidence = _evidence(form, row)
+        if not form.errors:
+            return _consent_recorded(*assist.start_consent(
+                current_user, row, form.flow.data, form.method.data, form.reason.data,
+                evidence, china_today()))
+    return render_template("assist/resident.html", row=row, form=form,
+                           mask=ids.mask), 400 if form.errors else 200
 
 
-def _evidence_bytes(method: str) -> bytes | None:
-    if method == "signature" and request.form.get("signature_png", "").startswith(
-            "data:image/png;base64,"):
+def _evidence(form: ConsentForm, row) -> int | None:
+    """The signature or signed paper kept with the consent; the form's errors say what is
+    missing (SMS needs a phone registered to the resident's name)."""
+    method = form.method.data
+    if method == "sms":
+        if not row.phone:
+            form.method.errors.append(_("No phone is registered to this resident's name: let "
+                                        "them sign on the screen, or photograph a signed "
+                                        "authorisation"))
+        return None
+    data = _evidence_bytes(form)
+    if data is None:
+        form.evidence.errors.append(_("Add the resident's signature or a photo of the signed "
+                                      "authorisation"))
+        return None
+    try:
+        return assist.store_evidence(current_user, row, method, data)
+    except uploads.UploadRejected as rejected:
+        form.evidence.errors.append(_(str(rejected), **rejected.params))
+        return None
+
+
+def _evidence_bytes(form: ConsentForm) -> bytes | None:
+    drawn = form.signature_png.data or ""
+    if form.method.data == "signature" and drawn.startswith("data:image/png;base64,"):
         try:
-            return base64.b64decode(request.form["signature_png"].split(",", 1)[1])
+            return base64.b64decode(drawn.split(",", 1)[1])
         except (binascii.Error, ValueError):
             return None
-    upload = request.files.get("evidence")
-    return upload.read() if upload and upload.filename else None
+    upload = form.evidence.data
+    return upload.read() if upload and getattr(upload, "filename", None) else None
+
+
+def _consent_recorded(consent, code):
+    if code and current_app.config["DEMO_MODE"]:
+        # Demo only, as the README says: the code is shown on the next page too.
+        session["demo_consent_code"] = {"consent": consent.id, "code": code}
+    if consent.status == ConsentStatus.PENDING:
+        return redirect(url_for(".consent_code", consent_id=consent.id))
+    return redirect(url_for("flows.start", flow_name=consent.flow, consent_id=consent.id))
 
 
 @bp.route("/consents/<int:consent_id>/code", methods=["GET", "POST"])
 @assistant_required
 def consent_code(consent_id):
     consent = db.session.get(Consent, consent_id)
-    if consent is None or consent.staff_id != current_user.id or consent.status != "pending":
+    if consent is None or consent.staff_id != current_user.id \
+            or consent.status != ConsentStatus.PENDING:
         abort(404)
-    error = None
-    if request.method == "POST":
-        if assist.confirm_sms(consent, request.form.get("code", "")):
+    form = ConsentCodeForm()
+    if form.validate_on_submit():
+        if assist.confirm_sms(consent, form.code.data or ""):
             return redirect(url_for("flows.start", flow_name=consent.flow,
                                     consent_id=consent.id))
-        error = _("The code is not right. Ask the resident to read out the newest message.")
+        form.code.errors.append(_("The code is not right. Ask the resident to read out the "
+                                  "newest message."))
     person = db.session.get(Person, consent.person_id)
-    demo = session.get("demo_consent_code") or {}
-    demo_code = demo.get("code") if current_app.config["DEMO_MODE"] and \
-        demo.get("consent") == consent.id else None
-    return render_template("assist/code.html", consent=consent, person=person, error=error,
-                           demo_code=demo_code,
+    return render_template("assist/code.html", consent=consent, person=person, form=form,
+                           demo_code=_demo_code(consent),
                            masked_phone=ids.mask_phone(person.phone or "")), \
-        400 if error else 200
+        400 if form.errors else 200
+
+
+def _demo_code(consent) -> str | None:
+    demo = session.get("demo_consent_code") or {}
+    return demo.get("code") if current_app.config["DEMO_MODE"] and \
+        demo.get("consent") == consent.id else None
 
 
 @bp.get("/applications/<reference>")
@@ -185,23 +192,26 @@ def deaths():
     """第三十二条: at the start of each month, last month's deaths in the village."""
     today = china_today()
     month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    form = DeathReportForm()
     error = None
-    if request.method == "POST":
+    if form.validate_on_submit():
         try:
-            upload = request.files.get("csv")
-            if upload and upload.filename:
-                rows = assist.parse_csv(upload.read().decode("utf-8-sig"))
-            else:
-                rows = [{k: request.form.get(k, "") for k in ("name", "id_number",
-                                                                "death_date")}]
-            assist.report_deaths(current_user, rows, month, today)
+            assist.report_deaths(current_user, _reported_rows(form), month, today)
             return redirect(url_for(".deaths"))
         except (assist.BadReport, UnicodeDecodeError) as problem:
             db.session.rollback()
             error = _death_report_problem(str(problem))
-    mine = queries.death_reports_by(current_user.id)
-    return render_template("assist/deaths.html", reports=mine, month=month, error=error,
-                           form=request.form, mask=ids.mask), 400 if error else 200
+    return render_template("assist/deaths.html", reports=queries.death_reports_by(current_user.id),
+                           month=month, error=error, form=form,
+                           mask=ids.mask), 400 if error else 200
+
+
+def _reported_rows(form: DeathReportForm) -> list[dict]:
+    """The CSV file's rows when one came, else the one death typed in."""
+    upload = form.csv.data
+    if upload and getattr(upload, "filename", None):
+        return assist.parse_csv(upload.read().decode("utf-8-sig"))
+    return [form.typed_row()]
 
 
 def _death_report_problem(code: str) -> str:

@@ -37,6 +37,7 @@ from ..rules.dates import china_today
 from ..schemes import scheme_for, township_first_check
 from . import declared  # noqa: F401  (registers every flow)
 from .engine import REGISTRY, Context, Flow
+from .forms import SubmitForm
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")
 ASSISTED = "/assist/<int:consent_id>"
@@ -114,8 +115,8 @@ def signed_out_for_safety(kwargs):
         back = url_for(".step", flow_name=flow.name, step_name=step_name)
         current = flow.step(step_name)
         if request.method == "POST" and kind == "resident" and number.isdigit() and current:
-            fields = {name: request.form.getlist(name) for name in current.fields()
-                      if name in request.form}
+            typed = request.form.to_dict(flat=False)
+            fields = {name: typed[name] for name in current.fields() if name in typed}
             if fields:
                 applications.keep_unsent(int(number), flow.name, step_name, fields)
                 kept = True
@@ -252,9 +253,10 @@ def check(flow_name):
         return again
     ctx = resident_context(flow)
     draft = applications.draft_for(g.acting.person.id, flow.name)
+    form = SubmitForm()
     if draft is None:
         # Back button after submitting: show what was submitted instead of an empty form.
-        key = request.form.get("submission_key")
+        key = form.submission_key.data
         done = applications.by_submission_key(key) if key else None
         if done is not None and done.person_id == g.acting.person.id:
             return confirmation(done)
@@ -262,10 +264,10 @@ def check(flow_name):
     missing = flow.first_unanswered(draft.answers, ctx)
     if missing is not None:
         return redirect(url_for(".step", flow_name=flow.name, step_name=missing.name))
-    error = None
-    if request.method == "POST":
-        if flow.declaration is not None and request.form.get("declaration") != "yes":
-            error = _("Confirm that the information is true to submit your application")
+    if form.validate_on_submit():
+        if flow.declaration is not None and not form.declared():
+            form.declaration.errors.append(
+                _("Confirm that the information is true to submit your application"))
         elif flow.obstacles(ctx) or flow.stop_reason(draft.answers, ctx):
             return redirect(url_for(".start", flow_name=flow.name))
         else:
@@ -288,7 +290,7 @@ def check(flow_name):
             for s in visible]
     back = url_for(".step", flow_name=flow.name, step_name=visible[-1].name)
     return render_template("flows/check.html", flow=flow, rows=rows, draft=draft, back=back,
-                           facts=flow.known_facts(ctx), error=error), 400 if error else 200
+                           facts=flow.known_facts(ctx), form=form), 400 if form.errors else 200
 
 
 @bp.post("/<flow_name>/discard")

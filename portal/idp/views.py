@@ -26,7 +26,7 @@ from ..operations import audit, limits
 from ..operations.notify import queue_sms
 from ..rules import ids
 from . import keys, provider_session
-from .forms import CodeForm, IdentifyForm
+from .forms import CodeForm, FaceForm, IdentifyForm
 from .server import (
     SignedInPerson,
     authorization,
@@ -286,8 +286,9 @@ def face():
     if not done or "idp_pending" not in session:
         return render_template("idp/error.html", detail="no_request"), 400
     required = _face_required(_pending_params())
-    if request.method == "POST":
-        choice = request.form.get("choice")
+    form = FaceForm()
+    if form.validate_on_submit():
+        choice = form.choice.data
         if choice == "face":
             # Simulated liveness + portrait comparison: the real platform does this on the device.
             done["acr"] = "face"

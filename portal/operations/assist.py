@@ -90,6 +90,19 @@ def ensure_person(row: RegistryPerson) -> Person:
     return person
 
 
+def store_evidence(staff: StaffUser, row: RegistryPerson, method: str, data: bytes) -> int:
+    """The signature or the photo of the signed paper, kept as the consent's evidence. A file
+    refused (uploads.UploadRejected) leaves nothing behind, the resident's record included."""
+    from . import uploads
+
+    person = ensure_person(row)
+    try:
+        return uploads.store(person.id, f"consent_{method}", data, actor=staff.get_id()).id
+    except uploads.UploadRejected:
+        db.session.rollback()
+        raise
+
+
 def start_consent(staff: StaffUser, row: RegistryPerson, flow: str, method: str, reason: str,
                   evidence_upload_id: int | None, today: date) -> tuple[Consent, str | None]:
     """Record consent for one task. SMS: a code goes to the resident's registered phone and

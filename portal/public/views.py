@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from .. import queries
@@ -108,28 +108,33 @@ def estimate():
                            values=form, errors=errors), status
 
 
+class PreferencesForm(FlaskForm):
+    """The header's buttons: language, 长辈版 and 语音播报 (portal/speech.py), one at a time;
+    each is a cookie of the same name. A field not sent stays None (not changed)."""
+
+    return_to = HiddenField()
+    lang = StringField()
+    elder = StringField()
+    voice = StringField()
+    allowed = {"voice": ("0", "1"), "lang": ("zh_Hans_CN", "en"), "elder": ("0", "1")}
+
+    def chosen(self) -> dict[str, str] | None:
+        """The cookies to set; None when nothing, or anything unknown, was sent."""
+        sent = {name: self[name].raw_data[0] for name in self.allowed if self[name].raw_data}
+        if not sent or any(value not in self.allowed[name] for name, value in sent.items()):
+            return None
+        return sent
+
+
 @bp.post("/preferences")
 def preferences():
-    response = redirect(_safe_return_path(request.form.get("return_to")))
-    language = request.form.get("lang")
-    elder = request.form.get("elder")
-    voice = request.form.get("voice")
-    if language is None and elder is None and voice is None:
+    form = PreferencesForm()
+    response = redirect(_safe_return_path(form.return_to.data))
+    chosen = form.chosen()
+    if chosen is None:
         abort(400)
-    if voice is not None:  # 语音播报 on or off (portal/speech.py)
-        if voice not in ("0", "1"):
-            abort(400)
-        response.set_cookie("voice", voice, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
-                            httponly=True)
-    if language is not None:
-        if language not in ("zh_Hans_CN", "en"):
-            abort(400)
-        response.set_cookie("lang", language, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
-                            httponly=True)
-    if elder is not None:
-        if elder not in ("0", "1"):
-            abort(400)
-        response.set_cookie("elder", elder, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
+    for name, value in chosen.items():
+        response.set_cookie(name, value, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
                             httponly=True)
     return response
 

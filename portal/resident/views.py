@@ -9,7 +9,6 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -29,6 +28,7 @@ from ..rules import benefits as benefit_rules
 from ..rules import ids
 from ..rules.dates import china_today
 from ..schemes import scheme_for
+from .forms import ObjectionForm
 
 bp = Blueprint("resident", __name__, url_prefix="/me")
 
@@ -197,7 +197,8 @@ def consents():
     rows = assist.consents_of(current_user.id)
     staff = db.by_id(StaffUser, (c.staff_id for c in rows))
     return render_template("resident/consents.html", consents=rows, staff=staff,
-                           flows=REGISTRY)
+                           flows=REGISTRY,
+                           forms={c.id: ObjectionForm.for_consent(c.id) for c in rows})
 
 
 @bp.post("/consents/<int:consent_id>/object")
@@ -206,5 +207,8 @@ def object_to_consent(consent_id):
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.person_id != current_user.id:
         abort(404)
-    assist.object_to(consent, current_user, request.form.get("reason"))
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assist.object_to(consent, current_user, form.reason.data)
     return redirect(url_for(".consents"))

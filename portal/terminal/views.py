@@ -12,7 +12,6 @@ from flask import (
     g,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -27,6 +26,7 @@ from ..operations import kiosk
 from ..operations.residents import record_sign_in
 from ..presenters import qr_svg
 from ..rules import ids
+from .forms import AssertionForm, RatingForm
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 KIOSK_COOKIE_AGE = 10 * 365 * 24 * 3600
@@ -62,8 +62,9 @@ def _refuse(reason: str, device_id: str | None):
 def assertion():
     """A terminal vouches for the person at it: ID card chip read, optional face match."""
     try:
-        terminal, claims = kiosk.verify_assertion(request.form.get("assertion", ""),
-                                                  request.form.get("signature", ""))
+        form = AssertionForm()
+        terminal, claims = kiosk.verify_assertion(form.assertion.data or "",
+                                                  form.signature.data or "")
     except kiosk.Refused as refusal:
         return _refuse(refusal.reason, None)
     if claims.get("essc"):
@@ -122,11 +123,11 @@ def receipt(reference):
 @bp.post("/rating")
 @resident_required()
 def rating():
-    value = request.form.get("rating", type=int)
-    if value not in (1, 2, 3, 4, 5):
+    form = RatingForm()
+    if not form.validate_on_submit():
         abort(400)
     visit = session.setdefault("visit", secrets.token_hex(8))
-    kiosk.rate(visit, value, session.get("kiosk_device"),
-               (request.form.get("reference") or "")[:20] or None)
+    kiosk.rate(visit, form.rating.data, session.get("kiosk_device"),
+               (form.reference.data or "")[:20] or None)
     session["rated"] = True
     return redirect(url_for("resident.home"))

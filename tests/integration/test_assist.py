@@ -266,3 +266,33 @@ def test_a_csv_of_deaths_is_all_or_nothing(app):
     with app.app_context():
         assert db.session.scalar(select(DeathReport).filter_by(name="甲")) is None
         db.session.remove()
+
+
+def test_the_consent_form_says_what_is_missing_next_to_each_question(app, demo):
+    """WTForms and the shared macros: every radio group with an error is described by it, the
+    summary links to it, the answers given are kept, and nothing is recorded (第六条)."""
+    from flask import url_for
+
+    client = assistant(app)
+    person = demo["by_key"]["villager"]
+    with app.test_request_context():
+        path = url_for("assist.resident", registry_id=registry_id(app, person["id_number"]))
+    page = client.get(path)
+    assert Page(page).one("input", id="method-sms").get("checked") is not None
+    refused = client.post(path, data={"csrf_token": csrf_token(page), "reason": "age",
+                                      "flow": "teleport"})
+    assert refused.status_code == 400
+    page = Page(refused)
+    assert page.title.startswith("错误")
+    assert page.error_summary() == ["请选择业务", "请选择村民的授权方式"]
+    assert {a["href"] for a in page.one(class_="error-summary").all("a")} == {"#flow", "#method"}
+    for name in ("flow", "method"):
+        group = page.one("fieldset", id=name)
+        assert f"{name}-error" in group["aria-describedby"].split()
+        assert page.one(id=f"{name}-error").text.endswith(page.error_summary()[
+            0 if name == "flow" else 1])
+    assert "aria-describedby" not in page.one("fieldset", id="reason").attrs
+    assert page.one("input", id="reason-age").get("checked") is not None
+    # The reasons are words in the page's language, not codes.
+    assert [label.text for label in page.one("fieldset", id="reason").all("label")] == [
+        "行动不便", "患病", "年老", "其他原因"]

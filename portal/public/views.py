@@ -87,11 +87,31 @@ def estimate():
     """The public pension estimator: age, years paid and balance in, every tier out."""
     from flask import current_app
 
-    from ..resident.account import estimates_for
+    from ..rules.benefits import estimates_for
+    from ..rules.dates import china_today
+    from ..schemes import scheme_for
 
     form = request.args
+    values, errors = _estimate_inputs(form)
+    rows = assumptions = None
+    if "age" in values and "years" in values and not errors:
+        rows, assumptions = estimates_for(
+            scheme_for(current_app.config["SCHEME_PROVINCE"]), china_today(),
+            balance_fen=values["balance"] * 100, years_paid=values["years"], age=values["age"],
+            county=current_app.config["SERVICE_COUNTY_CODE"])
+    status = 400 if errors else 200
+    return render_template("public/estimate.html", rows=rows, assumptions=assumptions,
+                           values=form, errors=errors), status
+
+
+ESTIMATE_RANGES = (("age", 16, 59), ("years", 0, 44), ("balance", 0, 2_000_000))
+
+
+def _estimate_inputs(form) -> tuple[dict, dict]:
+    """Whole numbers within their range; an empty balance is 0, an empty age or years is not
+    asked yet (the first visit), anything else is an error on that field."""
     errors, values = {}, {}
-    for name, low, high in (("age", 16, 59), ("years", 0, 44), ("balance", 0, 2_000_000)):
+    for name, low, high in ESTIMATE_RANGES:
         raw = (form.get(name) or "").strip()
         if not raw and name == "balance":
             values[name] = 0
@@ -99,13 +119,7 @@ def estimate():
             values[name] = int(raw)
         elif name in form:
             errors[name] = True
-    rows = assumptions = None
-    if "age" in values and "years" in values and not errors:
-        rows, assumptions = estimates_for(values["balance"] * 100, values["years"],
-                                          values["age"], current_app.config["SERVICE_COUNTY_CODE"])
-    status = 400 if errors else 200
-    return render_template("public/estimate.html", rows=rows, assumptions=assumptions,
-                           values=form, errors=errors), status
+    return values, errors
 
 
 class PreferencesForm(FlaskForm):

@@ -321,8 +321,7 @@ def start_resident_session(person, level: str, channel: str, auth_time: int, **e
 def logout():
     id_token = session.get("id_token")
     if current_user.is_authenticated:
-        audit.record("sign_out", actor=current_user.get_id(), channel="online")
-        db.session.commit()
+        audit.log("sign_out", actor=current_user.get_id(), channel="online")
     session.end()
     signed_out = current_app.config["EXTERNAL_URL"] + url_for("public.signed_out")
     end_session = _end_session_endpoint() if id_token else None
@@ -386,10 +385,9 @@ def _refuse(reason: str, **detail):
     not happen, which leaves an existing sign-in as it was), and an audit record naming why."""
     status, happened, todo = REFUSALS.get(reason, (400, *UNTRUSTED))
     signed_in = current_user.is_authenticated
-    audit.record("sign_in", actor=current_user.get_id() if signed_in else "anonymous",
-                 channel="kiosk" if g.get("kiosk") else "online", outcome="failure",
-                 detail={"reason": reason, **detail})
-    db.session.commit()
+    audit.log("sign_in", actor=current_user.get_id() if signed_in else "anonymous",
+              channel="kiosk" if g.get("kiosk") else "online", outcome="failure",
+              detail={"reason": reason, **detail})
     if reason not in ("cancelled", "acr_too_low"):
         logout_user()  # this very page already shows no signed-in resident
         session.end()

@@ -20,7 +20,7 @@ from flask_login import current_user
 from .. import queries
 from ..auth.resident import resident_required, start_resident_session
 from ..exchange.population import population_register
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..flows.engine import REGISTRY
 from ..operations import kiosk
 from ..operations.residents import record_sign_in
@@ -98,9 +98,8 @@ def leave():
     if current_user.is_authenticated:
         from ..operations import audit
 
-        audit.record("sign_out", actor=current_user.get_id(), channel="kiosk",
-                     detail={"device": session.get("kiosk_device")})
-        db.session.commit()
+        audit.log("sign_out", actor=current_user.get_id(), channel="kiosk",
+                  detail={"device": session.get("kiosk_device")})
     session.end()
     response = redirect(url_for(".start"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'

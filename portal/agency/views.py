@@ -15,9 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
 
 from .. import lifecycle, presenters, queries
 from ..auth.staff import staff_required
@@ -56,22 +53,12 @@ from ..rules import ids
 from ..rules.dates import china_today
 from ..schemes import scheme_for
 from ..web import ERROR_PAGES, render_error
-from .forms import ReportOutcomeForm, TerminalForm
+from .forms import CodeForm, PasswordForm, ReportOutcomeForm, TerminalForm
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
 CLERKS, REVIEWERS, CHECKERS = lifecycle.TOWNSHIP_CLERKS, lifecycle.REVIEWERS, lifecycle.CHECKERS
 PENDING_LIFETIME = 300  # seconds between password and code
-
-
-class PasswordForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username"))])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"),
-                       validators=[InputRequired(_l("Enter the 6-digit code"))])
 
 
 def in_my_area(application: Application) -> bool:
@@ -158,10 +145,8 @@ def render_review(item: Application, status=200, forms=None, notice=None):
     actions = transitions.allowed_actions(item, current_user)
     forms = {action.name: (forms or {}).get(action.name) or _form_for(action, item)
              for action in actions}
-    answers = [(step.title, step.summary(item.answers, None)) for step in flow.steps
-               if any(name in item.answers for name in step.fields())] if flow else []
     return render_template(
-        "agency/application.html", application=item, flow=flow, answers=answers,
+        "agency/application.html", application=item, flow=flow, answers=_answers(flow, item),
         person=db.session.get(Person, item.person_id), actions=actions, forms=forms,
         error=next((f for f in forms.values() if f.errors), None), notice=notice,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
@@ -170,13 +155,24 @@ def render_review(item: Application, status=200, forms=None, notice=None):
         clerk=current_user.role in CLERKS,
         changes=residents.history(item.person_id),
 
-        owner=db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None,
-        decision=benefits.decision_for(item),
-        subject=db.session.get(Person, item.subject_person_id) if item.subject_person_id
-        else None,
+        owner=_owner(item), decision=benefits.decision_for(item),
+        subject=db.session.get(Person, item.subject_person_id or 0),
         commitment=closure.commitment_for(item), settlement=closure.settlement_for(item),
         case=closure.transfer_case_for(item),
     ), status
+
+
+def _answers(flow, item: Application) -> list[tuple]:
+    """The resident's answers as the check-answers page showed them, step by step."""
+    if flow is None:
+        return []
+    return [(step.title, step.summary(item.answers, None)) for step in flow.steps
+            if any(name in item.answers for name in step.fields())]
+
+
+def _owner(item: Application) -> StaffUser | None:
+    """The staff member who took up a question (首问负责制)."""
+    return db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None
 
 
 def _ledger_entries(item: Application):
@@ -478,17 +474,7 @@ def death_reports():
     objections = assist.objections_for(area.code) if clerk else []
     return render_template("agency/death_reports.html", reports=rows, mask=ids.mask,
                            clerk=current_user.role in CLERKS, objections=objections,
-                           results=results, labels=REGISTRY_RESULTS)
-
-
-REGISTRY_RESULTS = {
-    "death_recorded": _l("The registries record this death"),
-    "alive": _l("The household register shows this person alive: the registries contradict "
-                "the report"),
-    "name_differs": _l("The name differs from the household register: the registries "
-                       "contradict the report"),
-    "not_found": _l("Not in the household register: the registries contradict the report"),
-}
+                           results=results)
 
 
 @bp.post("/death-reports/forward")

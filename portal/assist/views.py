@@ -48,27 +48,34 @@ assistant_required = staff_required("village_assistant")
 def _needs(person: Person | None, today: date) -> list[str]:
     """What a resident of the village needs, from the records (no consent needed: nothing but
     the need is shown)."""
-    if person is None:
-        return ["not_enrolled"]
-    needs = []
-    relation = queries.current_relation(person.id)
+    relation = queries.current_relation(person.id) if person is not None else None
     if relation is None:
         return ["not_enrolled"]
-    if relation.status == RelationStatus.CONTRIBUTING and queries.pension_notice_of(person.id):
-        needs.append("turning_60")
+    needs = []
     if relation.status == RelationStatus.CONTRIBUTING:
-        account = ledger.account_of(person.id)
-        if account and today.year not in ledger.contribution_years(account.id):
-            needs.append("contribution_missing")
+        needs += _contributor_needs(person, today)
     if relation.status == RelationStatus.RECEIVING:
-        from ..operations import benefits
-
-        check = benefits.last_check(person.id)
-        if check is None or (today - check.confirmed_on).days > 335:
-            needs.append("eligibility_due")
+        needs += _pensioner_needs(person, today)
     if queries.has_rejected_application(person.id):
         needs.append("application_returned")
     return needs
+
+
+def _contributor_needs(person: Person, today: date) -> list[str]:
+    needs = ["turning_60"] if queries.pension_notice_of(person.id) else []
+    account = ledger.account_of(person.id)
+    if account and today.year not in ledger.contribution_years(account.id):
+        needs.append("contribution_missing")
+    return needs
+
+
+def _pensioner_needs(person: Person, today: date) -> list[str]:
+    from ..operations import benefits
+
+    check = benefits.last_check(person.id)
+    if check is None or (today - check.confirmed_on).days > 335:
+        return ["eligibility_due"]
+    return []
 
 
 @bp.get("/")

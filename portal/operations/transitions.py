@@ -74,10 +74,36 @@ def waiting_for(application: Application, staff) -> bool:
 def transition(application: Application, action_name: str, staff, *, expected_version: int,
                choice: str = "", data: dict | None = None,
                channel: str = Channel.COUNTER) -> Application:
-    from .applications import notify_applicant, record_event
-
+    """Apply one action of the application's lifecycle: checks, hook, new status, timeline
+    event, audit record and the applicant's message, in one commit."""
     data = data or {}
     action = lifecycle.of(application.kind).action(action_name)
+    outcome = _checked(action, application, staff, expected_version, choice)
+    actor = staff.get_id()
+    detail = {}
+    if action.hook is not None:
+        detail = action.hook(application, actor=actor, choice=choice, data=data,
+                             channel=channel) or {}
+    note = data.get(action.note_field) if action.note_field else None
+    _move(application, outcome, actor, note)
+    audit.record(outcome.audit or f"application_{outcome.status}", actor=actor,
+                 channel=channel, object_type="application", object_id=application.reference,
+                 on_behalf_of=f"resident:{application.person_id}",
+                 detail={"action": action.name, "choice": choice or None, "note": note,
+                         "version": expected_version, **detail})
+    if outcome.notify:
+        from .applications import notify_applicant
+
+        extra = {"answer": note} if action.note_field == "answer" else {}
+        notify_applicant(application, outcome.notify, **extra)
+    commit_or_conflict()
+    return application
+
+
+def _checked(action: lifecycle.Action | None, application: Application, staff,
+             expected_version: int, choice: str) -> lifecycle.Outcome:
+    """The outcome of this choice, or the named refusal: role, version seen, status, whose
+    turn, and (第六十二条) not the person who prepared it."""
     if action is None or not action.allows(staff.role):
         raise NotAllowed()
     actor = staff.get_id()
@@ -92,24 +118,17 @@ def transition(application: Application, action_name: str, staff, *, expected_ve
         raise NotOpen()
     if action.prepared_by and action.prepared_by(application) == actor:
         raise SameStaff()
-    detail = {}
-    if action.hook is not None:
-        detail = action.hook(application, actor=actor, choice=choice, data=data,
-                             channel=channel) or {}
-    note = data.get(action.note_field) if action.note_field else None
+    return outcome
+
+
+def _move(application: Application, outcome: lifecycle.Outcome, actor: str,
+          note: str | None) -> None:
+    """The new status and its timeline event; a final one records who decided, when, why."""
+    from .applications import record_event
+
     application.status = outcome.status
     if outcome.status in lifecycle.FINAL:
         application.decided_by, application.decided_at = actor, utcnow()
         if note:
             application.decision_reason = note
     record_event(application, outcome.event, actor, note=note)
-    audit.record(outcome.audit or f"application_{outcome.status}", actor=actor,
-                 channel=channel, object_type="application", object_id=application.reference,
-                 on_behalf_of=f"resident:{application.person_id}",
-                 detail={"action": action.name, "choice": choice or None, "note": note,
-                         "version": expected_version, **detail})
-    if outcome.notify:
-        extra = {"answer": note} if action.note_field == "answer" else {}
-        notify_applicant(application, outcome.notify, **extra)
-    commit_or_conflict()
-    return application

@@ -67,16 +67,10 @@ def assertion():
                                                   form.signature.data or "")
     except kiosk.Refused as refusal:
         return _refuse(refusal.reason, None)
-    if claims.get("essc"):
-        try:
-            card = kiosk.verify_essc(claims["essc"], current_app.config["ESSC_ISSUER_PUBLIC_KEY"],
-                                     current_app.config["ESSC_MAX_LIFETIME_SECONDS"])
-        except kiosk.Refused as refusal:
-            return _refuse(refusal.reason, terminal.device_id)
-        level = "real-name"
-    else:
-        card = claims.get("card") or {}
-        level = "face" if claims.get("face") == "match" else "real-name"
+    try:
+        card, level = _card_and_level(claims)
+    except kiosk.Refused as refusal:
+        return _refuse(refusal.reason, terminal.device_id)
     check = ids.validate(card.get("id_type", ""), card.get("id_number", ""))
     record = population_register().find(check.document_type, check.number) if check.ok else None
     if record is None or record.name != card.get("name") or not record.alive:
@@ -89,6 +83,15 @@ def assertion():
     response = redirect(url_for("resident.home"))
     response.set_cookie("kiosk", "1", max_age=KIOSK_COOKIE_AGE, samesite="Lax", httponly=True)
     return response
+
+
+def _card_and_level(claims: dict) -> tuple[dict, str]:
+    """The identity card the terminal read and the assurance it gives: an electronic social
+    security card (verified against its issuer) or the chip, with a face match or without."""
+    if claims.get("essc"):
+        return kiosk.verify_essc(claims["essc"], current_app.config["ESSC_ISSUER_PUBLIC_KEY"],
+                                 current_app.config["ESSC_MAX_LIFETIME_SECONDS"]), "real-name"
+    return claims.get("card") or {}, "face" if claims.get("face") == "match" else "real-name"
 
 
 @bp.post("/exit")

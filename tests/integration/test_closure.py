@@ -26,14 +26,17 @@ from portal.models import (
 )
 from portal.operations import benefits, ledger
 from portal.rules import ids
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_changes import answer, confirm
-from tests.integration.test_claim import (
+from tests.integration.helpers import (
     BANK_ACCOUNT,
+    answer,
     become_beneficiary,
+    confirm,
+    csrf_token,
     make_claimant,
     person_id,
+    sign_in,
     staff_post,
+    staff_sign_in,
 )
 
 _numbers = itertools.count(600)

@@ -10,8 +10,14 @@ from portal.models import Application, FraudReport, LedgerEntry, OutboxMessage, 
 from portal.operations import ledger
 from portal.operations.applications import china_today
 from portal.presenters import grouped
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
-from tests.integration.test_changes import answer, confirm
+from tests.integration.helpers import (
+    answer,
+    confirm,
+    csrf_token,
+    sign_in,
+    staff_sign_in,
+    version_of,
+)
 
 
 def book_contribution(client, app, resident, amount=50000, year=2025):
@@ -44,7 +50,6 @@ def file_dispute(client, text="2025年的个人缴费金额不对，我交的是
                            content_type="multipart/form-data")
     assert response.location.endswith("/apply/dispute/check")
     return confirm(client, "dispute")
-
 
 
 def test_dispute_correction_moves_the_balance_by_exactly_the_difference(client, app, enrolled):

@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app portal
+CELERY := $(VENV)/bin/celery -A portal.worker
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -30,8 +31,15 @@ demo: migrate
 
 # EXTERNAL_URL follows HOST and PORT unless set: the embedded identity provider's redirect URI
 # must name the address the browser really uses (`make run PORT=8080` just works).
+# Beside the web server: one task worker with its beat (scheduled jobs, the SMS outbox) on the
+# embedded broker under instance/tasks (no server), or on TASK_BROKER_URL / REDIS_URL when set;
+# it stops when the web server stops.
 run: translations demo
-	EXTERNAL_URL="$${EXTERNAL_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT) --with-threads
+	@export TASK_BROKER_URL="$${TASK_BROKER_URL:-$${REDIS_URL:-embedded}}" \
+	  EXTERNAL_URL="$${EXTERNAL_URL:-http://$(HOST):$(PORT)}"; \
+	$(CELERY) worker --beat --pool threads --concurrency 2 --loglevel warning & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
 # Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese;
 # poppler-utils turns the statement PDF into a picture to look at; espeak-ng speaks the voice

@@ -135,6 +135,7 @@ def app_config(instance: Path, url: str, base_url: str) -> dict:
         "DATABASE_URL": url,
         "EXTERNAL_URL": base_url,
         "TESTING": True,
+        "TASK_BROKER_URL": "",  # jobs run inline; tests/integration/test_task_worker.py has workers
     }
 
 

@@ -14,7 +14,9 @@ BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
 
 
 def approve(app, reference):
-    staff_act(app, reference, "reviewer.qingshan", "decision", decision="approve")
+    """Deregistered and settled by one member of staff, approved by another (第六十二条)."""
+    staff_act(app, reference, "reviewer.qingshan", "settlement")
+    staff_act(app, reference, "checker.qingshan", "settlement-check", verdict="approve")
 
 
 def test_heir_deregisters_with_a_commitment(page, live_url, app, demo, checks):

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from flask.cli import with_appcontext
 
 from .extensions import db
 
@@ -40,7 +41,46 @@ def drop_everything(url: str) -> None:
     engine.dispose()
 
 
+# The yearly eligibility confirmation (第三十一条、第三十三条): three scheduled jobs, each also a
+# command for cron or a person at the console. --day defaults to today in China.
+
+def _run_eligibility_job(name: str, day: str | None) -> list:
+    from .jobs import enqueue
+    from .operations import eligibility  # noqa: F401  (registers the jobs)
+
+    return enqueue(name, day, actor="system:cli")
+
+
+@click.command("eligibility-silent")
+@with_appcontext
+@click.option("--day", default=None, help="YYYY-MM-DD, default today")
+def eligibility_silent_command(day):
+    """静默认证: confirm from the registries everyone coming due whom the data confirm."""
+    click.echo(f"{len(_run_eligibility_job('eligibility.silent_confirmation', day))} confirmed "
+               "from the registries")
+
+
+@click.command("eligibility-reminders")
+@with_appcontext
+@click.option("--day", default=None, help="YYYY-MM-DD, default today")
+def eligibility_reminders_command(day):
+    """Remind pensioners whose yearly confirmation is coming due or overdue (message + SMS)."""
+    click.echo(f"{len(_run_eligibility_job('eligibility.reminders', day))} reminded")
+
+
+@click.command("eligibility-suspend-missed")
+@with_appcontext
+@click.option("--day", default=None, help="YYYY-MM-DD, default today")
+def eligibility_suspend_command(day):
+    """第三十三条: suspend from next month everyone past the grace period unconfirmed."""
+    click.echo(f"{len(_run_eligibility_job('eligibility.suspend_missed', day))} suspended")
+
+
 def init_app(app):
+    for command_ in (eligibility_silent_command, eligibility_reminders_command,
+                     eligibility_suspend_command):
+        app.cli.add_command(command_)
+
     @app.cli.command("db-upgrade")
     def db_upgrade():
         """Apply every Alembic migration (safe to run repeatedly)."""
@@ -75,17 +115,29 @@ def init_app(app):
     @app.cli.command("workday-status")
     @click.argument("year", type=int)
     def workday_status(year):
-        """Say whether deadlines in YEAR rest on official data or on the Monday–Friday guess."""
+        """Say whether deadlines in YEAR rest on a confirmed holiday notice or may still move."""
         from datetime import date
 
         from .operations.calendar import workday_calendar
 
         calendar = workday_calendar()
         days = calendar.workdays_between(date(year - 1, 12, 31), date(year, 12, 31))
-        known = calendar.year_is_known(year)
         click.echo(f"{year}: {days} working days; "
-                   + ("holidays known" if known else
-                      "NO holiday data yet – Monday to Friday assumed; add the notice's days"))
+                   + ("holidays confirmed" if calendar.year_is_confirmed(year) else
+                      "NOT confirmed – statutory holidays only, make-up workdays unknown; "
+                      "deadlines may move until staff enter and confirm the notice"))
+
+    @app.cli.command("flag-late-death-returns")
+    @click.option("--today", help="The day to judge by (YYYY-MM-DD); China's today by default.")
+    def flag_late_death_returns(today):
+        """Flag to each township the villages without last month's death return by the 5th
+        working day (第三十二条); run it daily. The job reports.flag_late_villages."""
+        from .jobs import enqueue
+        from .operations import assist  # noqa: F401  (registers the job)
+
+        flagged = enqueue("reports.flag_late_villages", today)
+        click.echo(f"{len(flagged)} villages flagged" + (": " + ", ".join(flagged)
+                                                          if flagged else ""))
 
     @app.cli.command("import-contributions")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -229,18 +281,48 @@ def init_app(app):
 
     @app.cli.command("reissue-payments")
     @click.argument("directory", type=click.Path(file_okay=False))
-    def reissue_payments(directory):
-        """Re-issue each failed payment once, as a supplementary bank file (第二十九条)."""
-        from .operations.applications import china_today
-        from .operations.benefits import reissue_failed, reissue_file
+    @click.option("--staff", "username", required=True,
+                  help="The member of staff doing this step (第六十二条: two different people).")
+    @click.option("--approve", "approval_id", type=int, default=None,
+                  help="Approve the re-issue prepared earlier with this number and write its "
+                       "bank file; without it, prepare the re-issue of every failed payment.")
+    def reissue_payments(directory, username, approval_id):
+        """Re-issue each failed payment once, as a supplementary bank file (第二十九条), in two
+        steps by two members of staff (第六十二条): prepare, then --approve NUMBER."""
+        from sqlalchemy import select
 
-        again = reissue_failed(actor="system:cli")
-        if not again:
-            click.echo("nothing to re-issue")
+        from .models import StaffUser
+        from .operations import approvals
+        from .operations.applications import china_today
+        from .operations.benefits import prepare_reissue, reissue_file, reissued_by
+
+        staff = db.session.scalar(select(StaffUser).filter_by(username=username))
+        if staff is None:
+            raise click.ClickException(f"no member of staff {username!r}")
+        if approval_id is None:
+            # Staff act in their own county only (security.md), here as on the console.
+            prepared = prepare_reissue(actor=staff.get_id(), county_code=staff.region_code)
+            if prepared is None:
+                click.echo("nothing to re-issue")
+                return
+            click.echo(f"{len(prepared.detail['payments'])} payments prepared for re-issue "
+                       f"(number {prepared.id}); a different member of staff approves it: "
+                       f"flask reissue-payments DIRECTORY --staff OTHER --approve {prepared.id}")
             return
+        approval = approvals.in_county(approval_id, staff.region_code)
+        if approval is None or approval.kind != "reissue":
+            raise click.ClickException(f"no re-issue number {approval_id}")
+        try:
+            approvals.approve(approval, actor=staff.get_id(), channel="system", commit=True)
+        except approvals.SamePerson as error:
+            raise click.ClickException("you prepared this re-issue: a different member of "
+                                       "staff approves it (第六十二条)") from error
+        except approvals.NotOpen as error:
+            raise click.ClickException("this re-issue is already approved") from error
+        again = reissued_by(approval)
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
-        name = f"pensions-reissue-{china_today():%Y%m%d}.csv"
+        name = f"pensions-reissue-{china_today():%Y%m%d}-{approval.id}.csv"
         (target / name).write_text(reissue_file(again), encoding="utf-8")
         click.echo(f"{len(again)} payments re-issued → {target / name}")
 

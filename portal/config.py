@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-from .rules import sign_in
+from .rules import schedule, sign_in
 
 DEV_SECRET_MARKER = "dev-"  # generated secrets start with this, so production can recognise them
 
@@ -146,6 +146,12 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "CLAIM_ADVANCE_DAYS": _env_int("CLAIM_ADVANCE_DAYS", 31),
         # Pensions reach the bank on this day of each month (第二十八条).
         "PENSION_PAYMENT_DAY": _env_int("PENSION_PAYMENT_DAY", 10),
+        # Yearly eligibility confirmation (第三十一条、第三十三条): remind this many days before
+        # the due date, suspend after this many days past it, and count a medical or civil
+        # record this many days old as a recent trace of life (静默认证).
+        "ELIGIBILITY_REMINDER_DAYS": _env_int("ELIGIBILITY_REMINDER_DAYS", 30),
+        "ELIGIBILITY_GRACE_DAYS": _env_int("ELIGIBILITY_GRACE_DAYS", 60),
+        "ELIGIBILITY_RECORD_DAYS": _env_int("ELIGIBILITY_RECORD_DAYS", 180),
         # The tax department's payment channel (outside this project): the QR code leads here.
         "TAX_PAYMENT_URL": _env("TAX_PAYMENT_URL", "https://pay.tax.example.invalid/residents"),
         "SERVICE_REGION_NAME": _env("SERVICE_REGION_NAME", "青山县"),
@@ -168,6 +174,24 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Shared rate-limit counts for every worker (ratelimit.py); unset: in this process.
         "REDIS_URL": _env("REDIS_URL"),
         "RATE_LIMIT_PREFIX": _env("RATE_LIMIT_PREFIX", "portal"),
+        # The task engine (portal/jobs.py): unset → jobs run at once in the caller; "embedded" →
+        # kombu's filesystem transport under instance/tasks (make run); or a Redis URL.
+        "TASK_BROKER_URL": overrides.get("TASK_BROKER_URL",
+                                         _env("TASK_BROKER_URL", _env("REDIS_URL", ""))),
+        # The queue name, also the prefix of the engine's keys in Redis.
+        "TASK_QUEUE": overrides.get("TASK_QUEUE", _env("TASK_QUEUE", "portal")),
+        # Changes to the beat's default times, e.g. {"payment_run": "0 6 2 * *"} (README).
+        "TASK_SCHEDULE": _json_setting("TASK_SCHEDULE", overrides, {},
+                                       schedule.schedule_setting),
+        # Where the outbox's SMS go: "log" (embedded: a masked line per message) or "http".
+        "SMS_GATEWAY": _env("SMS_GATEWAY", "log"),
+        "SMS_GATEWAY_URL": _env("SMS_GATEWAY_URL"),
+        "SMS_GATEWAY_TOKEN": _env("SMS_GATEWAY_TOKEN"),
+        "SMS_GATEWAY_TIMEOUT_SECONDS": _env_int("SMS_GATEWAY_TIMEOUT_SECONDS", 10),
+        # Tries per SMS, the first wait after a failed try (doubling each time) and its cap.
+        "SMS_MAX_ATTEMPTS": _env_int("SMS_MAX_ATTEMPTS", 6),
+        "SMS_RETRY_SECONDS": _env_int("SMS_RETRY_SECONDS", 30),
+        "SMS_RETRY_MAX_SECONDS": _env_int("SMS_RETRY_MAX_SECONDS", 3600),
         # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are believed.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
@@ -179,6 +203,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
     config.update(overrides)
     if config["OIDC_MISSING_ACR"] not in ("refuse", "real-name"):
         raise ConfigError("OIDC_MISSING_ACR must be refuse or real-name")
+    if config["SMS_GATEWAY"] not in ("log", "http"):
+        raise ConfigError("SMS_GATEWAY must be log or http")
+    if config["SMS_GATEWAY"] == "http" and not config["SMS_GATEWAY_URL"]:
+        raise ConfigError("SMS_GATEWAY=http needs SMS_GATEWAY_URL")
     if config["OIDC_TOKEN_AUTH_METHOD"] not in sign_in.TOKEN_AUTH_METHODS:
         raise ConfigError("OIDC_TOKEN_AUTH_METHOD must be one of "
                           + ", ".join(sign_in.TOKEN_AUTH_METHODS))
@@ -257,6 +285,11 @@ def check_production(config: dict) -> None:
         problems.append("OIDC_ISSUER must be https")
     if str(config.get("DATABASE_URL", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point to PostgreSQL")
+    # Without a task engine nothing scheduled runs (payments, comparisons, crediting, SMS).
+    if not config.get("TASK_BROKER_URL") or config["TASK_BROKER_URL"] == "embedded":
+        problems.append("TASK_BROKER_URL (or REDIS_URL) must name the task engine's Redis")
+    if config.get("SMS_GATEWAY") != "http":
+        problems.append("SMS_GATEWAY must be http (the log gateway sends no SMS)")
     if not str(config.get("EXTERNAL_URL", "")).startswith("https://"):
         problems.append("EXTERNAL_URL must be https")
     if problems:

@@ -70,6 +70,14 @@ class EventKind(Labelled):
         "Transfer completed: the money is in your account here")
     FROZEN = "frozen", _l(
         "Put on hold: you objected to the filing, the township office is looking into it")
+    # The official holiday calendar changed (a new notice entered or confirmed): same number of
+    # working days, counted again (第八、十、二十四、四十二条).
+    DEADLINE_MOVED = "deadline_moved", _l(
+        "Decision date moved: the official holiday calendar changed")
+    SETTLEMENT_PREPARED = "settlement_prepared", _l(
+        "Settlement computed, waiting for a second member of staff to approve it")
+    CORRECTION_PREPARED = "correction_prepared", _l(
+        "Correction prepared, waiting for a second member of staff to approve it")
 
 
 class ApplicationKind(Labelled):
@@ -145,6 +153,8 @@ class PaymentStatus(Labelled):
     SENT = "sent", _l("Sent to the bank")
     PAID = "paid", _l("Paid")
     FAILED = "failed", _l("Failed – being re-issued")
+    # 第六十二条: a re-issue prepared by one member of staff waits for a different one.
+    TO_REISSUE = "to_reissue", _l("Failed – re-issue waiting for approval")
     REISSUED = "reissued", _l("Re-issued")
 
 
@@ -155,6 +165,48 @@ class DecisionStatus(Labelled):
     CHECKED = "checked", _l("Checked, waiting for your confirmation")
     RETURNED = "returned", _l("Returned to be computed again")
     CONFIRMED = "confirmed", _l("Confirmed")
+
+
+class PayoutKind(Labelled):
+    """Money the county pays out only when a second member of staff approves it (第六十二条)."""
+
+    DEREGISTRATION_SETTLEMENT = "deregistration_settlement", _l(
+        "Settlement on deregistration (注销结算)")
+    TRANSFER_SETTLEMENT = "transfer_settlement", _l("Balance sent on transfer out (转出结算)")
+    REISSUE = "reissue", _l("Re-issue of failed pension payments (再次发放)")
+    REDETERMINATION = "redetermination", _l("Difference from a re-determined pension (重新核定)")
+    LEDGER_CORRECTION = "ledger_correction", _l("Correction of account entries (冲正)")
+
+
+class PayoutStatus(Labelled):
+    AWAITING = "awaiting", _l("Waiting for a second member of staff to approve")
+    APPROVED = "approved", _l("Approved and released")
+
+
+class SettlementStatus(Labelled):
+    AWAITING_APPROVAL = "awaiting_approval", _l("Computed, waiting for approval")
+    TO_PAY = "to_pay", _l("Approved, sent to the bank")
+    PAID = "paid", _l("Paid")
+
+
+class PayeeRole(Labelled):
+    """Who receives a deregistration settlement (第三十八条)."""
+
+    INSURED = "insured", _l("the insured person")
+    HEIR = "heir", _l("legal heir")
+    DESIGNATED_BENEFICIARY = "designated_beneficiary", _l("designated beneficiary (指定受益人)")
+
+
+class BeneficiaryRelationship(Labelled):
+    """How a designated beneficiary is related to the resident (optional)."""
+
+    SPOUSE = "spouse", _l("Spouse")
+    CHILD = "child", _l("Child")
+    PARENT = "parent", _l("Parent")
+    SIBLING = "sibling", _l("Brother or sister")
+    GRANDCHILD = "grandchild", _l("Grandchild")
+    OTHER_RELATIVE = "other_relative", _l("Other relative")
+    NOT_RELATED = "not_related", _l("Not related (for example a carer or friend)")
 
 
 class ConsentStatus(Labelled):
@@ -194,7 +246,18 @@ class EligibilityMethod(Labelled):
 
     DATA_COMPARISON = "data_comparison", _l("data comparison")
     FACE = "face", _l("face check")
+    # 亲情认证: a registered relative did the elder's face check on their phone.
+    FAMILY = "family", _l("a relative's phone (亲情认证)")
     HOME_VISIT = "home_visit", _l("a home visit")
+
+
+class EligibilityState(Labelled):
+    """Where a pensioner stands with the yearly confirmation (rules.eligibility)."""
+
+    CONFIRMED = "confirmed", _l("Confirmed – nothing to do now")
+    DUE_SOON = "due_soon", _l("Due soon – please confirm")
+    OVERDUE = "overdue", _l("Overdue – confirm before the pension is suspended")
+    MISSED = "missed", _l("Missed – pension suspended until confirmed")
 
 
 class DebtStatus(Labelled):
@@ -218,7 +281,32 @@ class BatchStatus(Labelled):
     ACKNOWLEDGED = "acknowledged", _l("Answered")
 
 
+class CalendarYearStatus(Labelled):
+    """A year's holiday notice in the agency's calendar (maker–checker)."""
+
+    ENTERED = "entered", _l("Entered, waiting for a second person to confirm it")
+    CONFIRMED = "confirmed", _l("Confirmed")
+class DeliveryStatus(Labelled):
+    """An SMS in the outbox (operations/outbox.py); in-portal messages are pending until read."""
+
+    PENDING = "pending", _l("Waiting to be sent")
+    SENDING = "sending", _l("Being sent")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Could not be sent")
+
+
+class JobRunStatus(Labelled):
+    """A scheduled job's run for one period (operations/jobruns.py)."""
+
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Finished")
+    FAILED = "failed", _l("Failed, to be tried again")
+    WAITING = "waiting", _l("Waiting, to be tried again")
+
+
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
-            DeathReportStatus, RegistryResult, EligibilityMethod, DebtStatus, ReportStatus,
-            TerminalStatus, BatchStatus)
+            DeathReportStatus, RegistryResult, EligibilityMethod, EligibilityState, DebtStatus,
+            ReportStatus, TerminalStatus, BatchStatus, CalendarYearStatus, DeliveryStatus,
+            JobRunStatus, PayoutKind, PayoutStatus, SettlementStatus, PayeeRole,
+            BeneficiaryRelationship)

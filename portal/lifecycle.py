@@ -66,6 +66,10 @@ class Action:
     hook: Callable | None = None
     # 第六十二条: who prepared what this action checks; a different person must act.
     prepared_by: Callable | None = None
+    # Whether the action concerns this application at all now (application → bool), where its
+    # statuses alone do not tell: e.g. two second checks from `prepared`, each for its own
+    # kind of payout (flows.lifecycles.payout_check).
+    applies: Callable | None = None
     # The form field whose text becomes the timeline note and, when final, the reason the
     # resident reads.
     note_field: str | None = None

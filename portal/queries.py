@@ -9,6 +9,7 @@ from .extensions import db
 from .models import (
     Application,
     DeathReport,
+    DeathReturn,
     InsuranceRelation,
     KioskTerminal,
     OutboxMessage,
@@ -158,3 +159,17 @@ def death_reports(area_prefix: str, statuses: tuple[str, ...]) -> list[DeathRepo
     return db.session.scalars(select(DeathReport).filter(
         DeathReport.village_code.startswith(area_prefix), DeathReport.status.in_(statuses))
         .order_by(DeathReport.id)).all()
+
+
+def villages_without_death_return(area_prefix: str, month) -> list[Region]:
+    """Villages of an area (a township, or all) with no monthly death return (第三十二条) for
+    `month` yet."""
+    filed = select(DeathReturn.village_code).filter(DeathReturn.month == month)
+    return db.session.scalars(select(Region).filter(
+        Region.level == "village", Region.code.startswith(area_prefix),
+        Region.code.not_in(filed)).order_by(Region.code)).all()
+
+
+def death_return(village_code: str, month) -> DeathReturn | None:
+    return db.session.scalar(select(DeathReturn).filter_by(village_code=village_code,
+                                                           month=month))

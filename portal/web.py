@@ -37,6 +37,8 @@ def init_app(app):
     from .idp import views as idp_views
     from .public import views as public_views
     from .resident import account as _account_routes  # noqa: F401  (adds the account pages)
+    from .resident import beneficiary as _beneficiary_routes  # noqa: F401  (指定受益人 pages)
+    from .resident import eligibility as _eligibility_routes  # noqa: F401  (资格认证 pages)
     from .resident import pension as _pension_routes  # noqa: F401  (adds the pension pages)
     from .resident import views as resident_views
     from .terminal import views as kiosk_views

@@ -74,6 +74,21 @@ class CheckForm(ActionForm):
         field.data = (field.data or "").strip()[:500] or None
 
 
+class PayoutCheckForm(ActionForm):
+    """复核 of a payout (第六十二条): the second member of staff approves what the first prepared.
+    Nothing to write: the figures are on the page, and the approval records both names."""
+
+    verdict = StringField(validators=[AnyOf(("approve",), message=_l("Choose approve"))])
+    choice_field = "verdict"
+
+
+class ApprovalForm(FlaskForm):
+    """One button on the approvals page: approve this payout (the version seen, so that two
+    approvers at once cannot both release it)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 def yuan_to_fen(text: str) -> int | None:
     """'500', '500.5', '-12.30' → fen; None when it is not an amount."""
     value = (text or "").strip().replace(",", "")
@@ -160,3 +175,68 @@ class TerminalForm(FlaskForm):
         if not self.device_id.data or not field.data:
             raise ValidationError(_("Enter the terminal's device id and a name staff will "
                                     "recognise"))
+
+
+class CalendarYearForm(FlaskForm):
+    """A year's State Council holiday notice, as its days off and make-up working days
+    (operations.calendar.enter_year); the year is set by the page."""
+
+    notice = StringField(_l("The notice"))
+    days_off = TextAreaField(_l("Days off"))
+    workdays = TextAreaField(_l("Make-up working days (weekend days worked, 调休)"))
+    hints = {
+        "notice": _l("Its title or document number, e.g. 国办发明电〔2026〕X号"),
+        "days_off": _l("Every day off the notice lists, one date or one range a line, e.g. "
+                       "2027-02-05 至 2027-02-11"),
+        "workdays": _l("One date a line, e.g. 2027-02-20. Leave empty if there are none."),
+    }
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.parsed: dict[str, list] = {"days_off": [], "workdays": []}
+
+    def validate_notice(self, field):
+        field.data = " ".join((field.data or "").split())
+        if not field.data:
+            raise ValidationError(_("Enter the notice's title or document number"))
+        if len(field.data) > 120:
+            raise ValidationError(_("Shorten the notice's name to 120 characters"))
+
+    def _days(self, field) -> list:
+        from ..rules.workdays import parse_days
+
+        try:
+            days = parse_days(field.data)
+        except ValueError as error:
+            raise ValidationError(_("Line %(line)s is not a date or a range of dates like "
+                                    "2027-02-05 至 2027-02-11", line=error.args[0])) from None
+        outside = [d for d in days if d.year != self.year]
+        if outside:
+            raise ValidationError(_("%(date)s is not in %(year)s",
+                                    date=outside[0].isoformat(), year=self.year))
+        self.parsed[field.name] = days
+        return days
+
+    def validate_days_off(self, field):
+        if not self._days(field):
+            raise ValidationError(_("Enter the days off the notice lists"))
+
+    def validate_workdays(self, field):
+        days = self._days(field)
+        weekdays = [d for d in days if d.weekday() < 5]
+        if weekdays:
+            raise ValidationError(_("%(date)s is a weekday: a make-up working day is a "
+                                    "Saturday or Sunday", date=weekdays[0].isoformat()))
+        both = set(days) & set(self.parsed["days_off"])
+        if both:
+            raise ValidationError(_("%(date)s is both a day off and a working day",
+                                    date=min(both).isoformat()))
+
+
+class ConfirmYearForm(FlaskForm):
+    """The second person's confirmation (only the CSRF token)."""
+
+
+class NoDeathsForm(FlaskForm):
+    """A village assistant's 零报告: nobody died last month (only the CSRF token)."""

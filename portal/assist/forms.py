@@ -3,6 +3,8 @@ the monthly death report (第四条、第六条、第三十二条)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField as RequiredFileField
+from flask_wtf.file import FileRequired
 from wtforms import FileField, HiddenField, StringField
 
 from ..forms import OneOfChoices, ValueRadioField
@@ -50,3 +52,14 @@ class DeathReportForm(FlaskForm):
     def typed_row(self) -> dict:
         return {"name": self.name.data or "", "id_number": self.id_number.data or "",
                 "death_date": self.death_date.data or ""}
+
+
+class HomeVisitForm(FlaskForm):
+    """第三十一条: the home visit's record — a photo of the visit and the elder's signature or
+    thumbprint on the visit form."""
+
+    photo = RequiredFileField(_l("Photo of the visit"),
+                              validators=[FileRequired(_l("Add a photo of the visit"))])
+    signature = RequiredFileField(
+        _l("The elder's signature or thumbprint on the visit form"),
+        validators=[FileRequired(_l("Add a photo of the signed visit form"))])

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import queries
+from ..agency.forms import NoDeathsForm
 from ..auth.staff import staff_required
 from ..constants import ConsentStatus, RelationStatus
 from ..extensions import db
@@ -30,10 +31,11 @@ from ..models import (
     Consent,
     Person,
 )
-from ..operations import assist, ledger, uploads
+from ..operations import assist, eligibility, ledger, uploads
+from ..operations.calendar import workday_calendar
 from ..rules import ids
-from ..rules.dates import china_today
-from .forms import ConsentCodeForm, ConsentForm, DeathReportForm
+from ..rules.dates import china_today, last_month
+from .forms import ConsentCodeForm, ConsentForm, DeathReportForm, HomeVisitForm
 
 bp = Blueprint("assist", __name__, url_prefix="/assist")
 SERVICES = ("enrolment", "details_change", "tier_choice", "question", "dispute", "claim",
@@ -55,7 +57,7 @@ def _needs(person: Person | None, today: date) -> list[str]:
     if relation.status == RelationStatus.CONTRIBUTING:
         needs += _contributor_needs(person, today)
     if relation.status == RelationStatus.RECEIVING:
-        needs += _pensioner_needs(person, today)
+        needs += _pensioner_needs(person, today, relation)
     if queries.has_rejected_application(person.id):
         needs.append("application_returned")
     return needs
@@ -69,13 +71,10 @@ def _contributor_needs(person: Person, today: date) -> list[str]:
     return needs
 
 
-def _pensioner_needs(person: Person, today: date) -> list[str]:
-    from ..operations import benefits
-
-    check = benefits.last_check(person.id)
-    if check is None or (today - check.confirmed_on).days > 335:
-        return ["eligibility_due"]
-    return []
+def _pensioner_needs(person: Person, today: date, relation) -> list[str]:
+    """第三十一条: the yearly confirmation due, overdue or missed."""
+    standing = eligibility.standing_of(person.id, today, relation)
+    return ["eligibility_due"] if standing is not None and standing.action_needed else []
 
 
 @bp.get("/")
@@ -86,8 +85,38 @@ def dashboard():
                  for row, person in assist.residents_of(current_user)]
     filed = queries.filed_by(current_user.get_id())
     names = {pid: p.name for pid, p in db.by_id(Person, (a.person_id for a in filed)).items()}
+    # 第三十一条: the village's pensioners whose yearly confirmation is due, overdue or missed,
+    # soonest first: the ones a home visit may be needed for.
+    due = sorted(((row, person, eligibility.standing_of(person.id, today))
+                  for row, person, needs in residents if "eligibility_due" in needs),
+                 key=lambda item: item[2].due)
     return render_template("assist/dashboard.html", residents=residents, filed=filed,
-                           names=names, mask=ids.mask)
+                           names=names, mask=ids.mask, due=due)
+
+
+@bp.route("/residents/<int:registry_id>/home-visit", methods=["GET", "POST"])
+@assistant_required
+def home_visit(registry_id):
+    """The village assistant confirms a pensioner's eligibility at home (人社厅发〔2018〕107号:
+    上门认证 for those who cannot go out); only pensioners of their own village."""
+    try:
+        person = eligibility.pensioner_in_village(current_user, registry_id)
+    except LookupError:
+        abort(404)
+    today = china_today()
+    form = HomeVisitForm()
+    if form.validate_on_submit():
+        try:
+            eligibility.home_visit(current_user, person, form.photo.data.read(),
+                                   form.signature.data.read(), today)
+            return redirect(url_for(".home_visit", registry_id=registry_id), 303)
+        except uploads.UploadRejected as rejected:
+            db.session.rollback()
+            form.photo.errors.append(_(str(rejected), **rejected.params))
+    return render_template("assist/home_visit.html", form=form, person=person,
+                           registry_id=registry_id, mask=ids.mask, today=today,
+                           standing=eligibility.standing_of(person.id, today)), \
+        400 if form.errors else 200
 
 
 @bp.route("/residents/<int:registry_id>", methods=["GET", "POST"])
@@ -198,7 +227,7 @@ def application(reference):
 def deaths():
     """第三十二条: at the start of each month, last month's deaths in the village."""
     today = china_today()
-    month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    month = last_month(today)
     form = DeathReportForm()
     error = None
     if form.validate_on_submit():
@@ -209,8 +238,11 @@ def deaths():
             db.session.rollback()
             error = _death_report_problem(str(problem))
     return render_template("assist/deaths.html", reports=queries.death_reports_by(current_user.id),
-                           month=month, error=error, form=form,
-                           mask=ids.mask), 400 if error else 200
+                           month=month, error=error, form=form, mask=ids.mask,
+                           no_deaths_form=NoDeathsForm(),
+                           filed=queries.death_return(current_user.region_code, month),
+                           due=workday_calendar().monthly_report_due(today)), \
+        400 if error else 200
 
 
 def _reported_rows(form: DeathReportForm) -> list[dict]:
@@ -219,6 +251,16 @@ def _reported_rows(form: DeathReportForm) -> list[dict]:
     if upload and getattr(upload, "filename", None):
         return assist.parse_csv(upload.read().decode("utf-8-sig"))
     return [form.typed_row()]
+
+
+@bp.post("/deaths/none")
+@assistant_required
+def no_deaths():
+    """零报告 (第三十二条): nobody died in the village last month — said all the same."""
+    if not NoDeathsForm().validate():
+        abort(400)
+    assist.report_no_deaths(current_user, last_month(china_today()))
+    return redirect(url_for(".deaths"), 303)
 
 
 def _death_report_problem(code: str) -> str:

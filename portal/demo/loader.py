@@ -17,6 +17,7 @@ from ..models import (
     Person,
     PersonalAccount,
     Region,
+    RegistryActivity,
     RegistryDeath,
     RegistryDisability,
     RegistryEnrolment,
@@ -66,6 +67,11 @@ def load_demo() -> dict:
             session.add(RegistryDeath(id_number=person["id_number"], source=death["source"],
                                       death_date=_date(death["date"]),
                                       recorded_on=_date(death.get("recorded_on"))))
+        for trace in person.get("activities", []):
+            # Medical-insurance visits and civil-affairs records: traces of life (静默认证).
+            session.add(RegistryActivity(id_number=person["id_number"], kind=trace["kind"],
+                                         occurred_on=_date(trace["on"]),
+                                         region_code=trace.get("region")))
         if person["disability_grade"]:
             session.add(RegistryDisability(id_number=person["id_number"],
                                            grade=person["disability_grade"]))
@@ -196,8 +202,12 @@ def _pensions_in_payment(data: dict) -> None:
             bank_account=DEMO_BANK_ACCOUNT, prepared_by="staff:demo", checked_by="staff:demo",
             status="confirmed"))
         relation.benefit_from = since
-        db.session.add(EligibilityCheck(person_id=resident.id, confirmed_on=date(2026, 3, 16),
-                                        method="data_comparison", actor="system:demo"))
+        confirmed = person.get("eligibility_confirmed") or {"on": "2026-03-16",
+                                                            "method": "data_comparison"}
+        db.session.add(EligibilityCheck(person_id=resident.id,
+                                        confirmed_on=_date(confirmed["on"]),
+                                        method=confirmed["method"], actor="system:demo",
+                                        channel="system", evidence={}))
     db.session.commit()
     # Each run compared the registries on the day it was built: 赵德福's death (5 October) was
     # registered by civil affairs only on 10 November, after the November run had gone out.

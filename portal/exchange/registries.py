@@ -101,3 +101,14 @@ def relation_between(applicant_id_number: str, insured_id_number: str) -> str | 
     link = db.session.scalar(select(RegistryRelative).filter_by(
         id_number=applicant_id_number, relative_id_number=insured_id_number))
     return link.relation if link else None
+
+
+def latest_trace_of_life(id_number: str, until: date) -> date | None:
+    """The latest medical-insurance visit or civil-affairs record by `until` (静默认证: proof of
+    life the person left somewhere else)."""
+    from sqlalchemy import func
+
+    from ..models import RegistryActivity
+
+    return db.session.scalar(select(func.max(RegistryActivity.occurred_on)).filter(
+        RegistryActivity.id_number == id_number, RegistryActivity.occurred_on <= until))

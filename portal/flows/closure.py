@@ -19,6 +19,7 @@ from .. import queries
 from ..exchange.registries import relation_between
 from ..extensions import db
 from ..models import InsuranceRelation, Person
+from ..operations import beneficiaries
 from ..regions import region_path
 from ..rules import commitment, contact, ids
 from .claim import BankForm
@@ -26,7 +27,8 @@ from .engine import Context, Flow, KnownFact, Step, past_date, register
 from .lifecycles import deregistration, transfer_in
 
 GROUNDS = {
-    "death": _l("A relative of mine who was insured has died"),
+    "death": _l("Someone insured has died: I am their relative or their designated "
+                "beneficiary"),
     "nationality": _l("I have lost Chinese nationality"),
     "other_pension": _l("I already receive another basic pension"),
 }
@@ -81,10 +83,19 @@ def check_deceased(new: dict, ctx: Context):
             person.id) is None:
         return _l("We find nobody insured here with this name and identity number. Check both "
                   "against their identity card or household register.")
-    if relation_between(ctx.person.id_number, person.id_number) is None:
-        return _l("The household and civil records do not show you as a relative of this "
-                  "person, so you cannot apply for them. Ask a relative to apply, or your "
+    # 第三十八条: the beneficiary the insured person named applies, and is paid; where one is
+    # named, the heirs are not (the insured person chose who receives the money).
+    designation = beneficiaries.current_of(person.id)
+    if beneficiaries.is_named(designation, ctx.person):
+        return None
+    if designation is not None:
+        return _l("This person named a designated beneficiary (指定受益人), who ends the "
+                  "insurance and receives the money (第三十八条). Ask them to apply, or your "
                   "township office for help.")
+    if relation_between(ctx.person.id_number, person.id_number) is None:
+        return _l("The household and civil records do not show you as a relative or the "
+                  "designated beneficiary of this person, so you cannot apply for them. Ask a "
+                  "relative to apply, or your township office for help.")
     return None
 
 
@@ -96,10 +107,11 @@ DEREGISTRATION = register(Flow(
     name="deregistration",
     lifecycle=deregistration(),
     title=_l("End pension insurance (注销登记)"),
-    intro=_l("When an insured person dies, a relative can end the insurance and receive the "
-             "account balance and any funeral subsidy. No death certificate or proof of "
-             "relationship is needed: you sign a commitment and we check the records "
-             "(告知承诺制, 第三十八条). The county decides within 5 working days."),
+    intro=_l("When an insured person dies, the beneficiary they named (指定受益人) or else a "
+             "relative can end the insurance and receive the account balance and any funeral "
+             "subsidy. No death certificate or proof of relationship is needed: you sign a "
+             "commitment and we check the records (告知承诺制, 第三十八条). The county decides "
+             "within 5 working days."),
     steps=[
         Step("ground", GroundForm, _l("Why should the insurance end?"),
              summary=lambda a, c: str(GROUNDS.get(a.get("ground"), "")), check=check_ground),

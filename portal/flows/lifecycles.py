@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..agency import forms
 from ..constants import ApplicationStatus as S
-from ..constants import Channel
+from ..constants import Channel, PayoutKind
 from ..constants import EventKind as E
 from ..lifecycle import (
     CHECKERS,
@@ -23,7 +23,7 @@ from ..lifecycle import (
     Turn,
 )
 from ..operations import applications as ops
-from ..operations import benefits, closure
+from ..operations import approvals, benefits, closure
 
 APPROVED = Outcome(S.APPROVED, E.APPROVED, notify="approved")
 REJECTED = Outcome(S.REJECTED, E.REJECTED, notify="rejected")
@@ -103,6 +103,20 @@ CLAIM = Lifecycle(actions=(
 ))
 
 
+# Two people on every payout (第六十二条) -------------------------------------------------------
+
+def payout_check(*, name: str, label, kind: PayoutKind, subject_of, hook,
+                 approved: Outcome) -> Action:
+    """The second person's action on an application-bound payout: from `prepared`, by a
+    checker who is not the one who prepared it (the lifecycle refuses them, and
+    operations.approvals.approve refuses them again), to `approved`. `hook` finds the
+    application's PayoutApproval and approves it. Re-determinations reuse this."""
+    return Action(name=name, label=label, sources=(S.PREPARED,), roles=CHECKERS,
+                  form=forms.PayoutCheckForm, template="agency/actions/payout_check.html",
+                  hook=hook, prepared_by=approvals.prepared_by_for(kind, subject_of),
+                  applies=approvals.awaits(kind, subject_of), outcomes={"approve": approved})
+
+
 # Disputes (第二十条) and questions (首问负责制) ------------------------------------------------
 
 DISPUTE = Lifecycle(actions=(
@@ -110,10 +124,15 @@ DISPUTE = Lifecycle(actions=(
            sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
            form=forms.ResolutionForm, template="agency/actions/resolution.html",
            hook=ops.book_corrections, note_field="explanation",
-           outcomes={"corrected": Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
-                                          audit="dispute_corrected"),
+           outcomes={"corrected": Outcome(S.PREPARED, E.CORRECTION_PREPARED,
+                                          audit="dispute_correction_prepared"),
                      "explained": Outcome(S.EXPLAINED, E.EXPLAINED, notify="explained",
                                           audit="dispute_explained")}),
+    payout_check(name="correction-check", label=_l("Approve the correction (复核)"),
+                 kind=PayoutKind.LEDGER_CORRECTION, subject_of=ops.correction_subject,
+                 hook=ops.approve_corrections,
+                 approved=Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
+                                  audit="dispute_corrected")),
 ))
 
 QUESTION = Lifecycle(actions=(
@@ -129,8 +148,28 @@ QUESTION = Lifecycle(actions=(
 ))
 
 
+def _prepare_settlement(application, *, actor, channel=Channel.COUNTER, **_kwargs):
+    settlement = closure.deregister(application, actor, channel)
+    return {"payable_fen": settlement.payable_fen}
+
+
 def deregistration() -> Lifecycle:
-    return reviewed(on_submit=closure.deregistration_submitted, on_approve=closure.deregister)
+    """第三十九条: the county checks the records and settles the account (经办); a different
+    member of staff approves the settlement before anything is paid (复核, 第六十二条). Refused
+    with the reason where the records do not bear the application out."""
+    return Lifecycle(on_submit=closure.deregistration_submitted, actions=(
+        Action(name="settlement", label=_l("Deregister and compute the settlement (经办)"),
+               sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
+               form=forms.PrepareForm, template="agency/actions/settlement.html",
+               hook=_prepare_settlement, then="application",
+               outcomes={"": Outcome(S.PREPARED, E.SETTLEMENT_PREPARED,
+                                     audit="settlement_prepared")}),
+        payout_check(name="settlement-check", label=_l("Approve the settlement (复核)"),
+                     kind=PayoutKind.DEREGISTRATION_SETTLEMENT,
+                     subject_of=closure.settlement_subject, hook=closure.approve_settlement,
+                     approved=APPROVED),
+        decision(approve=False),
+    ))
 
 
 def transfer_in() -> Lifecycle:
@@ -140,4 +179,4 @@ def transfer_in() -> Lifecycle:
 
 
 __all__ = ["CLAIM", "COUNTY_TURN", "DISPUTE", "QUESTION", "at_once", "deregistration",
-           "reviewed", "transfer_in"]
+           "payout_check", "reviewed", "transfer_in"]

@@ -1,22 +1,26 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers every table."""
 
 from .application import OPEN_STATUSES, Application, ApplicationEvent, Draft
-from .assist import Consent, DeathReport
+from .approval import PayoutApproval
+from .assist import Consent, DeathReport, DeathReturn
 from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
+from .beneficiary import DesignatedBeneficiary
 from .benefit import (
     BenefitDecision,
     BenefitPayment,
     BenefitSuspension,
     EligibilityCheck,
+    FamilyHelper,
     PaymentRun,
     PensionNotice,
 )
-from .calendar import WorkdayOverride
+from .calendar import CalendarYear, WorkdayOverride
 from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpSession, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
+from .jobrun import JobRun
 from .kiosk import KioskNonce, KioskRating, KioskTerminal
 from .ledger import ImportBatch, LedgerEntry, RefusedContribution
 from .limits import AttemptCounter
@@ -24,6 +28,7 @@ from .notification import OutboxMessage
 from .person import Person, PersonChange
 from .region import Region
 from .registry import (
+    RegistryActivity,
     RegistryCustody,
     RegistryDeath,
     RegistryDisability,
@@ -43,14 +48,18 @@ __all__ = [
     "Draft",
     "ImportBatch",
     "InsuranceRelation",
+    "JobRun",
     "LedgerEntry",
     "RefusedContribution",
     "PersonalAccount",
     "AttemptCounter",
     "AuditRecord",
     "DataAccess",
+    "DesignatedBeneficiary",
+    "PayoutApproval",
     "Consent",
     "DeathReport",
+    "DeathReturn",
     "Commitment",
     "ImmutableRecord",
     "Settlement",
@@ -59,6 +68,7 @@ __all__ = [
     "BenefitPayment",
     "BenefitSuspension",
     "EligibilityCheck",
+    "FamilyHelper",
     "PaymentRun",
     "PensionNotice",
     "Base",
@@ -75,6 +85,7 @@ __all__ = [
     "FraudReport",
     "ROLES",
     "Region",
+    "RegistryActivity",
     "RegistryCustody",
     "RegistryDeath",
     "RegistryDisability",
@@ -85,5 +96,6 @@ __all__ = [
     "Upload",
     "WebSession",
     "WorkdayOverride",
+    "CalendarYear",
     "utcnow",
 ]

@@ -3,7 +3,7 @@ resident's behalf, and the monthly death reports (第三十二条)."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..crypto import Encrypted, blind_index
@@ -63,3 +63,19 @@ class DeathReport(Base):
     def _index(self, key, value):
         self.id_number_hash = blind_index(value)
         return value
+
+
+class DeathReturn(Base):
+    """A village's monthly return (月报, 第三十二条): filed when the assistant reports last
+    month's deaths, or that there were none (零报告). A village without one by the 5th working
+    day of the month is flagged to its township (operations.assist.flag_late_villages)."""
+
+    __tablename__ = "death_return"
+    __table_args__ = (UniqueConstraint("village_code", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12), index=True)
+    month: Mapped[date] = mapped_column(Date)  # the month reported on (first day)
+    filed_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    deaths: Mapped[int] = mapped_column(Integer, default=0)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -94,8 +94,10 @@ class BenefitPayment(Base):
     basic_fen: Mapped[int] = mapped_column(Integer)
     account_fen: Mapped[int] = mapped_column(Integer)
     bank_account: Mapped[str] = mapped_column(Encrypted())
-    # sent → paid / failed; failed → reissued (attempt 2 carries on)
-    status: Mapped[str] = mapped_column(String(10), default="sent")
+    # sent → paid / failed; failed → to_reissue (prepared, 第六十二条) → reissued (attempt 2
+    # carries on, pointing at the approval that released it)
+    status: Mapped[str] = mapped_column(String(12), default="sent")
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("payout_approval.id"))
     bank_note: Mapped[str | None] = mapped_column(String(200))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -109,12 +111,41 @@ class EligibilityCheck(Base):
     entitled."""
 
     __tablename__ = "eligibility_check"
+    # One way once a day: a double tap or two tabs record one confirmation.
+    __table_args__ = (UniqueConstraint("person_id", "confirmed_on", "method"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     confirmed_on: Mapped[date] = mapped_column(Date)
-    method: Mapped[str] = mapped_column(String(20))  # data_comparison / face / home_visit
-    actor: Mapped[str] = mapped_column(String(40))
+    # data_comparison (静默认证) / face (their own) / family (亲情认证) / home_visit
+    method: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(40))  # who or what confirmed it
+    channel: Mapped[str | None] = mapped_column(String(12))  # online / kiosk / assisted / system
+    # 亲情认证: the relative whose phone did the elder's face check.
+    helper_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # A home visit: the village assistant who went.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # What it rests on: the registries' findings, the face check, the photo and signature.
+    evidence: Mapped[dict | None] = mapped_column(JSON)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FamilyHelper(Base):
+    """亲情认证: a relative the household register links to an elder, registered with the
+    elder's consent to do the elder's yearly face check on the relative's own phone."""
+
+    __tablename__ = "family_helper"
+    __table_args__ = (UniqueConstraint("elder_person_id", "helper_person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    elder_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    helper_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(20))  # as the household register says
+    # How the elder agreed: their own face check on the helper's phone, after reading the
+    # consent aloud to them.
+    consent_method: Mapped[str] = mapped_column(String(12))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class BenefitSuspension(Base):

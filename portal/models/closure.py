@@ -58,7 +58,11 @@ class Settlement(Base):
     # 结息 before closing: [{year, months, rate_bp, published, amount_fen}] (第三十九条)
     interest: Mapped[list | None] = mapped_column(JSON)
     bank_account: Mapped[str] = mapped_column(Encrypted())
-    status: Mapped[str] = mapped_column(String(12), default="to_pay")  # to_pay / paid
+    # awaiting_approval → to_pay (a second person approved, 第六十二条) → paid
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_approval")
+    # Who receives it (第三十八条): the insured themself, a legal heir, or the beneficiary
+    # the insured person named (constants.PayeeRole).
+    payee_role: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

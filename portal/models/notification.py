@@ -1,11 +1,11 @@
 """Notification outbox: every message to a resident (in-portal and SMS) is written here first.
 
-A sender process (or, in the embedded default, nobody) delivers pending rows; tests read them.
+The dispatcher job (operations/outbox.py) hands pending SMS to the gateway, each at most once.
 """
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..crypto import Encrypted, EncryptedJSON, blind_index
@@ -14,6 +14,8 @@ from .base import Base, UTCDateTime, utcnow
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
+    # The dispatcher's question: which SMS are pending?
+    __table_args__ = (Index("ix_outbox_message_channel_status", "channel", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -26,9 +28,18 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Encrypted())
     # To render in-app text in any language; for the tax department, the registration itself.
     params: Mapped[dict | None] = mapped_column(EncryptedJSON)
-    # pending / sent / read; for tax: pending / exported / accepted / rejected
+    # in_app: pending / read; sms: pending → sending (claimed by one dispatcher) → sent, or
+    # failed after the last try; tax: pending / exported / accepted / rejected
     status: Mapped[str] = mapped_column(String(10), default="pending")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SMS delivery: tries so far, when the next may start (exponential backoff), which
+    # dispatcher holds it, the gateway's last refusal and its reference for the message.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    gateway_ref: Mapped[str | None] = mapped_column(String(80))
     # For system channels (tax): the file it went out in, and the receiver's answer.
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_batch.id"), index=True)
     receiver_note: Mapped[str | None] = mapped_column(Text)

@@ -90,3 +90,17 @@ class RegistryRelative(Base):
     id_number: Mapped[str] = mapped_column(String(24), index=True)
     relative_id_number: Mapped[str] = mapped_column(String(24))
     relation: Mapped[str] = mapped_column(String(20))  # "child", "spouse", "parent"
+
+
+class RegistryActivity(Base):
+    """Traces of life other agencies record (静默认证, 人社厅发〔2018〕107号): a visit paid
+    through medical insurance (医保结算), a civil-affairs record (a subsidy collected in person,
+    a marriage or household registration)."""
+
+    __tablename__ = "registry_activity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(24), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "medical" or "civil"
+    occurred_on: Mapped[date] = mapped_column(Date)
+    region_code: Mapped[str | None] = mapped_column(String(12))  # where it happened

@@ -135,7 +135,7 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
         submission_key=draft.submission_key,
         received_on=deadline.received,
         due_on=deadline.due,
-        deadline_uncertain=bool(deadline.uncertain_years),
+        deadline_uncertain=deadline.may_move,
         status=ApplicationStatus.SUBMITTED,
         answers=flow.relevant_answers(draft.answers, ctx),
         comparison=ctx.comparison,
@@ -217,7 +217,10 @@ def record_event(application: Application, kind: EventKind, actor: str,
 
 
 def notify_applicant(application: Application, status: str, **extra) -> None:
-    """In the message centre and by SMS; the SMS goes out in Chinese."""
+    """In the message centre and by SMS; the SMS goes out in Chinese. A decision date in a year
+    whose holidays are not confirmed says it may move (可能调整)."""
+    if status == "submitted" and application.deadline_uncertain:
+        status = "submitted_may_move"
     notify.tell(db.session.get(Person, application.person_id), f"application_{status}",
                 {"reference": application.reference, "due": application.due_on.isoformat(),
                  **extra})
@@ -251,28 +254,45 @@ def choose_tier(application: Application, actor: str, channel: str) -> None:
 
 def book_corrections(application: Application, *, actor: str, choice: str, data: dict,
                      channel: str = "counter") -> dict:
-    """第二十条: a dispute found right reverses each disputed ledger entry and books the right
-    amount, both with the dispute as their source document, so the balance moves by exactly
-    the difference. (The lifecycle's hook for a dispute's resolution.)"""
-    from ..models import LedgerEntry
+    """第二十条: a dispute found right prepares the correction of each disputed ledger entry
+    (its reversal and the right amount, with the dispute as their source document); a
+    different member of staff approves it before anything is booked (第六十二条,
+    `approve_corrections`). (The lifecycle's hook for a dispute's resolution.)"""
     from . import ledger
 
     corrections = data.get("corrections") or []
-    explanation = data.get("explanation")
+    if not corrections:
+        return {"corrections": []}
     account = ledger.account_of(application.person_id)
-    booked = []
-    for number, (entry_id, right_fen) in enumerate(corrections, start=1):
-        entry = db.session.get(LedgerEntry, entry_id)
-        if account is None or entry is None or entry.account_id != account.id:
-            raise Invalid("the entry is not on this resident's account")
-        ledger.reverse_entry(entry, explanation, actor=actor, channel=channel,
-                             source_key=f"dispute:{application.reference}:{number}:reversal")
-        booked.append(LedgerEntry(
-            account_id=account.id, kind=entry.kind, amount_fen=right_fen,
-            booked_on=entry.booked_on, year=entry.year, reason=explanation,
-            source_key=f"dispute:{application.reference}:{number}"))
-    db.session.add_all(booked)
-    return {"corrections": corrections}
+    if account is None:
+        raise Invalid("the resident has no account")
+    try:
+        approval = ledger.prepare_corrections(
+            account, corrections, data.get("explanation") or "", actor=actor,
+            source=f"dispute:{application.reference}", county_code=application.region_code,
+            application_id=application.id, channel=channel)
+    except ValueError as error:
+        raise Invalid(str(error)) from error
+    return {"corrections": corrections, "payout": approval.id}
+
+
+def correction_subject(application: Application) -> str:
+    return f"correction:dispute:{application.reference}"
+
+
+def approve_corrections(application: Application, *, actor: str, channel: str = "counter",
+                        **_kwargs) -> dict:
+    """复核 of a dispute's correction (the lifecycle's hook): a different member of staff approves
+    and the entries are booked; the resident reads the explanation given when it was prepared."""
+    from ..constants import PayoutKind
+    from . import approvals
+
+    approval = approvals.of_subject(PayoutKind.LEDGER_CORRECTION, correction_subject(application))
+    if approval is None:
+        raise NotOpen()
+    approvals.approve(approval, actor=actor, channel=channel)
+    application.decision_reason = approval.detail["reason"]
+    return {"prepared_by": approval.prepared_by, "payout": approval.id}
 
 
 def take_up(application: Application, *, actor: str, **_kwargs) -> None:

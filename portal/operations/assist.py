@@ -16,10 +16,12 @@ from .. import queries
 from ..constants import ApplicationStatus, EventKind
 from ..exchange.registries import compare_person
 from ..extensions import db
+from ..jobs import job
 from ..models import (
     Application,
     Consent,
     DeathReport,
+    DeathReturn,
     OutboxMessage,
     Person,
     Region,
@@ -29,8 +31,10 @@ from ..models import (
 )
 from ..rules import csvfiles, ids
 from ..rules.benefits import first_payment_month
+from ..rules.dates import china_today, last_month
 from . import audit, benefits, limits, notify
 from .applications import record_event
+from .jobruns import once_a_day_when_scheduled
 
 CONSENT_DAYS = 30
 REASONS = ("limited_mobility", "illness", "age", "other")
@@ -253,11 +257,84 @@ def report_deaths(staff: StaffUser, rows: list[dict], month: date, today: date) 
     reports = [DeathReport(reported_by=staff.id, village_code=staff.region_code, month=month,
                            **item) for item in cleaned]
     db.session.add_all(reports)
+    _file_return(staff, month, len(reports))
     audit.record("deaths_reported", actor=staff.get_id(), channel="assisted",
                  object_type="death_report", detail={"count": len(reports),
                                                      "month": month.isoformat()})
     db.session.commit()
     return reports
+
+
+def _file_return(staff: StaffUser, month: date, deaths: int) -> DeathReturn:
+    """The village's return for the month: the first report files it, later ones add to it."""
+    filed = queries.death_return(staff.region_code, month)
+    if filed is None:
+        filed = DeathReturn(village_code=staff.region_code, month=month, filed_by=staff.id,
+                            deaths=0)
+        db.session.add(filed)
+    filed.deaths += deaths
+    return filed
+
+
+def report_no_deaths(staff: StaffUser, month: date) -> DeathReturn:
+    """零报告: nobody died in the village last month; the return is filed all the same, so the
+    township knows the village did not forget (第三十二条). Twice is once."""
+    filed = queries.death_return(staff.region_code, month)
+    if filed is not None:
+        return filed
+    filed = _file_return(staff, month, 0)
+    audit.record("no_deaths_reported", actor=staff.get_id(), channel="assisted",
+                 object_type="death_return", object_id=staff.region_code,
+                 detail={"month": month.isoformat()})
+    db.session.commit()
+    return filed
+
+
+def late_villages(area_prefix: str, today: date, calendar) -> tuple[date, date, list[Region]]:
+    """(month reported on, due date, villages late with it): none before the due date, the
+    5th working day of the month."""
+    month, due = last_month(today), calendar.monthly_report_due(today)
+    if today <= due:
+        return month, due, []
+    return month, due, queries.villages_without_death_return(area_prefix, month)
+
+
+@job("reports.flag_late_villages")
+@once_a_day_when_scheduled("reports.flag_late_villages")
+def flag_late_villages(today: str | None = None) -> list[str]:
+    """Flag to each township the villages that have not filed last month's death return by the
+    5th working day (第三十二条): one staff message per village and month, however often it
+    runs (a daily schedule, the CLI). Returns the village codes flagged now."""
+    from .calendar import workday_calendar
+
+    day = date.fromisoformat(today) if today else china_today()
+    month, due, late = late_villages("", day, workday_calendar())
+    flagged = []
+    for village in late:
+        township = village.code[:9] + "000"
+        already = db.session.scalars(select(OutboxMessage).filter_by(
+            channel="staff", kind="late_death_return", recipient=township)).all()
+        if any(m.params.get("village_code") == village.code
+               and m.params.get("month") == month.isoformat() for m in already):
+            continue
+        db.session.add(OutboxMessage(
+            channel="staff", kind="late_death_return", recipient=township,
+            params={"village_code": village.code, "village": village.name,
+                    "month": month.isoformat(), "due": due.isoformat()},
+            body=f"village {village.code}: no death return for {month:%Y-%m} by {due}"))
+        flagged.append(village.code)
+    if flagged:
+        audit.record("late_death_returns_flagged", actor="system:job", channel="system",
+                     object_type="death_return",
+                     detail={"month": month.isoformat(), "villages": flagged})
+    db.session.commit()
+    return flagged
+
+
+def late_flags_for(township_code: str) -> list[OutboxMessage]:
+    return db.session.scalars(select(OutboxMessage).filter_by(
+        channel="staff", kind="late_death_return", recipient=township_code)
+        .order_by(OutboxMessage.id.desc())).all()
 
 
 def parse_csv(content: str) -> list[dict]:

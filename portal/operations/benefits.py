@@ -12,7 +12,7 @@ from sqlalchemy import distinct, exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import queries
-from ..constants import EventKind
+from ..constants import EventKind, PayoutKind
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
 from ..models import (
@@ -24,6 +24,7 @@ from ..models import (
     InsuranceRelation,
     LedgerEntry,
     PaymentRun,
+    PayoutApproval,
     PensionNotice,
     Person,
     RegistryPerson,
@@ -32,7 +33,7 @@ from ..models import (
 from ..rules import benefits as rules
 from ..rules import csvfiles
 from ..schemes import scheme_for
-from . import audit, ledger, notify
+from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
 from .interest import accrued_for
 from .transitions import NotOpen
@@ -194,7 +195,8 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     record_event(application, EventKind.CONFIRMED, person.get_id())
     # The claim itself was a face-verified, data-compared confirmation of eligibility.
     db.session.add(EligibilityCheck(person_id=person.id, confirmed_on=application.received_on,
-                                    method="face", actor=person.get_id()))
+                                    method="face", actor=person.get_id(), channel=channel,
+                                    evidence={"claim": application.reference}))
     audit.record("benefit_confirmed", actor=person.get_id(), channel=channel,
                  object_type="application", object_id=application.reference,
                  detail={"first_month": decision.first_month.isoformat(),
@@ -386,23 +388,58 @@ def in_county(county_code: str | None):
                           InsuranceRelation.region_code.startswith(county_code[:6]))
 
 
-def reissue_failed(actor: str, county_code: str | None = None) -> list[BenefitPayment]:
-    """Re-issue each failed first attempt once (第二十九条); a failed re-issue stays listed for
-    staff instead of looping. Each payment is claimed with one conditional update, so two
-    re-issues at once (two checkers, a double tap) re-issue it once: the second finds nothing
-    left to do and answers like the first."""
+def prepare_reissue(actor: str, county_code: str | None = None,
+                    channel: str = "counter") -> PayoutApproval | None:
+    """经办 of a re-issue (第二十九条): the failed first attempts of the county (each once; a
+    failed re-issue stays listed for staff instead of looping) are put together for a different
+    member of staff to approve (第六十二条); nothing is sent before that. Each payment is claimed
+    with one conditional update, so two preparations at once (a double tap, two colleagues)
+    put it in one batch: the second finds nothing left and prepares nothing."""
     failed = db.session.scalars(select(BenefitPayment).filter(
         BenefitPayment.status == "failed", BenefitPayment.attempt == 1,
         in_county(county_code)).order_by(BenefitPayment.id)).all()
-    again = []
+    claimed = []
     for payment in failed:
         if not _still_payable(payment.person_id, payment.month):
             continue
-        claimed = db.session.execute(
-            update(BenefitPayment).where(BenefitPayment.id == payment.id,
-                                         BenefitPayment.status == "failed")
-            .values(status="reissued").execution_options(synchronize_session=False)).rowcount
-        if not claimed:
+        if db.session.execute(
+                update(BenefitPayment).where(BenefitPayment.id == payment.id,
+                                             BenefitPayment.status == "failed")
+                .values(status="to_reissue").execution_options(synchronize_session=False)
+        ).rowcount:
+            payment.status = "to_reissue"
+            claimed.append(payment)
+    if not claimed:
+        db.session.rollback()
+        return None
+    county = county_code or _county_of(claimed[0].person_id)
+    batch = db.session.scalar(select(func.count(PayoutApproval.id)).filter(
+        PayoutApproval.kind == PayoutKind.REISSUE)) + 1
+    approval = approvals.prepare(
+        PayoutKind.REISSUE, f"reissue:{county[:6]}:{batch}", actor=actor, channel=channel,
+        county_code=county, amount_fen=sum(p.total_fen for p in claimed),
+        detail={"payments": [p.id for p in claimed]})
+    db.session.commit()
+    return approval
+
+
+def _county_of(person_id: int) -> str:
+    relation = queries.relation_in(person_id, "receiving")
+    return relation.region_code if relation is not None else "000000000000"
+
+
+@approvals.releases(PayoutKind.REISSUE)
+def _send_reissue(approval, actor: str, channel: str) -> None:
+    """复核 done: each payment is sent again once, to the account on the decision now (the
+    resident may have corrected it), unless the pension stopped or was suspended meanwhile: then
+    it goes back to the failed list."""
+    again = []
+    for payment_id in approval.detail["payments"]:
+        payment = db.session.get(BenefitPayment, payment_id)
+        if payment is None or payment.status != "to_reissue":
+            continue
+        if not _still_payable(payment.person_id, payment.month):
+            payment.status = "failed"
             continue
         payment.status = "reissued"
         decision = db.session.scalar(select(BenefitDecision).filter_by(
@@ -410,16 +447,30 @@ def reissue_failed(actor: str, county_code: str | None = None) -> list[BenefitPa
         again.append(BenefitPayment(
             run_id=payment.run_id, person_id=payment.person_id, month=payment.month, attempt=2,
             basic_fen=payment.basic_fen, account_fen=payment.account_fen,
-            bank_account=decision.bank_account if decision else payment.bank_account))
-    if not again:
-        db.session.rollback()
-        return []
+            bank_account=decision.bank_account if decision else payment.bank_account,
+            approval_id=approval.id))
     db.session.add_all(again)
     db.session.flush()
-    audit.record("payments_reissued", actor=actor, channel="system", object_type="payment_run",
-                 detail={"payments": [p.id for p in again], "county": county_code})
-    db.session.commit()
-    return again
+    audit.record("payments_reissued", actor=actor, channel=channel, object_type="payment_run",
+                 detail={"payments": [p.id for p in again], "approval": approval.id,
+                         "prepared_by": approval.prepared_by})
+
+
+def reissued_by(approval: PayoutApproval) -> list[BenefitPayment]:
+    """The payments an approved re-issue sent (its supplementary bank file)."""
+    return db.session.scalars(select(BenefitPayment).filter_by(approval_id=approval.id)
+                              .order_by(BenefitPayment.id)).all()
+
+
+def reissue_failed(preparer: str, approver: str,
+                   county_code: str | None = None) -> list[BenefitPayment]:
+    """Both steps one after the other, by two members of staff (the command line and tests):
+    prepare, then approve; the payments sent again."""
+    approval = prepare_reissue(preparer, county_code)
+    if approval is None:
+        return []
+    approvals.approve(approval, actor=approver, commit=True)
+    return reissued_by(approval)
 
 
 def _still_payable(person_id: int, month: date) -> bool:
@@ -513,11 +564,18 @@ def invite_heirs(person: Person) -> int:
     registered to them, that they can deregister under the commitment system (第三十八条).
     Returns how many relatives the records know."""
     relatives = relatives_of(person.id_number)
+    designation = beneficiaries.current_of(person.id)
+    if designation is not None:
+        # 第三十八条: the beneficiary the person named is the one to apply; only they are told.
+        notify.queue_sms(phone=designation.phone, kind="beneficiary_invited",
+                         body=notify.chinese_texts("beneficiary_invited",
+                                                   {"name": person.name})[1])
+        return len(relatives)
+    body = notify.chinese_texts("heir_invited", {"name": person.name})[1]
     for number in relatives:
         row = db.session.scalar(select(RegistryPerson).filter_by(id_number=number))
         if row and row.phone:
-            notify.queue_sms(phone=row.phone, kind="heir_invited",
-                             body=notify.chinese_texts("heir_invited", {"name": person.name})[1])
+            notify.queue_sms(phone=row.phone, kind="heir_invited", body=body)
     return len(relatives)
 
 
@@ -649,6 +707,7 @@ def recent_runs(county_code: str | None = None, limit: int = 12) -> list[dict]:
 
 
 def failed_payments(county_code: str | None = None) -> list[BenefitPayment]:
+    """Payments the bank could not make, with those whose re-issue waits for approval."""
     return db.session.scalars(select(BenefitPayment).filter(
-        BenefitPayment.status == "failed", in_county(county_code))
+        BenefitPayment.status.in_(("failed", "to_reissue")), in_county(county_code))
         .order_by(BenefitPayment.month)).all()

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import queries
-from ..constants import EventKind
+from ..constants import EventKind, PayeeRole, PayoutKind
 from ..exchange.registries import compare_person, other_pension_since, relation_between
 from ..extensions import db
 from ..models import (
@@ -22,6 +22,7 @@ from ..models import (
     InsuranceRelation,
     LedgerEntry,
     OutboxMessage,
+    PayoutApproval,
     Person,
     PersonalAccount,
     Settlement,
@@ -31,10 +32,11 @@ from ..models import (
 from ..rules import commitment as commitment_texts
 from ..rules import ids
 from ..rules import settlement as rules
-from . import audit, ledger, notify
+from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
 from .calendar import workday_calendar
 from .interest import credit_to_date
+from .transitions import NotOpen
 
 STAGE_WORKDAYS = {"old_county_settling": 15, "funds_in_transit": 15}  # domain.md: common practice
 
@@ -58,7 +60,9 @@ def deregistration_submitted(application: Application, actor: str, channel: str)
         **application.comparison,
         "subject": compare_person(subject.id_type, subject.id_number, subject.name,
                                   application.received_on).as_dict(),
-        "relationship": relation_between(applicant.id_number, subject.id_number),
+        "relationship": "designated_beneficiary" if beneficiaries.is_named(
+            beneficiaries.current_of(subject.id), applicant) and subject.id != applicant.id
+        else relation_between(applicant.id_number, subject.id_number),
     }
     text = _(commitment_texts.TEXTS[commitment_texts.CURRENT_VERSION])
     db.session.add(Commitment(
@@ -140,30 +144,76 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         balance_fen=balance, refundable_fen=result.refundable_fen,
         funeral_fen=result.funeral_fen, overpaid_fen=result.overpaid_fen,
         payable_fen=result.payable_fen, debt_fen=result.debt_fen, interest=interest,
-        bank_account=application.answers["bank_account"])
+        bank_account=application.answers["bank_account"], status="awaiting_approval",
+        payee_role=payee_role(application))
     db.session.add(settlement)
+    # The deregistration itself (第三十九条): the relation ends now, so no pension is paid
+    # for a later month; the money waits for a second person (第六十二条).
     relation.status, relation.ended_on, relation.end_reason = "terminated", event_on, ground
-    if account and balance:
-        # The account closes: what may be refunded leaves it for the payee; the rest (government
-        # money when another pension is drawn) returns to the fund. Both as settlement entries.
-        db.session.add(LedgerEntry(
-            account_id=account.id, kind="settlement", amount_fen=-balance, booked_on=today,
-            year=today.year, source_key=f"settlement:{application.reference}",
-            reason=ground))
     db.session.flush()
-    if result.payable_fen:
-        db.session.add(OutboxMessage(
-            channel="bank", kind="settlement", person_id=application.person_id,
-            recipient="bank", params={"settlement_id": settlement.id,
-                                      "amount_fen": result.payable_fen,
-                                      "bank_account": settlement.bank_account},
-            body=f"settlement {application.reference} {result.payable_fen}"))
+    approvals.prepare(PayoutKind.DEREGISTRATION_SETTLEMENT, f"settlement:{settlement.id}",
+                      actor=actor, channel=channel, county_code=relation.region_code,
+                      amount_fen=result.payable_fen, person_id=subject.id,
+                      application_id=application.id,
+                      detail={"balance_fen": balance, "payable_fen": result.payable_fen,
+                              "debt_fen": result.debt_fen, "reference": application.reference})
     audit.record("relation_deregistered", actor=actor, channel=channel, object_type="person",
                  object_id=subject.id, on_behalf_of=subject.get_id(),
                  detail={"ground": ground, "event_on": event_on.isoformat(),
                          "interest": interest, "overpaid_fen": overpaid,
                          "payable_fen": result.payable_fen, "debt_fen": result.debt_fen})
     return settlement
+
+
+def payee_role(application: Application) -> str:
+    """第三十八条: who receives the settlement: the insured themself (nationality, another
+    pension), the beneficiary the deceased named, or a legal heir."""
+    if application.answers.get("ground") != "death":
+        return PayeeRole.INSURED
+    if application.comparison.get("relationship") == "designated_beneficiary":
+        return PayeeRole.DESIGNATED_BENEFICIARY
+    return PayeeRole.HEIR
+
+
+def settlement_subject(application: Application) -> str | None:
+    settlement = settlement_for(application)
+    return f"settlement:{settlement.id}" if settlement is not None else None
+
+
+def approve_settlement(application: Application, *, actor: str, channel: str = "counter",
+                       **_kwargs) -> dict:
+    """复核 of the settlement (the lifecycle's hook): a different member of staff releases it."""
+    approval = approvals.of_subject(PayoutKind.DEREGISTRATION_SETTLEMENT,
+                                    settlement_subject(application) or "")
+    if approval is None:
+        raise NotOpen()
+    approvals.approve(approval, actor=actor, channel=channel)
+    return {"prepared_by": approval.prepared_by, "payout": approval.id}
+
+
+@approvals.releases(PayoutKind.DEREGISTRATION_SETTLEMENT)
+def _pay_settlement(approval, actor: str, channel: str) -> None:
+    """Approved: the account closes (what may be refunded leaves it for the payee; the rest,
+    government money when another pension is drawn, returns to the fund: both as one settlement
+    entry) and the bank is told to pay."""
+    settlement = db.session.get(Settlement, int(approval.subject.split(":")[1]))
+    application = db.session.get(Application, settlement.application_id)
+    account = ledger.account_of(settlement.insured_person_id)
+    today = china_today()
+    if account and settlement.balance_fen:
+        db.session.add(LedgerEntry(
+            account_id=account.id, kind="settlement", amount_fen=-settlement.balance_fen,
+            booked_on=today, year=today.year, source_key=f"settlement:{application.reference}",
+            reason=settlement.ground))
+    if settlement.payable_fen:
+        db.session.add(OutboxMessage(
+            channel="bank", kind="settlement", person_id=settlement.payee_person_id,
+            recipient="bank", params={"settlement_id": settlement.id,
+                                      "amount_fen": settlement.payable_fen,
+                                      "bank_account": settlement.bank_account,
+                                      "approval_id": approval.id},
+            body=f"settlement {application.reference} {settlement.payable_fen}"))
+    settlement.status = "to_pay"
 
 
 def settlement_for(application: Application) -> Settlement | None:
@@ -246,35 +296,68 @@ def transfer_refused(application: Application) -> None:
 
 
 def settle_transfer_out(case: TransferCase, actor: str, scheme: dict,
-                        channel: str = "counter") -> None:
-    """The old county (on this system): interest to date, the 审批表, the whole balance out in
-    one payment the following month, and the relation ends here with its records kept."""
+                        channel: str = "counter") -> PayoutApproval:
+    """经办 at the old county (on this system): interest to date (结息, 第四十三条: every year not
+    yet credited, at its rate or the latest published one) and the 审批表 with the whole
+    balance. Nothing leaves until a different member of staff approves it (第六十二条)."""
     if case.stage != "old_county_settling":
-        raise ValueError("not waiting for the old county")
-    relation = db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == case.person_id,
-        InsuranceRelation.region_code.startswith(case.from_county[:6]),
-        InsuranceRelation.status != "terminated"))
-    account = db.session.scalar(select(PersonalAccount).filter_by(relation_id=relation.id))
+        raise NotOpen()
+    if approvals.of_subject(PayoutKind.TRANSFER_SETTLEMENT, f"transfer:{case.id}"):
+        raise approvals.AlreadyPrepared()
+    account = _old_account(case)
     today = china_today()
-    # 结息 (第四十三条): every year not yet credited, at its rate or the latest published one.
     parts = credit_to_date(account.id, today, scheme, f"transfer:{case.id}")
     interest = sum(part["amount_fen"] for part in parts)
     amount = ledger.balance_fen(account.id)
     years = ledger.contribution_years(account.id)
-    db.session.add(LedgerEntry(account_id=account.id, kind="transfer_out", amount_fen=-amount,
-                               booked_on=today, year=today.year,
-                               source_key=f"transfer-out:{case.id}"))
-    relation.status, relation.ended_on, relation.end_reason = "terminated", today, \
-        "transferred_out"
     case.amount_fen, case.years = amount, years
     case.approval_sheet = {"balance_fen": amount, "interest_to_date_fen": interest,
-                           "interest": parts, "years": years, "settled_on": today.isoformat()}
-    _stage(case, "funds_in_transit", case.to_county, STAGE_WORKDAYS["funds_in_transit"])
-    audit.record("transfer_settled_out", actor=actor, channel=channel,
+                           "interest": parts, "years": years, "settled_on": today.isoformat(),
+                           "prepared_by": actor}
+    approval = approvals.prepare(PayoutKind.TRANSFER_SETTLEMENT, f"transfer:{case.id}",
+                                 actor=actor, channel=channel, county_code=case.from_county,
+                                 amount_fen=amount, person_id=case.person_id,
+                                 detail={"interest_fen": interest, "years": len(years)})
+    audit.record("transfer_settlement_prepared", actor=actor, channel=channel,
                  object_type="transfer_case", object_id=case.id,
                  detail={"amount_fen": amount, "interest_fen": interest, "years": len(years)})
     db.session.commit()
+    return approval
+
+
+def _old_account(case: TransferCase) -> PersonalAccount:
+    relation = db.session.scalar(select(InsuranceRelation).filter(
+        InsuranceRelation.person_id == case.person_id,
+        InsuranceRelation.region_code.startswith(case.from_county[:6]),
+        InsuranceRelation.status != "terminated"))
+    return db.session.scalar(select(PersonalAccount).filter_by(relation_id=relation.id))
+
+
+@approvals.releases(PayoutKind.TRANSFER_SETTLEMENT)
+def _send_transfer(approval, actor: str, channel: str) -> None:
+    """复核 done: the whole balance leaves in one payment, the relation ends here with its records
+    kept, and the case waits for the new county to confirm the funds (第四十三条)."""
+    case = db.session.get(TransferCase, int(approval.subject.split(":")[1]))
+    if case.stage != "old_county_settling":
+        raise NotOpen()
+    account = _old_account(case)
+    relation = db.session.get(InsuranceRelation, account.relation_id)
+    today = china_today()
+    db.session.add(LedgerEntry(account_id=account.id, kind="transfer_out",
+                               amount_fen=-case.amount_fen, booked_on=today, year=today.year,
+                               source_key=f"transfer-out:{case.id}"))
+    relation.status, relation.ended_on, relation.end_reason = "terminated", today, \
+        "transferred_out"
+    case.approval_sheet = {**case.approval_sheet, "approved_by": actor,
+                           "approved_on": today.isoformat()}
+    _stage(case, "funds_in_transit", case.to_county, STAGE_WORKDAYS["funds_in_transit"])
+    audit.record("transfer_settled_out", actor=actor, channel=channel,
+                 object_type="transfer_case", object_id=case.id,
+                 detail={"amount_fen": case.amount_fen, "prepared_by": approval.prepared_by})
+
+
+def transfer_approval(case: TransferCase) -> PayoutApproval | None:
+    return approvals.of_subject(PayoutKind.TRANSFER_SETTLEMENT, f"transfer:{case.id}")
 
 
 def receive_from_outside(case: TransferCase, amount_fen: int, years: list[int],

@@ -5,10 +5,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ..constants import PayoutKind
 from ..extensions import db
-from ..models import LedgerEntry, PersonalAccount
+from ..models import LedgerEntry, PayoutApproval, PersonalAccount
 from ..models.ledger import CONTRIBUTION_KINDS
-from . import audit
+from . import approvals, audit
 
 
 def account_of(person_id: int) -> PersonalAccount | None:
@@ -115,3 +116,43 @@ def reverse(entry: LedgerEntry, reason: str, actor: str, channel: str) -> Ledger
     reversal = reverse_entry(entry, reason, actor=actor, channel=channel)
     db.session.commit()
     return reversal
+
+
+# Manual corrections: prepared by one member of staff, booked when another approves (第六十二条)
+
+def prepare_corrections(account: PersonalAccount, corrections: list[tuple[int, int]],
+                        reason: str, *, actor: str, source: str, county_code: str,
+                        application_id: int | None = None,
+                        channel: str = "counter") -> PayoutApproval:
+    """经办 of a correction: each (entry, right amount) will reverse the entry and book the right
+    amount, both with `source` (e.g. "dispute:<reference>") as their document, so the balance
+    moves by exactly the difference, once a different member of staff approves. Nothing is
+    booked now. The caller commits."""
+    if not reason.strip():
+        raise ValueError("a correction needs its reason")
+    difference = 0
+    for entry_id, right_fen in corrections:
+        entry = db.session.get(LedgerEntry, entry_id)
+        if entry is None or entry.account_id != account.id:
+            raise ValueError("the entry is not on this account")
+        difference += right_fen - entry.amount_fen
+    return approvals.prepare(
+        PayoutKind.LEDGER_CORRECTION, f"correction:{source}", actor=actor, channel=channel,
+        county_code=county_code, amount_fen=difference, person_id=account.person_id,
+        application_id=application_id,
+        detail={"account_id": account.id, "corrections": [list(c) for c in corrections],
+                "reason": reason.strip(), "source": source})
+
+
+@approvals.releases(PayoutKind.LEDGER_CORRECTION)
+def _book_corrections(approval, actor: str, channel: str) -> None:
+    """复核 done: book each reversal and the right amount."""
+    source, reason = approval.detail["source"], approval.detail["reason"]
+    for number, (entry_id, right_fen) in enumerate(approval.detail["corrections"], start=1):
+        entry = db.session.get(LedgerEntry, entry_id)
+        reverse_entry(entry, reason, actor=actor, channel=channel,
+                      source_key=f"{source}:{number}:reversal")
+        db.session.add(LedgerEntry(
+            account_id=entry.account_id, kind=entry.kind, amount_fen=right_fen,
+            booked_on=entry.booked_on, year=entry.year, reason=reason,
+            source_key=f"{source}:{number}"))

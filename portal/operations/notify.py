@@ -14,6 +14,15 @@ from ..rules.ids import N_
 MESSAGES = {
     "application_submitted": N_("Your application %(reference)s has been received. The decision "
                                 "is due by %(due)s."),
+    # Next year's holiday notice not confirmed yet (rules.workdays): the date may move.
+    "application_submitted_may_move": N_("Your application %(reference)s has been received. "
+                                         "The decision is due by %(due)s (may move: next "
+                                         "year's official holidays are not confirmed yet)."),
+    "deadline_moved": N_("The official holiday calendar changed: the decision on your "
+                         "application %(reference)s is now due by %(due)s."),
+    "deadline_moved_may_move": N_("The official holiday calendar changed: the decision on your "
+                                  "application %(reference)s is now due by %(due)s (may move "
+                                  "again until the holidays are confirmed)."),
     "application_township_checked": N_("Your application %(reference)s has been checked by "
                                        "the township office and passed to the county."),
     "application_approved": N_("Your application %(reference)s has been approved."),
@@ -43,11 +52,35 @@ MESSAGES = {
     "heir_invited": N_("We are sorry for the loss of %(name)s. As a relative you can end the "
                        "pension insurance and receive the account balance online, at a kiosk "
                        "or through your village assistant. No death certificate is needed."),
+    "beneficiary_invited": N_("We are sorry for the loss of %(name)s, who named you as their "
+                              "designated beneficiary (指定受益人). You can end the pension "
+                              "insurance and receive the account balance online, at a kiosk or "
+                              "through your village assistant. No death certificate is needed."),
     "pension_amount_changed": N_("From %(month)s your pension is %(total)s yuan a month: basic "
                                  "pension %(basic)s yuan and %(account)s yuan from your "
                                  "personal account."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
+    # The yearly eligibility confirmation (第三十一条、第三十三条).
+    "eligibility_reminder": N_("Your yearly pension eligibility confirmation (资格认证) is due by "
+                               "%(due)s. Confirm with a face check on your phone or at a "
+                               "self-service kiosk, let a relative do it on their phone, or ask "
+                               "your village assistant to visit."),
+    "eligibility_overdue": N_("Your yearly pension eligibility confirmation (资格认证) is "
+                              "overdue. Confirm by %(until)s, or your pension is suspended "
+                              "from the month after."),
+    "eligibility_suspended": N_("Your pension is suspended from %(month)s because the yearly "
+                                "eligibility confirmation was missed (第三十三条). Confirm with "
+                                "a face check or ask your village assistant: payment resumes "
+                                "at once and the suspended months are paid back."),
+    "family_helper_registered": N_("%(name)s has registered to confirm your pension "
+                                   "eligibility for you on their phone (亲情认证). If you did not "
+                                   "agree, call 12333."),
+    "eligibility_confirmed": N_("Your pension eligibility is confirmed for this year. The next "
+                                "confirmation is due by %(due)s."),
+    "eligibility_resumed": N_("Your pension eligibility is confirmed and your pension resumes. "
+                              "The suspended months are paid with the next payment. The next "
+                              "confirmation is due by %(due)s."),
 }
 SMS_PREFIX = N_("[Residents' pension] ")
 

@@ -55,7 +55,8 @@ def commit_or_conflict() -> None:
 def _its_turn(action: lifecycle.Action, application: Application, actor: str) -> bool:
     return application.status in action.sources and lifecycle.turn_holds(
         action.turn, status=application.status, township_check=application.township_check,
-        owner=application.owner, actor=actor)
+        owner=application.owner, actor=actor) and (
+        action.applies is None or action.applies(application))
 
 
 def allowed_actions(application: Application, staff) -> list[lifecycle.Action]:

@@ -10,9 +10,9 @@ from .. import queries
 from ..auth.resident import resident_required
 from ..extensions import db
 from ..models import Application, BenefitDecision, PensionNotice
-from ..operations import benefits
+from ..operations import benefits, eligibility
 from ..rules import contact
-from ..rules.benefits import next_payment_date, payment_day_in, same_day_next_year
+from ..rules.benefits import next_payment_date, payment_day_in
 from ..rules.dates import china_today
 from .views import bp
 
@@ -27,13 +27,13 @@ def pension():
         .order_by(BenefitDecision.id.desc()))
     relation = queries.current_relation(current_user.id)
     today, day = china_today(), current_app.config["PENSION_PAYMENT_DAY"]
-    check = benefits.last_check(current_user.id)
+    standing = eligibility.standing_of(current_user.id, today, relation) if relation else None
     claim = db.session.get(Application, decision.application_id) if decision else None
     receiving = relation is not None and relation.status == "receiving"
     return render_template(
         "resident/pension.html", notice=notice, decision=decision, relation=relation,
-        claim=claim, payments=benefits.payments_of(current_user.id), check=check,
-        next_check=same_day_next_year(check.confirmed_on) if check else None,
+        claim=claim, payments=benefits.payments_of(current_user.id), standing=standing,
+        confirmations=eligibility.history(current_user.id) if standing else [],
         # 第二十七条: this month's amount at this year's basic pension, not the decided one.
         current=benefits.current_amount(current_user.id, today) if receiving else None,
         next_payment=max(next_payment_date(today, day),

@@ -100,12 +100,11 @@ def receiving_now(relation, today) -> dict | None:
     payments = benefits.payments_of(current_user.id, limit=1)
     this_month = payments[0] if payments and (payments[0].month.year, payments[0].month.month) \
         == (today.year, today.month) else None
-    check = benefits.last_check(current_user.id)
-    check_due = check.confirmed_on.replace(year=check.confirmed_on.year + 1) if check else None
+    from ..operations import eligibility
+
     return {"payment": this_month,
             "next_payment": next_payment_date(today, current_app.config["PENSION_PAYMENT_DAY"]),
-            "check_due": check_due,
-            "check_soon": check_due is not None and (check_due - today).days <= 60}
+            "eligibility": eligibility.standing_of(current_user.id, today, relation)}
 
 
 def this_years_contribution(relation) -> dict | None:

@@ -8,3 +8,8 @@ CHINA = timezone(timedelta(hours=8))
 
 def china_today() -> date:
     return datetime.now(UTC).astimezone(CHINA).date()
+
+
+def last_month(today: date) -> date:
+    """The first day of the month before `today`'s (what a monthly report is about)."""
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)

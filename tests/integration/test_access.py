@@ -45,9 +45,16 @@ RESIDENT_ONLY = {
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),
     "resident.pension_notice": ("GET", "/me/pension/notice"),
+    # 资格认证 and 亲情认证: record-level checks in test_eligibility.py
+    "resident.eligibility": ("GET", "/me/eligibility"),
+    "resident.family": ("GET", "/me/family"),
+    "resident.family_confirm": ("GET", "/me/family/999999"),
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
+    "resident.beneficiary": ("GET", "/me/beneficiary"),  # test_beneficiaries.py
+    "resident.change_beneficiary": ("GET", "/me/beneficiary/change"),
+    "resident.remove_beneficiary": ("POST", "/me/beneficiary/remove"),
     "kiosk.receipt": ("GET", "/kiosk/receipt/5399012611240000"),
     "kiosk.rating": ("POST", "/kiosk/rating"),
     "flows.start": ("GET", "/apply/enrolment/"),
@@ -83,6 +90,18 @@ STAFF_ONLY = {
     "agency.report": ("GET", "/agency/reports/JB0000000000"),
     "agency.resend_tax_registration": ("POST", "/agency/tax-registrations/1/resend"),
     "agency.refused_contributions": ("GET", "/agency/refused-contributions"),
+    # admin only (the working-day calendar, maker–checker): test_calendar_console.py
+    "agency.calendar_years": ("GET", "/agency/calendar"),
+    "agency.calendar_year": ("GET", "/agency/calendar/2027"),
+    "agency.confirm_calendar_year": ("POST", "/agency/calendar/2027/confirm"),
+    "agency.settlement": ("POST", "/agency/applications/5399012611240000/settlement"),
+    "agency.settlement_check": ("POST",
+                                "/agency/applications/5399012611240000/settlement-check"),
+    "agency.correction_check": ("POST",
+                                "/agency/applications/5399012611240000/correction-check"),
+    "agency.approvals_queue": ("GET", "/agency/approvals"),
+    "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
+    "agency.eligibility_missed": ("GET", "/agency/eligibility"),  # test_eligibility.py
 }
 
 
@@ -93,6 +112,8 @@ ASSISTANT_ONLY = {
     "assist.consent_code": ("GET", "/assist/consents/999999/code"),
     "assist.application": ("GET", "/assist/applications/5399012611240000"),
     "assist.deaths": ("GET", "/assist/deaths"),
+    "assist.no_deaths": ("POST", "/assist/deaths/none"),  # test_death_returns.py
+    "assist.home_visit": ("GET", "/assist/residents/1/home-visit"),  # test_eligibility.py
 }
 
 

@@ -114,12 +114,14 @@ def test_arrears_failed_payment_reissued_once_and_account_part_booked(client, ap
         assert benefits.import_bank_result(content, actor="test")["already_settled"] == 2
         booked = db.session.scalars(select(LedgerEntry).filter_by(kind="pension_paid")).all()
         assert any(e.amount_fen == -ok.account_fen for e in booked)
-        reissued = benefits.reissue_failed(actor="test")
+        # 第六十二条: prepared by one member of staff, sent once a different one approves.
+        reissued = benefits.reissue_failed("staff:1", "staff:2")
         assert [(p.month, p.attempt) for p in reissued if p.person_id == pid] == [
             (bad.month, 2)]
         failed_again = f"payment_id,status\n{reissued[-1].id},failed\n"
         benefits.import_bank_result(failed_again, actor="test")
-        assert [p for p in benefits.reissue_failed(actor="test") if p.person_id == pid] == []
+        assert [p for p in benefits.reissue_failed("staff:1", "staff:2")
+                if p.person_id == pid] == []
         db.session.remove()
     checker = app.test_client()
     staff_sign_in(checker, app, "checker.qingshan")

@@ -24,7 +24,7 @@ from portal.models import (
     Settlement,
     TransferCase,
 )
-from portal.operations import benefits, ledger
+from portal.operations import benefits, closure, ledger
 from portal.rules import ids
 from tests.integration.helpers import (
     BANK_ACCOUNT,
@@ -108,6 +108,21 @@ def approve(app, reference, username="reviewer.qingshan"):
     return staff, review
 
 
+def settle(app, reference, preparer="reviewer.qingshan", approver="checker.qingshan"):
+    """第三十九条 and 第六十二条: one member of staff deregisters and computes the settlement, a
+    different one approves it; the preparer cannot approve it themself."""
+    staff = app.test_client()
+    staff_sign_in(staff, app, preparer)
+    review = staff.get(f"/agency/applications/{reference}").get_data(as_text=True)
+    response = staff_post(staff, reference, "settlement")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    checker = app.test_client()
+    staff_sign_in(checker, app, approver)
+    response = staff_post(checker, reference, "settlement-check", verdict="approve")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return staff, review
+
+
 def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, app):
     deceased, heir, pid = beneficiary_paid_until(app, date(2030, 1, 1), date(2029, 12, 15))
     reference = file_deregistration(client, app, heir, deceased)
@@ -123,7 +138,7 @@ def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, 
             person_id=pid, kind="claim")))
         monthly, account_part = decision.monthly_fen, decision.account_fen
         db.session.remove()
-    staff, review = approve(app, reference)
+    staff, review = settle(app, reference)
     assert "承诺" in review and deceased["id_number"] in review and "2029年12月15日" in review
     with app.app_context():
         settlement = db.session.scalar(select(Settlement).join(
@@ -155,7 +170,7 @@ def test_overpayment_larger_than_balance_and_funeral_is_listed_as_debt(client, a
     # (these test accounts were never credited, so settlement credits every year since 2009).
     deceased, heir, pid = beneficiary_paid_until(app, date(2034, 2, 1), date(2027, 2, 10))
     reference = file_deregistration(client, app, heir, deceased)
-    staff, _review = approve(app, reference)
+    staff, _review = settle(app, reference)
     with app.app_context():
         settlement = db.session.scalar(select(Settlement).filter_by(insured_person_id=pid))
         assert settlement.payable_fen == 0
@@ -269,8 +284,21 @@ def test_transfer_from_another_county_here_moves_everything(client, app):
         "csrf_token": csrf_token(new_county.get("/agency/transfers"))}).status_code == 404
     assert old_county.post(f"/agency/transfers/{case_id}/settle",
                            data={"csrf_token": csrf_token(page)}).status_code == 302
+    # 第六十二条: nothing leaves before a different member of staff of the old county approves.
+    with app.app_context():
+        assert db.session.get(TransferCase, case_id).stage == "old_county_settling"
+        assert ledger.balance_fen(old_account.id) > 0
+        approval_id = closure.transfer_approval(db.session.get(TransferCase, case_id)).id
+        db.session.remove()
+    checker = app.test_client()
+    staff_sign_in(checker, app, "checker.baishui")
+    approvals_page = checker.get("/agency/approvals")
+    assert person["name"] in approvals_page.get_data(as_text=True)
+    assert checker.post(f"/agency/approvals/{approval_id}/approve", data={
+        "csrf_token": csrf_token(approvals_page), "version": 1}).status_code == 303
     with app.app_context():
         case = db.session.get(TransferCase, case_id)
+        assert case.approval_sheet["prepared_by"] != case.approval_sheet["approved_by"]
         interest = case.approval_sheet["interest_to_date_fen"]
         assert case.amount_fen == old_balance + interest
         assert ledger.balance_fen(old_account.id) == 0
@@ -324,8 +352,6 @@ def test_no_transfer_while_receiving_or_within_the_county(client, app, demo):
 
 
 def test_transfer_from_an_outside_county_goes_through_the_interface(client, app):
-    from portal.operations import closure
-
     person = enrolled_in(app, "519901000000")  # another province: not on this system
     reference = apply_transfer(client, app, person)
     approve(app, reference)

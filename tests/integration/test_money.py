@@ -31,7 +31,15 @@ from portal.models import (
     RegistryRelative,
     TransferCase,
 )
-from portal.operations import benefits, closure, interest, ledger, tax_import, transitions
+from portal.operations import (
+    approvals,
+    benefits,
+    closure,
+    interest,
+    ledger,
+    tax_import,
+    transitions,
+)
 from portal.operations.applications import china_today
 from portal.rules import ids
 from portal.rules.interest import interest_to_date, yearly_interest
@@ -292,6 +300,9 @@ def test_the_heir_is_not_shorted(app, december):
         closure.deregistration_submitted(item, heir.get_id(), "online")
         settlement = closure.deregister(item, "staff:1", "counter")
         db.session.commit()
+        # 第六十二条: the account closes and the bank is told only once someone else approves.
+        assert ledger.balance_fen(ledger.account_of(deceased.id).id) == settlement.balance_fen
+        approvals.approve(approvals.for_application(item.id), actor="staff:2", commit=True)
         today = china_today()
         interest_now = interest_to_date(139_000, [], 150, today.month - 1)
         assert settlement.overpaid_fen == 2 * 17_300
@@ -335,6 +346,7 @@ def test_a_january_transfer_first_credits_last_year(app, monkeypatch):
         db.session.add(case)
         db.session.commit()
         closure.settle_transfer_out(case, "staff:1", SCHEME)
+        approvals.approve(closure.transfer_approval(case), actor="staff:2", commit=True)
         # 2025: 10 000.00 × 2.62 %? No: 2025's own rate, 1.50 %: opening 10 000.00 for 12 months
         # + 500.00 from May (8 months) = 150.00 + 5.00 = 155.00. January 2026: 0 full months.
         expected = yearly_interest(1_000_000, [(date(2025, 4, 10), 50_000)], 150)

@@ -55,6 +55,7 @@ from portal.models import (
 )
 from portal.operations import (
     applications,
+    approvals,
     benefits,
     closure,
     interest,
@@ -261,7 +262,8 @@ class World:
         benefits.import_bank_result("payment_id,status\n" + "\n".join(lines),
                                     actor="system:bank")
         if fail:
-            again = benefits.reissue_failed(actor="system:test")
+            # 第六十二条: prepared by one member of staff, approved by another.
+            again = benefits.reissue_failed("staff:1", "staff:2")
             if again:
                 benefits.import_bank_result("payment_id,status\n" + "\n".join(
                     f"{p.id},paid" for p in again), actor="system:bank")
@@ -329,6 +331,7 @@ def move(world, person, old, new):
     db.session.commit()
     case = closure.transfer_case_for(item)
     closure.settle_transfer_out(case, "staff:2", world.scheme)
+    approvals.approve(closure.transfer_approval(case), actor="staff:4", commit=True)
     closure.confirm_funds(case, "staff:3")
 
 
@@ -408,6 +411,8 @@ def settle(world, person, heir, county, end_day):
                                  event_on=end_day.isoformat(), bank_account=BANK)
     closure.deregistration_submitted(item, item.filed_by, "online")
     closure.deregister(item, "staff:1", "counter")
+    db.session.commit()
+    approvals.approve(approvals.for_application(item.id), actor="staff:2")
     item.status = "approved"
     db.session.commit()
     # A year end after the settlement must not touch the closed account.

@@ -18,6 +18,7 @@ from portal.models import (
     InsuranceRelation,
     LedgerEntry,
     PaymentRun,
+    PayoutApproval,
     Person,
 )
 from portal.rules import ids
@@ -93,15 +94,36 @@ def failed_payment(app) -> tuple[int, date]:
 
 
 def test_parallel_reissues_reissue_once(app, live_url):
+    """Prepared at once by several taps (one batch), then approved at once by a different
+    member of staff (第六十二条): the payment is sent again exactly once."""
     person_id, month = failed_payment(app)
-    checker = app.test_client()
-    staff_sign_in(checker, app, "checker.qingshan")
-    page = checker.get("/agency/payments")
-    form, cookies = {"csrf_token": csrf_token(page)}, cookie_of(checker, app)
+    reviewer = app.test_client()
+    staff_sign_in(reviewer, app, "reviewer.qingshan")
+    page = reviewer.get("/agency/payments")
+    form, cookies = {"csrf_token": csrf_token(page)}, cookie_of(reviewer, app)
     answers = at_once(lambda: requests.post(live_url + "/agency/payments/reissue", data=form,
                                             cookies=cookies, allow_redirects=False, timeout=60))
     assert [r.status_code for r in answers] == [303] * PARALLEL
     assert {r.headers["Location"] for r in answers} == {"/agency/payments"}
+    with app.app_context():
+        payment = db.session.scalar(select(BenefitPayment).filter_by(person_id=person_id,
+                                                                     month=month))
+        assert payment.status == "to_reissue"
+        # Exactly one batch holds the payment, however many taps prepared at once.
+        holding = [a for a in db.session.scalars(select(PayoutApproval).filter_by(
+            kind="reissue")) if payment.id in a.detail["payments"]]
+        assert len(holding) == 1 and holding[0].status == "awaiting"
+        approval_id = holding[0].id
+        db.session.remove()
+    checker = app.test_client()
+    staff_sign_in(checker, app, "checker.qingshan")
+    page = checker.get("/agency/approvals")
+    form = {"csrf_token": csrf_token(page), "version": "1"}
+    cookies = cookie_of(checker, app)
+    answers = at_once(lambda: requests.post(
+        live_url + f"/agency/approvals/{approval_id}/approve", data=form, cookies=cookies,
+        allow_redirects=False, timeout=60))
+    assert [r.status_code for r in answers] == [303] * PARALLEL  # the winner's answer
     with app.app_context():
         attempts = sorted((p.attempt, p.status) for p in db.session.scalars(
             select(BenefitPayment).filter_by(person_id=person_id, month=month)))

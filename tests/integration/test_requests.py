@@ -81,6 +81,25 @@ def test_dispute_correction_moves_the_balance_by_exactly_the_difference(client, 
         "csrf_token": csrf_token(page), "version": version_of(page), "entry": personal[0],
         "right_amount": "500", "explanation": "核对税务缴费记录，应为500元，已更正"})
     assert done.status_code == 302
+    # 第六十二条: nothing is booked until a different member of staff approves the correction;
+    # the one who prepared it is refused.
+    assert account_state(app, enrolled)[0] == before
+    page = staff.get(f"/agency/applications/{reference}")
+    assert "/correction-check" not in page.get_data(as_text=True)  # no button for them …
+    with app.app_context():
+        version = db.session.scalar(select(Application.version).filter_by(reference=reference))
+        db.session.remove()
+    refused = staff.post(f"/agency/applications/{reference}/correction-check", data={
+        "csrf_token": csrf_token(page), "version": version, "verdict": "approve"})  # … nor way
+    assert refused.status_code == 403
+    assert account_state(app, enrolled)[0] == before
+    checker = app.test_client()
+    staff_sign_in(checker, app, "checker.qingshan")
+    page = checker.get(f"/agency/applications/{reference}")
+    assert "黄志明" in page.get_data(as_text=True)  # who prepared it, on the page
+    approved = checker.post(f"/agency/applications/{reference}/correction-check", data={
+        "csrf_token": csrf_token(page), "version": version_of(page), "verdict": "approve"})
+    assert approved.status_code == 302
     after, entries = account_state(app, enrolled)
     assert after - before == 50000 - 40000
     with app.app_context():

@@ -38,6 +38,9 @@ def production(monkeypatch):
     monkeypatch.setenv("OIDC_ISSUER", "https://idp.example.gov.cn")
     monkeypatch.setenv("DATABASE_URL", "postgresql://portal@db/portal")
     monkeypatch.setenv("EXTERNAL_URL", "https://portal.example.gov.cn")
+    monkeypatch.setenv("TASK_BROKER_URL", "redis://redis.internal:6379/1")
+    monkeypatch.setenv("SMS_GATEWAY", "http")
+    monkeypatch.setenv("SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
     monkeypatch.delenv("DEMO_MODE", raising=False)
 
 
@@ -53,11 +56,33 @@ def test_production_starts_with_real_settings(tmp_path, production):
     ("DEMO_MODE", "1", "DEMO_MODE"),
     ("DATABASE_URL", "sqlite:///x.db", "PostgreSQL"),
     ("EXTERNAL_URL", "http://portal", "https"),
+    ("TASK_BROKER_URL", "embedded", "TASK_BROKER_URL"),
+    ("SMS_GATEWAY", "log", "SMS_GATEWAY"),
 ])
 def test_production_refuses_demo_shortcuts(tmp_path, monkeypatch, production, variable, value,
                                            complaint):
     monkeypatch.setenv(variable, value)
     with pytest.raises(config.ConfigError, match=complaint):
+        config.load(tmp_path)
+
+
+def test_production_refuses_to_start_without_a_task_engine(tmp_path, monkeypatch, production):
+    """Issue 19: nothing scheduled would ever run (payment runs, comparisons, SMS)."""
+    monkeypatch.delenv("TASK_BROKER_URL")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(config.ConfigError, match="TASK_BROKER_URL"):
+        config.load(tmp_path)
+    monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/0")
+    assert config.load(tmp_path)["TASK_BROKER_URL"] == "redis://redis.internal:6379/0"
+
+
+def test_an_http_sms_gateway_needs_its_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMS_GATEWAY", "http")
+    monkeypatch.delenv("SMS_GATEWAY_URL", raising=False)
+    with pytest.raises(config.ConfigError, match="SMS_GATEWAY_URL"):
+        config.load(tmp_path)
+    monkeypatch.setenv("SMS_GATEWAY", "carrier-pigeon")
+    with pytest.raises(config.ConfigError, match="log or http"):
         config.load(tmp_path)
 
 

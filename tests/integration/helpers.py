@@ -15,14 +15,17 @@ from conftest import local_path
 from portal.extensions import db
 from portal.models import (
     InsuranceRelation,
+    LedgerEntry,
     OutboxMessage,
     Person,
     PersonalAccount,
     RegistryDeath,
     RegistryEnrolment,
     RegistryPerson,
+    RegistryRelative,
     WebSession,
 )
+from portal.operations import benefits, ledger
 from portal.operations.applications import china_today
 from portal.rules import ids
 from tests.pages import Page
@@ -424,3 +427,113 @@ def card(person):
     """What a terminal's card reader reads from a resident's identity card."""
     return {"name": person["name"], "id_type": person["id_type"],
             "id_number": person["id_number"]}
+
+
+# --- ending the insurance (第三十八条、第三十九条) and disputes (第二十条) ---------------------
+
+_relatives = itertools.count(600)
+
+
+def registry_person(app, county="539901", village="539901100201", born=date(1975, 3, 3)):
+    number = next(_relatives)
+    person = {"name": f"家属{number}", "id_type": ids.RESIDENT_ID,
+              "id_number": ids.compose_resident_id(county, born, number), "nationality": "CHN",
+              "phone": f"135{number:08d}"}
+    with app.app_context():
+        db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=person["id_number"],
+                                      name=person["name"], sex="F", birth_date=born,
+                                      phone=person["phone"], hukou_region_code=village,
+                                      address="青山县青山镇东山村6组2号", alive=True))
+        db.session.commit()
+        db.session.remove()
+    return person
+
+
+def run_payments(run_id):
+    from portal.models import BenefitPayment
+
+    return db.session.scalars(select(BenefitPayment).filter_by(run_id=run_id)).all()
+
+
+def beneficiary_paid_until(app, paid_until: date, died_on: date):
+    """A pensioner paid every month up to `paid_until` who died on `died_on`, and their child."""
+    client = app.test_client()
+    person = make_claimant(app)
+    pid = become_beneficiary(client, app, person)
+    heir = registry_person(app)
+    with app.app_context():
+        run = benefits.run_month(paid_until, actor="test")
+        mine = [p for p in run_payments(run.id) if p.person_id == pid]
+        benefits.import_bank_result("payment_id,status\n" + "\n".join(
+            f"{p.id},paid" for p in mine), actor="test")
+        db.session.add(RegistryDeath(id_number=person["id_number"], death_date=died_on,
+                                     source="civil_affairs"))
+        db.session.add(RegistryRelative(id_number=heir["id_number"],
+                                        relative_id_number=person["id_number"],
+                                        relation="child"))
+        db.session.commit()
+        db.session.remove()
+    return person, heir, pid
+
+
+def file_deregistration(client, app, heir, deceased):
+    sign_in(client, app, heir, face=True, level="face")
+    assert client.get("/apply/deregistration/").status_code == 200
+    assert answer(client, "/apply/deregistration/step/ground", ground="death").status_code == 302
+    response = answer(client, "/apply/deregistration/step/deceased",
+                      deceased_name=deceased["name"], deceased_id_number=deceased["id_number"])
+    if response.status_code != 302:
+        return response
+    assert answer(client, "/apply/deregistration/step/bank_account",
+                  bank_account=BANK_ACCOUNT).status_code == 302
+    page = client.get("/apply/deregistration/check")
+    assert "不需要" in page.get_data(as_text=True) or "死亡证明" in page.get_data(as_text=True)
+    return confirm(client, "deregistration")
+
+
+def settle(app, reference, preparer="reviewer.qingshan", approver="checker.qingshan"):
+    """第三十九条 and 第六十二条: one member of staff deregisters and computes the settlement, a
+    different one approves it; the preparer cannot approve it themself."""
+    staff = app.test_client()
+    staff_sign_in(staff, app, preparer)
+    review = staff.get(f"/agency/applications/{reference}").get_data(as_text=True)
+    response = staff_post(staff, reference, "settlement")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    checker = app.test_client()
+    staff_sign_in(checker, app, approver)
+    response = staff_post(checker, reference, "settlement-check", verdict="approve")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return staff, review
+
+
+
+def book_contribution(client, app, resident, amount=50000, year=2025):
+    body = (f"tax_ref,id_number,year,amount_fen,paid_on,payer\n"
+            f"D{resident['id_number']}{year},{resident['id_number']},{year},{amount},"
+            f"{year}-05-10,person\n")
+    response = client.post("/exchange/tax/contributions", data=body, content_type="text/csv",
+                           headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
+    assert response.status_code == 200, response.json
+
+
+def account_state(app, resident):
+    with app.app_context():
+        person = db.session.scalar(select(Person).filter_by(id_number=resident["id_number"]))
+        account = ledger.account_of(person.id)
+        entries = db.session.scalars(select(LedgerEntry).filter_by(account_id=account.id)
+                                     .order_by(LedgerEntry.id)).all()
+        state = ledger.balance_fen(account.id), [(e.id, e.kind, e.amount_fen) for e in entries]
+        db.session.remove()
+    return state
+
+
+def file_dispute(client, text="2025年的个人缴费金额不对，我交的是500元"):
+    assert answer(client, "/apply/dispute/step/subject", subject="account").status_code == 302
+    assert answer(client, "/apply/dispute/step/what_is_wrong",
+                  what_is_wrong=text).status_code == 302
+    page = client.get("/apply/dispute/step/evidence")
+    response = client.post("/apply/dispute/step/evidence",
+                           data={"csrf_token": csrf_token(page)},
+                           content_type="multipart/form-data")
+    assert response.location.endswith("/apply/dispute/check")
+    return confirm(client, "dispute")

@@ -19,12 +19,15 @@ from portal.models import (
 )
 from portal.operations import beneficiaries, benefits
 from portal.rules import ids
-from tests.integration.helpers import BANK_ACCOUNT, csrf_token, person_id, sign_in
-from tests.integration.test_closure import (
+from tests.integration.helpers import (
+    BANK_ACCOUNT,
     beneficiary_paid_until,
+    csrf_token,
     file_deregistration,
+    person_id,
     registry_person,
     settle,
+    sign_in,
 )
 
 

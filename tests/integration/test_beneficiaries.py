@@ -199,7 +199,7 @@ def test_the_designated_beneficiary_deregisters_and_is_paid(client, app):
 
 def test_a_recorded_death_tells_the_beneficiary(app):
     with app.app_context():
-        from tests.integration.test_money import pensioner
+        from tests.integration.helpers import pensioner
 
         person = pensioner(date(2020, 1, 1))
         db.session.remove()

@@ -295,7 +295,7 @@ def test_prepared_reissues_are_not_paid_by_the_next_payment_run(app):
     """A failed month waiting for its re-issue's approval counts as covered: the monthly run
     (第二十七条) does not pay it a second way round the approval."""
     with app.app_context():
-        from tests.integration.test_money import pensioner
+        from tests.integration.helpers import pensioner
 
         person = pensioner(date(2012, 1, 1))
         run = benefits.run_month(date(2012, 1, 1), actor="test", checked_on=date(2012, 1, 2))

@@ -41,6 +41,12 @@ run: translations demo
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
+# The production server (gunicorn, gunicorn.conf.py) on the same embedded defaults as `make run`.
+.PHONY: serve
+serve: translations demo
+	EXTERNAL_URL="$${EXTERNAL_URL:-http://$(HOST):$(PORT)}" HOST=$(HOST) PORT=$(PORT) \
+	  $(VENV)/bin/gunicorn -c gunicorn.conf.py 'portal:create_app()'
+
 # Debian's Chromium drives the browser tests (no browser download); Noto CJK renders Chinese;
 # poppler-utils turns the statement PDF into a picture to look at; espeak-ng speaks the voice
 # guidance (语音播报; `make run` works without it, only the player is missing).

@@ -65,6 +65,7 @@ SLOTS = 36  # account id % SLOTS picks the tier and the day of the year a reside
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
 USER_AGENT = "portal-bench/1"
+ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 50_000
 
 
@@ -240,17 +241,20 @@ def tax_batch(rows: int, year: int, after_person: int, residents: int, scheme: d
 # Statement load
 
 
-def signed_in_sessions(app, count: int, year: int) -> list[dict]:
+def signed_in_sessions(app, count: int, year: int, exclude: set | None = None) -> list[dict]:
     """Sessions stored the way auth/sessions.py stores them after a real-name sign-in: the
     cookie is the raw token, the row is keyed by its SHA-256 and holds what Flask-Login and
-    resident_required read (user id, session identifier, assurance level)."""
+    resident_required read (user id, session identifier, assurance level). `exclude`: people
+    already holding one (the first-view residents must be others than the warm ones)."""
     with app.test_request_context("/", headers={"User-Agent": USER_AGENT},
                                   environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         # Flask-Login's "basic" protection compares this hash of address and user agent.
         identifier = login_manager._session_identifier_generator()
+    exclude = exclude or set()
     people = db.session.scalars(
         select(Person.id).join(PersonalAccount, PersonalAccount.person_id == Person.id)
-        .order_by(func.random()).limit(count)).all()
+        .order_by(func.random()).limit(count + len(exclude))).all()
+    people = [p for p in people if p not in exclude][:count]
     now = datetime.now(UTC)
     sessions = []
     for person_id in people:
@@ -261,24 +265,30 @@ def signed_in_sessions(app, count: int, year: int) -> list[dict]:
             data={"_user_id": f"resident:{person_id}", "_fresh": True, "_id": identifier,
                   "acr": "real-name", "auth_time": int(time.time())}))
         closing = ledger.balance_fen(account.id, date(year, 12, 31))
-        sessions.append({"token": token, "expect": f"{closing / 100:,.2f}"})
+        sessions.append({"token": token, "expect": f"{closing / 100:,.2f}",
+                         "person_id": person_id})
     db.session.commit()
     return sessions
 
 
-def start_server(app, kind: str, port: int, workers: int, environment: dict):
-    """Returns a function that stops it. gunicorn runs in its own processes, so the load
+def start_server(app, kind: str, port: int, workers: int, environment: dict,
+                 target: str = "portal:create_app()"):
+    """Returns a function that stops it. gunicorn runs in its own processes with the shipped
+    gunicorn.conf.py (the same settings for the portal and the bare baseline), so the load
     generator's threads don't share a GIL with the app."""
     if kind == "werkzeug":
         from werkzeug.serving import make_server
 
         server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server.shutdown
+        return _with_pid(server.shutdown, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "portal:create_app()"],
-        env={**os.environ, **environment})
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+         "--log-level", "warning", target],
+        env={**os.environ, **environment, "HOST": "127.0.0.1", "PORT": str(port),
+             "WEB_CONCURRENCY": str(workers),
+             # No worker recycling during a run: a recycled worker's CPU time would be lost.
+             "GUNICORN_MAX_REQUESTS": "0"}, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -294,27 +304,103 @@ def start_server(app, kind: str, port: int, workers: int, environment: dict):
         process.terminate()
         process.wait(timeout=30)
 
-    return stop
+    return _with_pid(stop, process.pid)
 
 
-def get_statement(port: int, path: str, cookie: str, session: dict) -> tuple[float, bool]:
+def _with_pid(stop, pid):
+    """The stop function, carrying the server's master process id (None: in this process)."""
+    def stopper():
+        stop()
+
+    stopper.pid = pid
+    return stopper
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (Linux /proc), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU time the servers spend per request, whatever else runs on the machine: the gunicorn
+    workers' own time, and the time of the PostgreSQL backends serving this database (when it is
+    local). Requests/s on a shared machine measure the neighbours too; CPU ms per request does
+    not (much)."""
+
+    def __init__(self, master_pid: int | None, database_url: str):
+        self.workers = _children(master_pid) if master_pid else []
+        self.engine = None
+        if database_url.startswith("postgresql") and ("@127.0.0.1" in database_url
+                                                       or "@localhost" in database_url):
+            self.engine = create_engine(database_url)
+
+    def _backends(self) -> dict[int, float]:
+        if self.engine is None:
+            return {}
+        with self.engine.connect() as connection:
+            pids = connection.scalars(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).all()
+        return {pid: _cpu_seconds(pid) for pid in pids}
+
+    def snapshot(self):
+        return sum(_cpu_seconds(pid) for pid in self.workers), self._backends()
+
+    def per_request(self, before, after, requests: int) -> dict:
+        if not self.workers or not requests:
+            return {}
+        app_ms = (after[0] - before[0]) * 1000 / requests
+        result = {"app_cpu_ms": round(app_ms, 2)}
+        if self.engine is not None:
+            db_seconds = sum(seconds - before[1].get(pid, 0.0)
+                             for pid, seconds in after[1].items())
+            result["db_cpu_ms"] = round(db_seconds * 1000 / requests, 2)
+        return result
+
+
+def get(port: int, path: str, cookie: str | None, session: dict | None,
+        shows_balance: bool = False) -> tuple[float, bool]:
+    """One GET on a fresh connection; ok when 200 (and, for a resident's page, it shows what
+    that resident's page must show)."""
+    headers = {"User-Agent": USER_AGENT}
+    if session is not None:
+        headers["Cookie"] = f"{cookie}={session['token']}"
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("GET", path, headers={"Cookie": f"{cookie}={session['token']}",
-                                                 "User-Agent": USER_AGENT})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
     finally:
         connection.close()
     elapsed = time.perf_counter() - started
-    return elapsed, response.status == 200 and session["expect"] in body
+    expected = session["expect"] if session and shows_balance else None
+    return elapsed, response.status == 200 and (expected is None or expected in body)
 
 
-def load(port: int, path: str, cookie: str, sessions: list[dict], clients: int,
+def load(port: int, path: str, cookie: str | None, sessions: list[dict] | None, clients: int,
          seconds: float, max_requests: int) -> dict:
     """Closed loop: `clients` threads each send the next request as soon as the last one is
-    answered, until the time or the request budget runs out."""
+    answered, until the time or the request budget runs out. Request k uses session k modulo
+    their number (None: anonymous)."""
     latencies, failures, lock = [], [0], threading.Lock()
     counter = iter(range(max_requests))
     deadline = time.perf_counter() + seconds
@@ -325,8 +411,9 @@ def load(port: int, path: str, cookie: str, sessions: list[dict], clients: int,
                 number = next(counter, None)
             if number is None:
                 return
+            session = sessions[number % len(sessions)] if sessions else None
             try:
-                elapsed, ok = get_statement(port, path, cookie, sessions[number % len(sessions)])
+                elapsed, ok = get(port, path, cookie, session, "/statement/" in path)
             except OSError:
                 elapsed, ok = 0.0, False
             with lock:
@@ -357,6 +444,30 @@ def load(port: int, path: str, cookie: str, sessions: list[dict], clients: int,
 # ---------------------------------------------------------------------------------------------
 
 
+def _compare(measured: dict, baseline: dict) -> None:
+    """x_bare: requests/s as a share of the bare Flask app's in the same round. cpu_x_bare: the
+    bare app's CPU per request over the portal's (app + PostgreSQL), i.e. the same share on a
+    machine where nothing else competes for the cores."""
+    rate = baseline.get("requests_per_s")
+    measured["x_bare"] = round(measured["requests_per_s"] / rate, 3) if rate else None
+    cost = measured.get("app_cpu_ms", 0) + measured.get("db_cpu_ms", 0)
+    if baseline.get("app_cpu_ms") and cost:
+        measured["cpu_x_bare"] = round(baseline["app_cpu_ms"] / cost, 3)
+
+
+def _report(key: str, path: str, measured: dict) -> None:
+    cpu = ""
+    if "app_cpu_ms" in measured:
+        cpu = (f"; CPU per request: app {measured['app_cpu_ms']} ms"
+               + (f", PostgreSQL {measured['db_cpu_ms']} ms" if "db_cpu_ms" in measured else "")
+               + (f" ({measured['cpu_x_bare']} × bare Flask)" if "cpu_x_bare" in measured
+                  else ""))
+    log(f"{key} {path}, {measured['clients']} clients: {measured['requests']} ok, "
+        f"{measured['errors']} failed, {measured['requests_per_s']} req/s "
+        f"({measured['x_bare']} × bare Flask), p50 {measured['p50_ms']} ms, "
+        f"p95 {measured['p95_ms']} ms, p99 {measured['p99_ms']} ms{cpu}")
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--residents", type=int, default=10_000, help="N synthetic residents")
@@ -368,7 +479,11 @@ def parse_args(argv):
     parser.add_argument("--no-prior-interest", action="store_true",
                         help="skip crediting interest for the years before the measured one")
     parser.add_argument("--import-rows", type=int, default=20_000, help="rows in the tax batch")
-    parser.add_argument("--sessions", type=int, default=200, help="signed-in residents")
+    parser.add_argument("--sessions", type=int, default=200,
+                        help="signed-in residents whose pages are viewed again and again (warm)")
+    parser.add_argument("--first-views", type=int, default=3000,
+                        help="other signed-in residents per client count, each viewing their "
+                             "statement once (first view)")
     parser.add_argument("--clients", default="1,8,32",
                         help="concurrent clients, comma-separated: one load run each")
     parser.add_argument("--duration", type=float, default=20, help="seconds per load run")
@@ -438,27 +553,64 @@ def run(args, folder: Path) -> dict:
         entries = db.session.scalar(select(func.count(LedgerEntry.id)))
         result["ledger_rows_total"] = entries
         sessions = signed_in_sessions(app, args.sessions, year)
+        levels = [int(c) for c in args.clients.split(",")]
+        fresh = signed_in_sessions(app, args.first_views * len(levels), year,
+                                   exclude={s["person_id"] for s in sessions})
         db.session.remove()
 
-    stop = start_server(app, args.server, port, args.workers, environment)
-    result["server"] = (f"gunicorn, {args.workers} sync workers" if args.server == "gunicorn"
-                        else "werkzeug, threaded")
+    from bench.bare import create_app as create_bare_app
+
+    bare_port = free_port()
+    stops = [start_server(app, args.server, port, args.workers, environment),
+             start_server(create_bare_app(), args.server, bare_port, args.workers, environment,
+                          target="bench.bare:create_app()")]
+    result["server"] = (f"gunicorn, gunicorn.conf.py, {args.workers} workers"
+                        if args.server == "gunicorn" else "werkzeug, threaded")
     path = f"/me/account/statement/{year}"
     cookie = app.config["SESSION_COOKIE_NAME"]
+    # What is measured, in this order at each client count, right after one another so that the
+    # baseline and the portal see the same machine: (key, port, path, sessions).
+    pages = [("baseline", bare_port, "/", None), ("home", port, "/", None),
+             ("me", port, "/me/", sessions), ("statement", port, path, sessions)]
+    share = max(1, len(fresh) // len(levels))
     try:
-        # Warm-up: every worker imports, compiles templates and opens connections once.
-        load(port, path, cookie, sessions, 4, 10, 2 * len(sessions))
-        result["statement"] = []
-        for clients in [int(c) for c in args.clients.split(",")]:
-            measured = load(port, path, cookie, sessions, clients, args.duration,
-                            args.max_requests)
-            result["statement"].append(measured)
-            log(f"statement {path}, {clients} clients: {measured['requests']} ok, "
-                f"{measured['errors']} failed, {measured['requests_per_s']} req/s, "
-                f"p50 {measured['p50_ms']} ms, p95 {measured['p95_ms']} ms, "
-                f"p99 {measured['p99_ms']} ms")
+        # Warm-up: every worker imports, compiles templates and opens connections once, and
+        # each warm resident's statement is issued (its QR drawn) before anything is measured.
+        for _key, page_port, page_path, page_sessions in pages:
+            count = 2 * len(page_sessions) if page_sessions else 200
+            load(page_port, page_path, cookie, page_sessions, 4, 30, count)
+        for key, *_ in pages:
+            result[key] = []
+        result["statement_first_view"] = []
+        portal_meter, bare_meter = CpuMeter(stops[0].pid, url), CpuMeter(stops[1].pid, "")
+
+        def measure(meter, *arguments):
+            before = meter.snapshot()
+            measured = load(*arguments)
+            measured.update(meter.per_request(before, meter.snapshot(),
+                                              measured["requests"] + measured["errors"]))
+            return measured
+
+        for number, clients in enumerate(levels):
+            baseline = None
+            for key, page_port, page_path, page_sessions in pages:
+                measured = measure(bare_meter if key == "baseline" else portal_meter, page_port,
+                                   page_path, cookie, page_sessions, clients, args.duration,
+                                   args.max_requests)
+                baseline = baseline or measured
+                _compare(measured, baseline)
+                result[key].append(measured)
+                _report(key, page_path, measured)
+            # First views: residents who have not seen this statement yet, one request each.
+            firsts = fresh[number * share:(number + 1) * share]
+            measured = measure(portal_meter, port, path, cookie, firsts, clients, args.duration,
+                               min(args.max_requests, len(firsts)))
+            _compare(measured, baseline)
+            result["statement_first_view"].append(measured)
+            _report("statement_first_view", path, measured)
     finally:
-        stop()
+        for stop in stops:
+            stop()
         app.extensions["portal_engine"].dispose()
     print(json.dumps(result, ensure_ascii=False))
     return result

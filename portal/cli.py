@@ -4,8 +4,6 @@ import json
 from pathlib import Path
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask.cli import with_appcontext
 
 from .extensions import db
@@ -13,7 +11,10 @@ from .extensions import db
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(app) -> Config:
+def alembic_config(app):
+    # Imported here: a web worker never migrates, and alembic costs every worker ~10 MB.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = app.config["DATABASE_URL"]
@@ -22,6 +23,8 @@ def alembic_config(app) -> Config:
 
 
 def upgrade_database(app) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(app), "head")
 
 

@@ -48,6 +48,14 @@ class ApplicationStatus(Labelled):
     FROZEN = "frozen", _l("On hold – you objected, the township office is looking into it")
     # Shown, never stored: a level chosen (第十一条) whose money has not reached the account yet.
     AWAITING_PAYMENT = "awaiting_payment", _l("Waiting for payment")
+    # A dispute about the pension found right: re-decided and checked, the resident confirms
+    # (第二十五条).
+    AWAITING_RESIDENT = "awaiting_resident", _l("Re-decided – waiting for your "
+                                                "confirmation")
+    # A dispute about a transferred record: the old county is asked (第四十四条), then answers.
+    ASKED = "asked", _l("Being checked with the county your record came from")
+    OLD_COUNTY_ANSWERED = "old_county_answered", _l("The county your record came from has "
+                                                    "answered")
 
 
 class EventKind(Labelled):
@@ -78,6 +86,14 @@ class EventKind(Labelled):
         "Settlement computed, waiting for a second member of staff to approve it")
     CORRECTION_PREPARED = "correction_prepared", _l(
         "Correction prepared, waiting for a second member of staff to approve it")
+    REDETERMINATION_PREPARED = "redetermination_prepared", _l(
+        "Pension re-decided (重新核定), waiting for a second check (复核)")
+    REDETERMINATION_CHECKED = "redetermination_checked", _l(
+        "Re-decided pension checked: waiting for your confirmation")
+    ASKED_OLD_COUNTY = "asked_old_county", _l(
+        "Asked the county your record came from to check it")
+    OLD_COUNTY_ANSWERED = "old_county_answered", _l(
+        "The county your record came from answered")
 
 
 class ApplicationKind(Labelled):
@@ -165,6 +181,15 @@ class DecisionStatus(Labelled):
     CHECKED = "checked", _l("Checked, waiting for your confirmation")
     RETURNED = "returned", _l("Returned to be computed again")
     CONFIRMED = "confirmed", _l("Confirmed")
+    # Replaced by a re-determination the resident confirmed (第二十五条).
+    SUPERSEDED = "superseded", _l("Replaced by a re-decided pension")
+
+
+class InquiryStatus(Labelled):
+    """A question to the old county about a transferred record (第四十四条)."""
+
+    ASKED = "asked", _l("Asked")
+    ANSWERED = "answered", _l("Answered")
 
 
 class PayoutKind(Labelled):
@@ -309,4 +334,4 @@ LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, Per
             DeathReportStatus, RegistryResult, EligibilityMethod, EligibilityState, DebtStatus,
             ReportStatus, TerminalStatus, BatchStatus, CalendarYearStatus, DeliveryStatus,
             JobRunStatus, PayoutKind, PayoutStatus, SettlementStatus, PayeeRole,
-            BeneficiaryRelationship)
+            BeneficiaryRelationship, InquiryStatus)

@@ -19,21 +19,26 @@ TOWNSHIP_CLERKS = ("township_clerk",)
 REVIEWERS = ("county_reviewer", "admin")
 CHECKERS = ("county_checker", "admin")  # 复核 (第六十二条): never the one who prepared it
 STAFF_ROLES = TOWNSHIP_CLERKS + ("county_reviewer", "county_checker", "admin")
+# The applicant themself, for the few steps that are theirs (confirming a re-determined
+# pension, 第二十五条): a signed-in resident's role is their kind.
+APPLICANT = ("resident",)
 
 
 
 class Turn(StrEnum):
     """Whose turn an action is, beyond its statuses: the township's first check only where the
     county asks for it; the county after that check (or at once); the staff member who took up
-    a question; anybody allowed. Never shown to a person, so no label."""
+    a question; anybody allowed; the person who applied. Never shown to a person, so no label."""
 
     TOWNSHIP = "township"
     COUNTY = "county"
     OWNER = "owner"
     ANY = "any"
+    APPLICANT = "applicant"
 
 
 TOWNSHIP_TURN, COUNTY_TURN, OWNER_TURN, ANY_TURN = Turn.TOWNSHIP, Turn.COUNTY, Turn.OWNER, Turn.ANY
+APPLICANT_TURN = Turn.APPLICANT
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Outcome:
     event: EventKind
     notify: str | None = None  # the applicant's message kind, application_<notify>
     audit: str | None = None  # the audit action; default application_<status>
+    with_note: bool = False  # the message carries the note (an explanation the resident reads)
 
     def __post_init__(self):
         # A code outside the enums would reach a person unlabelled: refuse it when declared.
@@ -68,7 +74,8 @@ class Action:
     prepared_by: Callable | None = None
     # Whether the action concerns this application at all now (application → bool), where its
     # statuses alone do not tell: e.g. two second checks from `prepared`, each for its own
-    # kind of payout (flows.lifecycles.payout_check).
+    # kind of payout (flows.lifecycles.payout_check), or a dispute's subject (第二十条 the
+    # account, 第二十五条 the pension, 第四十四条 a transferred record). None: all.
     applies: Callable | None = None
     # The form field whose text becomes the timeline note and, when final, the reason the
     # resident reads.
@@ -86,12 +93,22 @@ class Action:
     def allows(self, role: str) -> bool:
         return role in self.roles
 
+    def applies_to(self, application) -> bool:
+        return self.applies is None or bool(self.applies(application))
+
+    @property
+    def for_staff(self) -> bool:
+        return any(role in STAFF_ROLES for role in self.roles)
+
 
 S = ApplicationStatus
 # Decided: the decision's author, time and reason are recorded (transitions.transition).
 FINAL = (S.APPROVED, S.REJECTED, S.COMPLETED, S.CORRECTED, S.EXPLAINED, S.ANSWERED)
-# Somebody at the township or county still has to act (a frozen one waits for nobody).
-OPEN = (S.SUBMITTED, S.TOWNSHIP_CHECKED, S.IN_HAND, S.PREPARED)
+# Somebody still has to act: the township or county, the resident confirming a re-determined
+# pension (第二十五条), or the old county of a transferred record (第四十四条). A frozen one
+# waits for nobody.
+OPEN = (S.SUBMITTED, S.TOWNSHIP_CHECKED, S.IN_HAND, S.PREPARED, S.AWAITING_RESIDENT, S.ASKED,
+        S.OLD_COUNTY_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -114,8 +131,10 @@ class Lifecycle:
 
 
 def turn_holds(turn: Turn, *, status: str, township_check: bool, owner: str | None,
-               actor: str) -> bool:
+               actor: str, applicant: str | None = None) -> bool:
     """Whether it is this actor's turn in the sense of `turn` (statuses aside)."""
+    if turn == Turn.APPLICANT:
+        return applicant is not None and applicant == actor
     if turn == Turn.TOWNSHIP:
         return township_check and status == S.SUBMITTED
     if turn == Turn.COUNTY:

@@ -1,11 +1,8 @@
 """Plain words for codes, dates and money, shared by resident, assistant and agency pages."""
 
-import io
 from datetime import date, datetime
 from functools import lru_cache
 
-import qrcode
-import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -106,15 +103,13 @@ def region_name(code: str | None) -> str:
     return (region_path(code) or code or "") if code else ""
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)
 def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code (no image request, works offline and in print)."""
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode()
-    svg = svg[svg.index("<svg"):]
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))
+    """An inline SVG QR code (no image request, works offline and in print): the compact
+    drawing of the statements' codes, a few KB each, so this cache stays under a megabyte."""
+    from .documents.verification import qr_svg as draw
+
+    return Markup(draw(url))
 
 
 def template_helpers() -> dict:

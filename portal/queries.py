@@ -11,6 +11,7 @@ from .models import (
     DeathReport,
     DeathReturn,
     InsuranceRelation,
+    IssuedStatement,
     KioskTerminal,
     OutboxMessage,
     PensionNotice,
@@ -126,16 +127,24 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
         lifecycle.Turn.COUNTY: ~township_first,
         lifecycle.Turn.OWNER: Application.owner == me,
         lifecycle.Turn.ANY: true(),
+        lifecycle.Turn.APPLICANT: false(),  # the resident's own step: never in a staff queue
     }
     waiting = or_(false(), *[
         (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
         for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
         if action.allows(staff.role)])
-    return db.session.execute(
+    rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
         .filter(where & waiting)
         .order_by(case((Application.kind.in_(list(urgent_kinds)), 0), else_=1),
                   Application.due_on, Application.submitted_at)).all()
+    # Actions that hang on more than the status (a dispute's subject, where its question to
+    # the old county went) are checked row by row, with the same rule `transition()` uses.
+    from .operations.transitions import waiting_for
+
+    conditional = {kind for kind, steps in lifecycle.LIFECYCLES.items()
+                   if any(action.applies for action in steps.actions)}
+    return [row for row in rows if row[0].kind not in conditional or waiting_for(row[0], staff)]
 
 
 def terminal_with_device(device_id: str) -> KioskTerminal | None:
@@ -173,3 +182,9 @@ def villages_without_death_return(area_prefix: str, month) -> list[Region]:
 def death_return(village_code: str, month) -> DeathReturn | None:
     return db.session.scalar(select(DeathReturn).filter_by(village_code=village_code,
                                                            month=month))
+
+
+def issued_statements(account_id: int, period: str) -> list[IssuedStatement]:
+    """The account's issued statements of one period, newest first (operations.statements)."""
+    return db.session.scalars(select(IssuedStatement).filter_by(
+        account_id=account_id, period=period).order_by(IssuedStatement.id.desc()).limit(5)).all()

@@ -134,6 +134,133 @@ class ResolutionForm(ActionForm):
                 "corrections": [(int(self.entry.data), yuan_to_fen(self.right_amount.data))]}
 
 
+class RedeterminationForm(ActionForm):
+    """重新核定 (第二十五条): the dispute about the pension was found right. Blank figures are
+    taken from the records as they stand now."""
+
+    balance = StringField(_l("Account balance at pension age in yuan"))
+    years_paid = StringField(_l("Years of contributions"))
+    reason = TextAreaField(_l("What was wrong (the resident reads it)"))
+    hints = {"balance": _l("Leave empty to take it from the account as it stands now, with "
+                           "interest to the day of eligibility."),
+             "years_paid": _l("Leave empty to count the years in the account.")}
+
+    def validate_balance(self, field):
+        if (field.data or "").strip() and (yuan_to_fen(field.data) is None
+                                           or yuan_to_fen(field.data) < 0):
+            raise ValidationError(_("Enter the balance in yuan, for example 15000 or "
+                                    "15000.50"))
+
+    def validate_years_paid(self, field):
+        value = (field.data or "").strip()
+        if value and not (value.isdigit() and 0 <= int(value) <= 80):
+            raise ValidationError(_("Enter the number of years, for example 15"))
+
+    def validate_reason(self, field):
+        field.data = (field.data or "").strip()
+        if len(field.data) < 4:
+            raise ValidationError(_("Write what was wrong; the resident reads it (at least 4 "
+                                    "characters)"))
+
+    def hook_data(self) -> dict:
+        balance = (self.balance.data or "").strip()
+        years = (self.years_paid.data or "").strip()
+        return {"balance_fen": yuan_to_fen(balance) if balance else None,
+                "years_paid": int(years) if years else None, "reason": self.reason.data}
+
+
+class ExplanationForm(ActionForm):
+    """The record or the amount is right: the county explains why (第二十五条、第四十四条)."""
+
+    explanation = TextAreaField(_l("What you found (the resident reads it)"))
+    note_field = "explanation"
+
+    def validate_explanation(self, field):
+        field.data = (field.data or "").strip()
+        if len(field.data) < 4:
+            raise ValidationError(_("Write what you found; the resident reads it (at least 4 "
+                                    "characters)"))
+
+
+class AskOldCountyForm(ActionForm):
+    """第四十四条: what to ask the county the record came from."""
+
+    question = TextAreaField(_l("Question for the old county"))
+    note_field = "question"
+
+    def validate_question(self, field):
+        field.data = (field.data or "").strip()
+        if len(field.data) < 4:
+            raise ValidationError(_("Write the question for the old county (at least 4 "
+                                    "characters)"))
+
+
+class TransferResolutionForm(ExplanationForm):
+    """第四十四条: close the dispute with the old county's answer: book its correction on both
+    sides, or explain that the record is right."""
+
+    outcome = StringField(validators=[AnyOf(("corrected", "explained"),
+                                            message=_l("Choose correct or explain"))])
+    choice_field = "outcome"
+
+
+class InquiryAnswerForm(FlaskForm):
+    """The old county answers a question about a record it transferred out (第四十四条)."""
+
+    answer = TextAreaField(_l("Your answer (the new county and the resident read it)"))
+    correction = StringField(_l("Amount missing from the transfer in yuan"))
+    year = StringField(_l("Contribution year it concerns"))
+    hints = {"correction": _l("Leave empty when the record is right. A negative amount means "
+                              "too much was transferred.")}
+
+    def validate_answer(self, field):
+        field.data = (field.data or "").strip()
+        if len(field.data) < 4:
+            raise ValidationError(_("Write the answer (at least 4 characters)"))
+
+    def validate_correction(self, field):
+        if (field.data or "").strip() and not yuan_to_fen(field.data):
+            raise ValidationError(_("Enter the amount in yuan, for example 500 or -59.50"))
+
+    def validate_year(self, field):
+        value = (field.data or "").strip()
+        if value and not (value.isdigit() and 1990 <= int(value) <= 2100):
+            raise ValidationError(_("Enter a year, for example 2019"))
+
+    @property
+    def correction_fen(self) -> int | None:
+        value = (self.correction.data or "").strip()
+        return yuan_to_fen(value) if value else None
+
+    @property
+    def correction_year(self) -> int | None:
+        value = (self.year.data or "").strip()
+        return int(value) if value else None
+
+
+class OutsideAnswerForm(ActionForm):
+    """第四十四条: the answer of a county outside this system, entered as it arrived."""
+
+    answer = TextAreaField(_l("The old county's answer, as it arrived"))
+    correction = StringField(_l("Amount missing from the transfer in yuan"))
+    year = StringField(_l("Contribution year it concerns"))
+    hints = InquiryAnswerForm.hints
+    validate_answer = InquiryAnswerForm.validate_answer
+    validate_correction = InquiryAnswerForm.validate_correction
+    validate_year = InquiryAnswerForm.validate_year
+
+    def hook_data(self) -> dict:
+        correction = (self.correction.data or "").strip()
+        year = (self.year.data or "").strip()
+        return {"answer": self.answer.data,
+                "correction_fen": yuan_to_fen(correction) if correction else None,
+                "correction_year": int(year) if year else None}
+
+
+class ConfirmForm(ActionForm):
+    """The resident confirms what they read (the version they saw, like staff actions)."""
+
+
 class TakeForm(ActionForm):
     pass
 

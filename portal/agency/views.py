@@ -31,6 +31,7 @@ from ..models import (
     KioskTerminal,
     OutboxMessage,
     Person,
+    RecordInquiry,
     Region,
     StaffUser,
     TransferCase,
@@ -65,6 +66,7 @@ from .forms import (
     CalendarYearForm,
     CodeForm,
     ConfirmYearForm,
+    InquiryAnswerForm,
     PasswordForm,
     ReportOutcomeForm,
     TerminalForm,
@@ -176,6 +178,7 @@ def render_review(item: Application, status=200, forms=None, notice=None):
         commitment=closure.commitment_for(item), settlement=closure.settlement_for(item),
         case=closure.transfer_case_for(item), payout=payout, payout_names=approvals.names(
             [payout] if payout else []),
+        **_dispute_context(item),
     ), status
 
 
@@ -190,6 +193,23 @@ def _answers(flow, item: Application) -> list[tuple]:
 def _owner(item: Application) -> StaffUser | None:
     """The staff member who took up a question (首问负责制)."""
     return db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None
+
+
+def _dispute_context(item: Application) -> dict:
+    """What a dispute about the pension (第二十五条) or a transferred record (第四十四条) shows
+    beside its actions: the decision paid now, the transfer behind the record, the question
+    to the old county and its answer."""
+    if item.kind != "dispute":
+        return {}
+    subject = item.answers.get("subject")
+    if subject == "benefit":
+        return {"replaced": benefits.confirmed_decision(item.person_id)}
+    if subject == "transfer":
+        transfer = closure.transfer_behind(item)
+        return {"transfer": transfer, "inquiry": closure.inquiry_for(item),
+                "old_on_system": transfer is not None
+                and closure.on_this_system(transfer.from_county)}
+    return {}
 
 
 def _ledger_entries(item: Application):
@@ -256,7 +276,8 @@ def _register_actions():
     roles: dict[str, set] = {}
     for steps in lifecycle.LIFECYCLES.values():
         for action in steps.actions:
-            roles.setdefault(action.name, set()).update(action.roles)
+            if action.for_staff:  # the applicant's own steps are on the resident's pages
+                roles.setdefault(action.name, set()).update(action.roles)
     for name, allowed in sorted(roles.items()):
         bp.add_url_rule(f"/applications/<reference>/{name}", endpoint=name.replace("-", "_"),
                         view_func=staff_required(*sorted(allowed))(act),
@@ -272,6 +293,13 @@ REFUSALS = {
     transitions.SameStaff: (403, _l("You prepared this decision, so a different member of "
                                     "staff must check it (第六十二条).")),
     transitions.Invalid: (400, _l("That entry is not on this resident's account")),
+    benefits.NoPensionToRedecide: (409, _l("This resident has no confirmed pension to "
+                                           "re-decide. Explain instead.")),
+    closure.NoTransferredRecord: (409, _l("No completed transfer into this county is "
+                                          "recorded for this resident. Answer under "
+                                          "第二十条 instead.")),
+    closure.NoCorrection: (400, _l("The old county's answer names no amount to correct: "
+                                   "send the explanation instead.")),
 }
 
 
@@ -490,6 +518,49 @@ def confirm_transfer_funds(case_id):
         abort(409)
     closure.confirm_funds(case, actor=current_user.get_id())
     return redirect(url_for(".transfers"))
+
+
+@bp.get("/inquiries")
+@staff_required(*REVIEWERS)
+def inquiries():
+    """第四十四条: questions counties on this system asked about records this county
+    transferred out, for this county to answer."""
+    rows = closure.inquiries_to(current_user.region_code)
+    return render_template("agency/inquiries.html", **_inquiry_page(rows))
+
+
+def _inquiry_page(rows, forms=None) -> dict:
+    people = db.by_id(Person, (row.person_id for row in rows))
+    cases = db.by_id(TransferCase, (row.case_id for row in rows))
+    return {"rows": rows, "people": people, "cases": cases, "mask": ids.mask,
+            "forms": {row.id: (forms or {}).get(row.id) or InquiryAnswerForm(
+                formdata=None, prefix=f"q{row.id}") for row in rows},
+            "error": next((f for f in (forms or {}).values() if f.errors), None)}
+
+
+@bp.post("/inquiries/<int:inquiry_id>/answer")
+@staff_required(*REVIEWERS)
+def answer_inquiry(inquiry_id):
+    """The old county's answer, recorded once; the new county and the resident are told."""
+    inquiry = db.session.get(RecordInquiry, inquiry_id)
+    if (inquiry is None or inquiry.route != "in_process"
+            or inquiry.old_county[:6] != current_user.region_code[:6]):
+        abort(404)
+    if inquiry.status != "asked":
+        return redirect(url_for(".inquiries"), 303)  # answered already: the list as it is
+    form = InquiryAnswerForm(prefix=f"q{inquiry.id}")
+    if not form.validate():
+        rows = closure.inquiries_to(current_user.region_code)
+        return render_template("agency/inquiries.html",
+                               **_inquiry_page(rows, {inquiry.id: form})), 400
+    try:
+        closure.answer_inquiry(inquiry, answer=form.answer.data,
+                               correction_fen=form.correction_fen,
+                               correction_year=form.correction_year,
+                               actor=current_user.get_id())
+    except closure.AlreadyAnswered:
+        db.session.rollback()
+    return redirect(url_for(".inquiries"), 303)
 
 
 @bp.get("/debts")

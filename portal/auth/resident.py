@@ -103,7 +103,7 @@ def _return_here(back: str | None) -> str:
     confirmed again after the face check, not replayed)."""
     if request.method == "GET":
         return request.full_path.rstrip("?")
-    return url_for(back) if back else request.path
+    return url_for(back, **(request.view_args or {})) if back else request.path
 
 
 def resident_guard(level: str = "real-name", back: str | None = None):

@@ -3,9 +3,18 @@
 The cookie carries only a random token; the data lives in `web_session` under the token's hash.
 Sign-in rotates the token (no session fixation); sign-out and expiry delete the row, so a copied
 cookie is worthless afterwards.
+
+Anonymous visitors get no row: a public page's forms are protected by a double-submit cookie
+instead. Flask-WTF keeps its raw CSRF secret in the session; while the session holds nothing else
+(nobody signed in, no sign-in under way), that secret lives in its own HttpOnly cookie
+(`__Host-csrf` in production, so no other host can plant one) and the form carries it signed with
+SECRET_KEY, so a page view writes nothing to the database. A row is written as soon as the
+session holds anything more (sign-in started, a flow's draft, "signed out after inactivity"); it
+then carries the same secret, and the cookie is dropped.
 """
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -18,6 +27,11 @@ from ..extensions import db
 from ..models import WebSession, utcnow
 
 TOUCH_INTERVAL = timedelta(seconds=30)
+CSRF_KEY = "csrf_token"  # where Flask-WTF keeps its raw secret in the session
+# Flask-Login marks a session it cannot tie to a sign-in "not fresh"; that alone is no reason
+# for a row either.
+ANONYMOUS_KEYS = {CSRF_KEY, "_fresh"}
+_CSRF_SECRET = re.compile(r"[0-9a-f]{40}")  # Flask-WTF's raw secret: SHA-1 hex of random bytes
 KIOSK_GRACE_SECONDS = 30  # don't write last-seen on every single request
 
 
@@ -49,38 +63,53 @@ class ServerSession(CallbackDict, SessionMixin):
         self.end_requested = True
 
 
+def csrf_cookie_name(app) -> str:
+    return "__Host-csrf" if app.config["SESSION_COOKIE_NAME"].startswith("__Host-") \
+        else "portal_csrf"
+
+
+def _anonymous(app, request) -> ServerSession:
+    """No row: only the CSRF secret of the double-submit cookie, if the browser has one."""
+    secret = request.cookies.get(csrf_cookie_name(app), "")
+    return ServerSession({CSRF_KEY: secret} if _CSRF_SECRET.fullmatch(secret) else None)
+
+
 class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
-            return ServerSession()
-        with Session(db.engine) as store:
-            row = store.get(WebSession, _hash(token))
-            if row is None:
-                return ServerSession()
-            now = utcnow()
-            idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
-            if (row.data or {}).get("channel") == "kiosk":
-                # A shared terminal: the next person must never find this one signed in.
-                # The screen asks and counts down first; the server allows a little more so
-                # that leaving (or "continue") still reaches a live session.
-                idle = timedelta(seconds=app.config["KIOSK_IDLE_SECONDS"]
-                                 + app.config["KIOSK_COUNTDOWN_SECONDS"] + KIOSK_GRACE_SECONDS)
-            absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
-            if now - row.last_seen_at > idle or now - row.created_at > absolute:
-                was_signed_in = "_user_id" in (row.data or {})
-                store.delete(row)
-                store.commit()
-                fresh = ServerSession()
-                if was_signed_in:
-                    fresh["timed_out"] = True
-                    # Who it was and the old form token, so that a page posted just after the
-                    # end is recognised as theirs and kept in their draft (flows.views).
-                    fresh["timed_out_user"] = row.data["_user_id"]
-                    if row.data.get("csrf_token"):
-                        fresh["csrf_token"] = row.data["csrf_token"]
-                return fresh
-            return ServerSession(row.data, token, row.created_at, row.last_seen_at)
+            return _anonymous(app, request)
+        # Read with the request's own database session: one connection (and one pool ping)
+        # per request instead of two. Nothing else has happened yet, so the commit below
+        # (an expired session's deletion) commits only that; save_session writes apart.
+        store = db.session
+        row = store.get(WebSession, _hash(token))
+        if row is None:
+            return _anonymous(app, request)
+        now = utcnow()
+        idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+        if (row.data or {}).get("channel") == "kiosk":
+            # A shared terminal: the next person must never find this one signed in.
+            # The screen asks and counts down first; the server allows a little more so
+            # that leaving (or "continue") still reaches a live session.
+            idle = timedelta(seconds=app.config["KIOSK_IDLE_SECONDS"]
+                             + app.config["KIOSK_COUNTDOWN_SECONDS"] + KIOSK_GRACE_SECONDS)
+        absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            was_signed_in = "_user_id" in (row.data or {})
+            store.delete(row)
+            store.commit()
+            fresh = ServerSession()
+            if was_signed_in:
+                fresh["timed_out"] = True
+                # Who it was and the old form token, so that a page posted just after the
+                # end is recognised as theirs and kept in their draft (flows.views).
+                fresh["timed_out_user"] = row.data["_user_id"]
+                if row.data.get("csrf_token"):
+                    fresh["csrf_token"] = row.data["csrf_token"]
+            return fresh
+        store.expunge(row)  # a view's commit must never write the session row
+        return ServerSession(row.data, token, row.created_at, row.last_seen_at)
 
     def save_session(self, app, session, response):
         name = self.get_cookie_name(app)
@@ -93,6 +122,16 @@ class DatabaseSessionInterface(SessionInterface):
         )
         # Deleting uses the same attributes as setting: a __Host- cookie is only replaced by one
         # that is Secure with path "/", so a bare deletion would leave the browser signed in.
+        csrf_cookie = csrf_cookie_name(app)
+        if (session.token is None and not session.end_requested and CSRF_KEY in session
+                and set(session) <= ANONYMOUS_KEYS):
+            # Anonymous with a form on the page: the double-submit cookie, no row.
+            if request.cookies.get(csrf_cookie) != session[CSRF_KEY]:
+                response.set_cookie(csrf_cookie, session[CSRF_KEY], **options)
+                response.vary.add("Cookie")
+            if name in request.cookies:  # a stale or ended session's cookie
+                response.delete_cookie(name, **options)
+            return
         # A separate DB session: the session row must never commit a view's half-done work.
         with Session(db.engine) as store:
             if session.token and (session.end_requested or session.rotate_requested):
@@ -121,6 +160,8 @@ class DatabaseSessionInterface(SessionInterface):
             store.commit()
         response.set_cookie(name, session.token, **options)
         response.vary.add("Cookie")
+        if csrf_cookie in request.cookies:  # the row holds the secret now
+            response.delete_cookie(csrf_cookie, **options)
 
 
 def purge_expired(app) -> int:

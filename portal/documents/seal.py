@@ -31,8 +31,11 @@ def seal_png() -> bytes | None:
 
 
 def seal_data_uri() -> str | None:
-    png = seal_png()
-    return "data:image/png;base64," + base64.b64encode(png).decode() if png else None
+    cache = current_app.extensions.setdefault("portal_seal", {})
+    if "uri" not in cache:
+        png = seal_png()
+        cache["uri"] = "data:image/png;base64," + base64.b64encode(png).decode() if png else None
+    return cache["uri"]
 
 
 def _font(size: int):

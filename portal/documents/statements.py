@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..operations import ledger
 from ..presenters import ledger_kind, yuan
 from ..rules import ids
-from ..rules.dates import china_today
 from . import seal, verification
 
 
@@ -20,6 +20,7 @@ class StatementView:
     rows: list[list[str]]
     verify_url: str
     issued_on: object
+    qr: Markup = Markup("")  # the verification QR code, inline SVG drawn when first issued
     issuer: str = ""  # the agency that issues it, named on the statement
     seal: str | None = None  # its electronic seal as a data: URI (no extra request)
 
@@ -29,16 +30,17 @@ def period_label(year: int | None) -> str:
 
 
 def prepare(person, account, year: int | None) -> StatementView:
+    from ..operations import statements as issuing
+
     found = ledger.statement(account.id, year)
-    today = china_today()
-    token = verification.issue(
-        account_id=account.id, masked_name=verification.mask_name(person.name),
-        period=str(year) if year else "all", closing_fen=found.closing_fen, issued_on=today)
+    issued = issuing.issue(account_id=account.id, period=str(year) if year else "all",
+                           masked_name=verification.mask_name(person.name),
+                           closing_fen=found.closing_fen)
     rows = [[format_date(e.booked_on, "medium"), str(ledger_kind(e.kind)), str(e.year),
              yuan(e.amount_fen)] for e in found.entries]
     return StatementView(
-        statement=found, period_label=period_label(year), rows=rows, issued_on=today,
-        verify_url=current_app.config["EXTERNAL_URL"] + url_for("public.verify", token=token),
+        statement=found, period_label=period_label(year), rows=rows, issued_on=issued.issued_on,
+        verify_url=issued.qr_url, qr=Markup(issued.qr_svg),
         issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_data_uri())
 
 

@@ -1,36 +1,36 @@
-"""Signed, non-guessable verification tokens printed as QR codes on statements (第十九条).
+"""Short, unforgeable verification tokens printed as QR codes on statements (第十九条).
 
-The token carries only what the public verification page may show: masked name, issue date,
-period and closing balance, plus the account id to check the figure against the ledger.
+A token is an issued statement's id (base 36) followed by a MAC of that id (the first 12 bytes of
+HMAC-SHA256 under SECRET_KEY, base64url, 16 characters): at most 24 characters, so the QR code of
+a whole verification address stays small (version 4, 33×33 modules, for a typical host name). What
+the check page may show (masked name, issue date, period, closing balance) is stored with the
+statement (models.IssuedStatement), never carried in the token; the token only names it. Guessing a
+token means guessing a 96-bit MAC; a token is refused without a database look-up when its MAC is
+wrong.
+
+Statements printed before this change carry the first design's long signed token (itsdangerous,
+~120 characters); those still verify, from what they carry, until STATEMENT_VERIFY_DAYS after they
+were issued, so nothing already printed becomes "forged". `legacy_issue` remains only so that tests
+can print such a statement.
 """
 
-from datetime import date
-from functools import lru_cache
+import base64
+import hashlib
+import hmac
+from datetime import date, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-SALT = "statement-verification-v1"
+from ..extensions import db
+from ..models import IssuedStatement
+from ..rules.dates import china_today
 
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
-def issue(*, account_id: int, masked_name: str, period: str, closing_fen: int,
-          issued_on: date) -> str:
-    """The same statement on the same day gets the same token, so its QR code is drawn once
-    (drawing it is most of a statement page's time)."""
-    return _issue(current_app.config["SECRET_KEY"], account_id, masked_name, period,
-                  closing_fen, issued_on.isoformat())
-
-
-@lru_cache(maxsize=4096)
-def _issue(secret: str, account_id: int, masked_name: str, period: str, closing_fen: int,
-           issued_on: str) -> str:
-    serializer = URLSafeTimedSerializer(secret, salt=SALT)
-    return serializer.dumps({"a": account_id, "n": masked_name, "p": period, "c": closing_fen,
-                             "d": issued_on})
+MAC_BYTES = 12
+MAC_CHARS = 16  # base64url of 12 bytes, no padding
+MAX_TOKEN_CHARS = 24
+LEGACY_SALT = "statement-verification-v1"
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class Forged(ValueError):
@@ -41,14 +41,110 @@ class Expired(ValueError):
     pass
 
 
+def _mac(statement_id: int) -> str:
+    key = hashlib.sha256(b"statement-verification-v2:"
+                         + current_app.config["SECRET_KEY"].encode()).digest()
+    digest = hmac.new(key, str(statement_id).encode(), hashlib.sha256).digest()[:MAC_BYTES]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def _base36(number: int) -> str:
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = _DIGITS[digit] + text
+        if not number:
+            return text
+
+
+def token_for(statement_id: int) -> str:
+    token = _base36(statement_id) + _mac(statement_id)
+    if len(token) > MAX_TOKEN_CHARS:  # 36^8 ≈ 2.8 × 10^12 statements first
+        raise OverflowError("statement id too large for a short token")
+    return token
+
+
+def statement_id_of(token: str) -> int:
+    """The statement id a token names, or Forged when its MAC is not ours."""
+    if not (MAC_CHARS < len(token) <= MAX_TOKEN_CHARS):
+        raise Forged()
+    head, mac = token[:-MAC_CHARS], token[-MAC_CHARS:]
+    if any(c not in _DIGITS for c in head) or (len(head) > 1 and head[0] == "0"):
+        raise Forged()
+    statement_id = int(head, 36)
+    if not hmac.compare_digest(mac, _mac(statement_id)):
+        raise Forged()
+    return statement_id
+
+
+def expired(issued_on: date) -> bool:
+    return china_today() > issued_on + timedelta(days=current_app.config["STATEMENT_VERIFY_DAYS"])
+
+
 def read(token: str) -> dict:
+    """What the check page shows: a = account id, n = masked name, p = period ("2025" or "all"),
+    c = closing balance in fen, d = issue date (ISO)."""
+    if len(token) > MAX_TOKEN_CHARS:
+        return _read_legacy(token)
+    found = db.session.get(IssuedStatement, statement_id_of(token))
+    if found is None:  # a MAC of ours on an id we never issued: only with our key
+        raise Forged()
+    if expired(found.issued_on):
+        raise Expired()
+    return {"a": found.account_id, "n": found.masked_name, "p": found.period,
+            "c": found.closing_fen, "d": found.issued_on.isoformat()}
+
+
+def _legacy_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LEGACY_SALT)
+
+
+def _read_legacy(token: str) -> dict:
     max_age = current_app.config["STATEMENT_VERIFY_DAYS"] * 24 * 3600
     try:
-        return _serializer().loads(token, max_age=max_age)
+        return _legacy_serializer().loads(token, max_age=max_age)
     except SignatureExpired as error:
         raise Expired() from error
     except BadSignature as error:
         raise Forged() from error
+
+
+def legacy_issue(*, account_id: int, masked_name: str, period: str, closing_fen: int,
+                 issued_on: date) -> str:
+    """The first design's token, as printed on statements before the short tokens."""
+    return _legacy_serializer().dumps({"a": account_id, "n": masked_name, "p": period,
+                                       "c": closing_fen, "d": issued_on.isoformat()})
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as a compact inline SVG: one path, a horizontal stroke per run of
+    dark modules (2–3 KB, against ~13 KB for qrcode's own SVG path of the same code). Drawing
+    takes a few milliseconds, so it happens once per issued statement, not per page view."""
+    import qrcode
+
+    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make(fit=True)
+    modules = code.get_matrix()
+    size = len(modules)
+    border = 2
+    strokes = []
+    for y, row in enumerate(modules):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                strokes.append(f"M{start + border} {y + border}.5h{x - start}")
+            else:
+                x += 1
+    full = size + 2 * border
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {full}" '
+            f'width="{full * 8}" height="{full * 8}" role="img" aria-hidden="true" '
+            f'focusable="false" shape-rendering="crispEdges">'
+            f'<rect width="{full}" height="{full}" fill="#fff"/>'
+            f'<path stroke="#000" d="{"".join(strokes)}"/></svg>')
 
 
 def mask_name(name: str) -> str:

@@ -13,6 +13,7 @@ from ..constants import ApplicationStatus as S
 from ..constants import Channel, PayoutKind
 from ..constants import EventKind as E
 from ..lifecycle import (
+    APPLICANT,
     CHECKERS,
     COUNTY_TURN,
     REVIEWERS,
@@ -119,20 +120,97 @@ def payout_check(*, name: str, label, kind: PayoutKind, subject_of, hook,
 
 # Disputes (第二十条) and questions (首问负责制) ------------------------------------------------
 
+def _about(*subjects):
+    """A dispute's actions depend on what it is about (the resident's first answer)."""
+    def applies(application) -> bool:
+        return (application.answers or {}).get("subject", "account") in subjects
+    return applies
+
+
+def _redetermination_prepared_by(application):
+    decision_ = benefits.decision_for(application)
+    return decision_.prepared_by if decision_ is not None else None
+
+
+EXPLAINED = Outcome(S.EXPLAINED, E.EXPLAINED, notify="explained", audit="dispute_explained")
+
 DISPUTE = Lifecycle(actions=(
+    # 第二十条: the personal account record; a wrong entry is reversed and booked right. Also
+    # for a "transferred record" that the records here can answer (no transfer behind it).
     Action(name="resolution", label=_l("Check and answer (第二十条)"),
            sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
            form=forms.ResolutionForm, template="agency/actions/resolution.html",
            hook=ops.book_corrections, note_field="explanation",
+           applies=_about("account", "transfer"),
            outcomes={"corrected": Outcome(S.PREPARED, E.CORRECTION_PREPARED,
                                           audit="dispute_correction_prepared"),
-                     "explained": Outcome(S.EXPLAINED, E.EXPLAINED, notify="explained",
-                                          audit="dispute_explained")}),
+                     "explained": EXPLAINED}),
     payout_check(name="correction-check", label=_l("Approve the correction (复核)"),
                  kind=PayoutKind.LEDGER_CORRECTION, subject_of=ops.correction_subject,
                  hook=ops.approve_corrections,
                  approved=Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
                                   audit="dispute_corrected")),
+    # 第二十五条: the pension amount. Found right: a new 核定表 by a reviewer, checked by a
+    # different person (第六十二条), confirmed by the resident; the next run pays or deducts
+    # the difference for the months already paid. Found wrong: the explanation, sent.
+    Action(name="redetermine", label=_l("Re-decide the pension (重新核定, 第二十五条)"),
+           sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
+           form=forms.RedeterminationForm, template="agency/actions/redetermine.html",
+           hook=benefits.prepare_redetermination, then="application",
+           applies=_about("benefit"),
+           outcomes={"": Outcome(S.PREPARED, E.REDETERMINATION_PREPARED,
+                                 audit="redetermination_prepared")}),
+    Action(name="redetermination-check", label=_l("Re-decided pension (核定表): check"),
+           sources=(S.PREPARED,), roles=CHECKERS, form=forms.CheckForm,
+           template="agency/actions/redetermination_check.html",
+           hook=benefits.check_redetermination, prepared_by=_redetermination_prepared_by,
+           note_field="note", applies=_about("benefit"),
+           outcomes={"approve": Outcome(S.AWAITING_RESIDENT, E.REDETERMINATION_CHECKED,
+                                        notify="redetermination_ready",
+                                        audit="redetermination_checked"),
+                     "return": Outcome(S.SUBMITTED, E.RETURNED,
+                                       audit="redetermination_returned")}),
+    Action(name="confirm-redetermination", label=_l("Confirm the re-decided pension"),
+           sources=(S.AWAITING_RESIDENT,), roles=APPLICANT, turn=Turn.APPLICANT,
+           form=forms.ConfirmForm, hook=benefits.confirm_redetermination,
+           applies=_about("benefit"),
+           outcomes={"": Outcome(S.CORRECTED, E.CONFIRMED, notify="redetermined",
+                                 audit="redetermination_confirmed")}),
+    Action(name="explanation", label=_l("The amount is right: explain why"),
+           sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
+           form=forms.ExplanationForm, template="agency/actions/explanation.html",
+           note_field="explanation", applies=_about("benefit"),
+           outcomes={"": Outcome(S.EXPLAINED, E.EXPLAINED, notify="explained_with_note",
+                                 audit="dispute_explained", with_note=True)}),
+    # 第四十四条: a transferred record. The old county is asked (in-process or through the
+    # transfer interface); with its answer the dispute is closed here, a correction booked on
+    # both sides.
+    Action(name="ask-old-county", label=_l("Ask the old county (第四十四条)"),
+           sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
+           form=forms.AskOldCountyForm, template="agency/actions/ask_old_county.html",
+           hook=closure.ask_old_county, note_field="question", applies=_about("transfer"),
+           outcomes={"": Outcome(S.ASKED, E.ASKED_OLD_COUNTY, notify="asked_old_county",
+                                 audit="record_inquiry_sent")}),
+    Action(name="old-county-answer", label=_l("Record the old county's answer"),
+           sources=(S.ASKED,), roles=REVIEWERS, form=forms.OutsideAnswerForm,
+           template="agency/actions/old_county_answer.html",
+           hook=closure.record_outside_answer,
+           applies=lambda application: _about("transfer")(application)
+           and closure.on_exchange(application),
+           outcomes={"": Outcome(S.OLD_COUNTY_ANSWERED, E.OLD_COUNTY_ANSWERED,
+                                 notify="old_county_answered",
+                                 audit="record_inquiry_answered")}),
+    Action(name="transfer-resolution", label=_l("Close with the old county's answer"),
+           sources=(S.OLD_COUNTY_ANSWERED,), roles=REVIEWERS,
+           form=forms.TransferResolutionForm,
+           template="agency/actions/transfer_resolution.html",
+           hook=closure.book_transfer_correction, note_field="explanation",
+           applies=_about("transfer"),
+           outcomes={"corrected": Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
+                                          audit="dispute_corrected"),
+                     "explained": Outcome(S.EXPLAINED, E.EXPLAINED,
+                                          notify="explained_with_note",
+                                          audit="dispute_explained", with_note=True)}),
 ))
 
 QUESTION = Lifecycle(actions=(

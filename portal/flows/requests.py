@@ -75,7 +75,11 @@ DISPUTE = register(Flow(
                                           "follow it in My applications.")},
     next_steps=_l("The county checks the record with the tax and bank records and your "
                   "evidence. If it is wrong, it is corrected in your account; if it is right, "
-                  "we explain why. Either way we send you a message."),
+                  "we explain why. A pension decided wrongly is decided again: you read the "
+                  "new decision and confirm it, and the difference for the months already "
+                  "paid comes with your next payment (第二十五条). For a record transferred "
+                  "from another county, we ask that county to check it (第四十四条). Either "
+                  "way we send you a message."),
     urgent=True,
 ))
 

@@ -7,6 +7,7 @@ from .audit import AuditRecord, DataAccess
 from .base import Base, utcnow
 from .beneficiary import DesignatedBeneficiary
 from .benefit import (
+    BenefitAdjustment,
     BenefitDecision,
     BenefitPayment,
     BenefitSuspension,
@@ -16,7 +17,7 @@ from .benefit import (
     PensionNotice,
 )
 from .calendar import CalendarYear, WorkdayOverride
-from .closure import Commitment, ImmutableRecord, Settlement, TransferCase
+from .closure import Commitment, ImmutableRecord, RecordInquiry, Settlement, TransferCase
 from .exchange import OutgoingBatch
 from .idp import IdpAuthorizationCode, IdpSession, IdpToken
 from .insurance import InsuranceRelation, PersonalAccount
@@ -39,6 +40,7 @@ from .registry import (
 from .report import FraudReport
 from .session import WebSession
 from .staff import ROLES, StaffUser
+from .statement import IssuedStatement
 from .upload import Upload
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ApplicationEvent",
     "Draft",
     "ImportBatch",
+    "IssuedStatement",
     "InsuranceRelation",
     "JobRun",
     "LedgerEntry",
@@ -62,8 +65,10 @@ __all__ = [
     "DeathReturn",
     "Commitment",
     "ImmutableRecord",
+    "RecordInquiry",
     "Settlement",
     "TransferCase",
+    "BenefitAdjustment",
     "BenefitDecision",
     "BenefitPayment",
     "BenefitSuspension",

@@ -18,7 +18,11 @@ STATUSES = tuple(s for s in ApplicationStatus if s != ApplicationStatus.AWAITING
 # in_hand: a question a staff member opened and now owns (首问负责制);
 # frozen: filed by an assistant and objected to by the resident; nobody acts on it until the
 # township has looked into it;
-# prepared: a claim's benefit computed (核定), waiting for a different person's check (复核).
+# prepared: a claim's benefit computed (核定), waiting for a different person's check (复核);
+# awaiting_resident: a dispute's re-determined pension checked, waiting for the resident
+# to confirm it (第二十五条);
+# asked / old_county_answered: a dispute about a transferred record, waiting for the old
+# county, then for the new county to close it with the answer (第四十四条).
 OPEN_STATUSES = lifecycle.OPEN
 
 

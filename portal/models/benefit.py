@@ -56,8 +56,12 @@ class BenefitDecision(Base):
     checked_by: Mapped[str | None] = mapped_column(String(40))
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # prepared → checked → confirmed (or disputed by the resident, 第二十五条)
+    # prepared → checked → confirmed (or disputed by the resident, 第二十五条); a confirmed
+    # decision becomes superseded when the resident confirms its re-determination.
     status: Mapped[str] = mapped_column(String(12), default="prepared")
+    # A re-determination (重新核定, 第二十五条) names the decision it replaces; its
+    # application is then the dispute that found the first one wrong.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("benefit_decision.id"))
 
     @property
     def monthly_fen(self) -> int:
@@ -100,6 +104,49 @@ class BenefitPayment(Base):
     approval_id: Mapped[int | None] = mapped_column(ForeignKey("payout_approval.id"))
     bank_note: Mapped[str | None] = mapped_column(String(200))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Differences for earlier months carried with this payment (补（扣）发, 第二十五条): the
+    # BenefitAdjustment rows that point here, summed.
+    adjustment_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @property
+    def total_fen(self) -> int:
+        """The pension for the month this pays for."""
+        return self.basic_fen + self.account_fen
+
+    @property
+    def amount_fen(self) -> int:
+        """What the bank pays: the month's pension with any difference for earlier months."""
+        return self.total_fen + (self.adjustment_fen or 0)
+
+
+class BenefitAdjustment(Base):
+    """补（扣）发 (第二十五条): after a re-determination the resident confirmed, the difference
+    for one month already paid. The next payment run pays it (or deducts it) with that month's
+    pension and points it at that payment; the resident's pension page lists each one."""
+
+    __tablename__ = "benefit_adjustment"
+    __table_args__ = (UniqueConstraint("decision_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("benefit_decision.id"))
+    month: Mapped[date] = mapped_column(Date)  # the month corrected
+    paid_basic_fen: Mapped[int] = mapped_column(Integer)
+    paid_account_fen: Mapped[int] = mapped_column(Integer)
+    due_basic_fen: Mapped[int] = mapped_column(Integer)
+    due_account_fen: Mapped[int] = mapped_column(Integer)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("benefit_payment.id"), index=True)
+    # Or settled with the deregistration when the pension stopped before a payment carried it.
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def basic_fen(self) -> int:
+        return self.due_basic_fen - self.paid_basic_fen
+
+    @property
+    def account_fen(self) -> int:
+        return self.due_account_fen - self.paid_account_fen
 
     @property
     def total_fen(self) -> int:

@@ -3,7 +3,7 @@ counties (第四十条至第四十五条)."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, event
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import Encrypted, EncryptedJSON
@@ -58,6 +58,9 @@ class Settlement(Base):
     # 结息 before closing: [{year, months, rate_bp, published, amount_fen}] (第三十九条)
     interest: Mapped[list | None] = mapped_column(JSON)
     bank_account: Mapped[str] = mapped_column(Encrypted())
+    # Differences a re-decided pension still owed for months already paid (第二十五条):
+    # + paid with the settlement, − deducted with the overpayment.
+    adjustment_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # awaiting_approval → to_pay (a second person approved, 第六十二条) → paid
     status: Mapped[str] = mapped_column(String(20), default="awaiting_approval")
     # Who receives it (第三十八条): the insured themself, a legal heir, or the beneficiary
@@ -87,3 +90,32 @@ class TransferCase(Base):
     amount_fen: Mapped[int | None] = mapped_column(Integer)
     years: Mapped[list | None] = mapped_column(JSON)
     history: Mapped[list] = mapped_column(JSON, default=list)  # [{stage, since, due, done}]
+
+
+class RecordInquiry(Base):
+    """核查函 (第四十四条): the county a record was transferred to asks the old county about it
+    for a resident who disputes it. A county on this system answers in its own console; any
+    other county receives the question through the transfer interface (the outbox) and its
+    answer comes back the same way. A correction in the answer is booked on both sides when
+    the new county resolves the dispute."""
+
+    __tablename__ = "record_inquiry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("transfer_case.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    asking_county: Mapped[str] = mapped_column(String(12))  # where the record was moved to
+    old_county: Mapped[str] = mapped_column(String(12), index=True)  # where it came from
+    route: Mapped[str] = mapped_column(String(10))  # in_process / exchange
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(40))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="asked")  # asked → answered
+    answer: Mapped[str | None] = mapped_column(Text)
+    # What the old county found missing (+) or too much (−) in the transferred amount, and
+    # the contribution year it concerns, if any.
+    correction_fen: Mapped[int | None] = mapped_column(BigInteger)
+    correction_year: Mapped[int | None] = mapped_column(Integer)
+    answered_by: Mapped[str | None] = mapped_column(String(40))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
 from ..models import (
     Application,
+    BenefitAdjustment,
     BenefitDecision,
     BenefitPayment,
     BenefitSuspension,
@@ -31,12 +32,12 @@ from ..models import (
     utcnow,
 )
 from ..rules import benefits as rules
-from ..rules import csvfiles
+from ..rules import csvfiles, redetermination
 from ..schemes import scheme_for
 from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
 from .interest import accrued_for
-from .transitions import NotOpen
+from .transitions import Invalid, NotOpen, SameStaff
 
 
 class WrongState(RuntimeError):
@@ -204,6 +205,167 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     db.session.commit()
 
 
+# Re-determination after a dispute found right (重新核定, 第二十五条) -------------------------
+
+class NoPensionToRedecide(Invalid):
+    """A benefit dispute of somebody with no confirmed pension: nothing to re-decide."""
+
+
+def confirmed_decision(person_id: int) -> BenefitDecision | None:
+    """The 核定表 the person is paid by now."""
+    return db.session.scalar(select(BenefitDecision).filter_by(
+        person_id=person_id, status="confirmed").order_by(BenefitDecision.id.desc()).limit(1))
+
+
+def pending_redetermination(person_id: int) -> BenefitDecision | None:
+    """A re-determination checked and waiting for the resident's confirmation."""
+    return db.session.scalar(select(BenefitDecision).filter(
+        BenefitDecision.person_id == person_id, BenefitDecision.status == "checked",
+        BenefitDecision.replaces_id.is_not(None)).order_by(BenefitDecision.id.desc()).limit(1))
+
+
+def _decision_to_replace(person_id: int):
+    """The 核定表 a re-determination replaces, with the relation it pays on: the confirmed one
+    of a pensioner, or a claim's checked decision the resident disputed instead of confirming
+    (the pension page offers both)."""
+    current = confirmed_decision(person_id)
+    if current is not None:
+        return current, queries.relation_in(person_id, "receiving")
+    claim = db.session.scalar(select(BenefitDecision).filter_by(
+        person_id=person_id, status="checked", replaces_id=None)
+        .order_by(BenefitDecision.id.desc()).limit(1))
+    return claim, queries.relation_in(person_id, "contributing") if claim else None
+
+
+def prepare_redetermination(application: Application, *, actor: str, data: dict | None = None,
+                            scheme: dict | None = None, **_kwargs) -> dict:
+    """重新核定 (第二十五条): a reviewer re-computes the 核定表 of a resident whose dispute about
+    the pension was found right: from the records as they stand now (a contribution booked
+    since, a correction), or with the balance at eligibility or the contribution years the
+    evidence shows, entered by hand. The eligibility date, first month and bank account stay
+    as decided. A different person then checks it (the lifecycle's hook)."""
+    data = data or {}
+    current, relation = _decision_to_replace(application.person_id)
+    if current is None or relation is None:
+        raise NoPensionToRedecide()
+    scheme = scheme or _scheme()
+    account = ledger.account_of(application.person_id)
+    balance = data.get("balance_fen")
+    if balance is None:
+        balance = balance_at(account.id, current.eligible_on, scheme) if account else 0
+    years = data.get("years_paid")
+    if years is None:
+        years = len(ledger.contribution_years(account.id)) if account else current.years_paid
+    basic, account_part = rules.monthly_benefit(scheme, current.eligible_on,
+                                                relation.region_code, balance, years)
+    decision = decision_for(application) or BenefitDecision(
+        application_id=application.id, person_id=application.person_id)
+    decision.replaces_id = current.id
+    decision.eligible_on, decision.first_month = current.eligible_on, current.first_month
+    decision.balance_fen, decision.basic_fen, decision.account_fen = balance, basic, account_part
+    decision.years_paid, decision.bank_account = years, current.bank_account
+    decision.prepared_by, decision.prepared_at, decision.status = actor, utcnow(), "prepared"
+    decision.checked_by = decision.checked_at = None
+    db.session.add(decision)
+    # What was wrong, in the words the resident reads with the new decision.
+    application.decision_reason = data.get("reason") or application.decision_reason
+    return {"replaces": current.id, "balance_fen": balance, "years_paid": years,
+            "monthly_fen_before": current.monthly_fen, "monthly_fen": basic + account_part}
+
+
+def check_redetermination(application: Application, *, actor: str, choice: str,
+                          **_kwargs) -> dict:
+    """复核 of a re-determination (第六十二条): approved for the resident to confirm, or
+    returned to be computed again. Refused here, whatever the page offered, when the checker
+    is the one who prepared it (rules.redetermination.checked_by_another)."""
+    decision = decision_for(application)
+    if decision is None or decision.status != "prepared":
+        raise NotOpen()
+    if not redetermination.checked_by_another(decision.prepared_by, actor):
+        raise SameStaff()
+    if choice == "approve":
+        decision.status, decision.checked_by, decision.checked_at = "checked", actor, utcnow()
+    else:
+        decision.status = "returned"
+    return {"prepared_by": decision.prepared_by, "checked_by": actor}
+
+
+def paid_by_month(person_id: int) -> dict[date, tuple[int, int]]:
+    """(basic, account) the person has been paid for each month so far: the payment that
+    stands for it (a re-issue, not the failed attempt) with any difference already set for it
+    by an earlier re-determination."""
+    paid = {payment.month: (payment.basic_fen, payment.account_fen)
+            for payment in db.session.scalars(select(BenefitPayment).filter(
+                BenefitPayment.person_id == person_id, BenefitPayment.status != "reissued")
+                .order_by(BenefitPayment.attempt))}
+    for adjustment in db.session.scalars(select(BenefitAdjustment).filter_by(
+            person_id=person_id).order_by(BenefitAdjustment.id)):
+        if adjustment.month in paid:
+            paid[adjustment.month] = (adjustment.due_basic_fen, adjustment.due_account_fen)
+    return paid
+
+
+def _differences(decision: BenefitDecision, relation: InsuranceRelation,
+                 scheme: dict) -> list[redetermination.MonthDifference]:
+    """Each month already paid against the new decision, at that month's basic pension."""
+    paid = paid_by_month(decision.person_id)
+    due = {month: (basic_for_month(scheme, month, relation, decision), decision.account_fen)
+           for month in paid if month >= decision.first_month}
+    return redetermination.differences(paid, due)
+
+
+def redetermination_preview(decision: BenefitDecision) -> list[redetermination.MonthDifference]:
+    """What confirming a re-determination would pay or deduct, for the resident to read first."""
+    relation = queries.relation_in(decision.person_id, "receiving")
+    return _differences(decision, relation, _scheme()) if relation is not None else []
+
+
+def confirm_redetermination(application: Application, *, actor: str, scheme: dict | None = None,
+                            **_kwargs) -> dict:
+    """第二十五条 经参保人员确认后按新待遇标准发放待遇，并补（扣）发相应的历史待遇: the resident
+    confirms; from now on every run pays by the new 核定表, and each month already paid gets
+    its difference (at that month's basic pension) for the next run to pay or deduct (the
+    lifecycle's hook for the resident's confirmation)."""
+    decision = decision_for(application)
+    if decision is None or decision.status != "checked" or decision.replaces_id is None:
+        raise NotOpen()
+    replaced = db.session.get(BenefitDecision, decision.replaces_id)
+    current, relation = _decision_to_replace(application.person_id)
+    if replaced is None or current is None or current.id != replaced.id or relation is None:
+        raise NotOpen()  # re-decided meanwhile, or no longer paid
+    if relation.status == "contributing":
+        # The claim's decision was disputed before it was confirmed: this one starts the
+        # pension (第二十四条、第二十六条); nothing was paid, so there is no difference.
+        relation.status = "receiving"
+        claim = db.session.get(Application, replaced.application_id)
+        record_event(claim, EventKind.CONFIRMED, actor)
+        db.session.add(EligibilityCheck(person_id=application.person_id,
+                                        confirmed_on=claim.received_on, method="face",
+                                        actor=actor))
+    differences = _differences(decision, relation, scheme or _scheme())
+    db.session.add_all(BenefitAdjustment(
+        person_id=application.person_id, decision_id=decision.id, month=row.month,
+        paid_basic_fen=row.paid_basic_fen, paid_account_fen=row.paid_account_fen,
+        due_basic_fen=row.due_basic_fen, due_account_fen=row.due_account_fen)
+        for row in differences)
+    replaced.status = "superseded"
+    decision.status, decision.confirmed_at = "confirmed", utcnow()
+    relation.benefit_from = decision.first_month
+    return {"months": len(differences),
+            "difference_fen": sum(row.total_fen for row in differences),
+            "monthly_fen": decision.monthly_fen}
+
+
+def adjustments_of(person_id: int) -> list[tuple[BenefitAdjustment, BenefitPayment | None]]:
+    """Each month corrected by a re-determination, with the payment that carried it (None:
+    the next one will), newest first: the resident's itemised list."""
+    return db.session.execute(
+        select(BenefitAdjustment, BenefitPayment)
+        .outerjoin(BenefitPayment, BenefitPayment.id == BenefitAdjustment.payment_id)
+        .filter(BenefitAdjustment.person_id == person_id)
+        .order_by(BenefitAdjustment.id.desc())).all()
+
+
 # The monthly payment run (第二十七条至第二十九条) ------------------------------------------------
 
 def _forfeited(person_id: int) -> set[date]:
@@ -232,7 +394,7 @@ def _bank_file(rows: list[BenefitPayment]) -> str:
     return csvfiles.write(
         ["payment_id", "month", "id_number", "name", "bank_account", "amount_fen"],
         ([payment.id, payment.month.strftime("%Y-%m"), people[payment.person_id].id_number,
-          people[payment.person_id].name, payment.bank_account, payment.total_fen]
+          people[payment.person_id].name, payment.bank_account, payment.amount_fen]
          for payment in rows))
 
 
@@ -308,15 +470,44 @@ def run_month(month: date, actor: str, checked_on: date | None = None) -> Paymen
             _tell_if_amount_changed(people[relation.person_id], earlier, rows[-1])
     db.session.add_all(rows)
     db.session.flush()
+    carried = _carry_adjustments(rows)
     run.payments, run.people = len(rows), len({r.person_id for r in rows})
-    run.basic_fen = sum(r.basic_fen for r in rows)
-    run.account_fen = sum(r.account_fen for r in rows)
+    run.basic_fen = sum(r.basic_fen for r in rows) + sum(a.basic_fen for a in carried)
+    run.account_fen = sum(r.account_fen for r in rows) + sum(a.account_fen for a in carried)
     run.bank_file = _bank_file(rows)
     audit.record("payment_run_built", actor=actor, channel="system", object_type="payment_run",
                  object_id=month.strftime("%Y-%m"),
                  detail={"payments": run.payments, "total_fen": run.basic_fen + run.account_fen})
     db.session.commit()
     return run
+
+
+def _carry_adjustments(rows: list[BenefitPayment]) -> list[BenefitAdjustment]:
+    """第二十五条 补（扣）发: the differences still owed after a re-determination ride with each
+    person's latest payment of this run; a deduction larger than that payment waits for the
+    next run (rules.redetermination.settle_now)."""
+    latest: dict[int, BenefitPayment] = {}
+    for row in rows:
+        if row.person_id not in latest or row.month > latest[row.person_id].month:
+            latest[row.person_id] = row
+    if not latest:
+        return []
+    pending: dict[int, list[BenefitAdjustment]] = {}
+    for adjustment in db.session.scalars(select(BenefitAdjustment).filter(
+            BenefitAdjustment.payment_id.is_(None), BenefitAdjustment.settlement_id.is_(None),
+            BenefitAdjustment.person_id.in_(list(latest)))
+            .order_by(BenefitAdjustment.month, BenefitAdjustment.id)):
+        pending.setdefault(adjustment.person_id, []).append(adjustment)
+    carried = []
+    for person_id, waiting in pending.items():
+        payment = latest[person_id]
+        chosen = [waiting[i] for i in redetermination.settle_now(
+            [a.total_fen for a in waiting], payment.total_fen)]
+        for adjustment in chosen:
+            adjustment.payment_id = payment.id
+        payment.adjustment_fen = sum(a.total_fen for a in chosen)
+        carried.extend(chosen)
+    return carried
 
 
 def _tell_if_amount_changed(person: Person, earlier: dict[date, int],
@@ -357,6 +548,7 @@ def import_bank_result(content: str, actor: str) -> dict:
         report[row["status"]] += 1
         if row["status"] == "paid":
             _book_account_part(payment)
+            _book_adjusted_account_part(payment)
     audit.record("bank_result_imported", actor=actor, channel="system",
                  object_type="payment_run", detail=report)
     db.session.commit()
@@ -378,6 +570,29 @@ def _book_account_part(payment: BenefitPayment) -> None:
             account_id=account.id, kind="pension_paid", amount_fen=-amount,
             booked_on=payment.settled_at.date(), year=payment.month.year,
             source_key=f"pension:{payment.person_id}:{payment.month:%Y-%m}"))
+
+
+def _book_adjusted_account_part(payment: BenefitPayment) -> None:
+    """The account part of the differences a payment carried (第二十五条): more paid leaves the
+    personal account, an overpayment deducted goes back into it; one entry per payment."""
+    if not payment.adjustment_fen:
+        return
+    amount = sum(a.account_fen for a in db.session.scalars(
+        select(BenefitAdjustment).filter_by(payment_id=payment.id)))
+    account = ledger.account_of(payment.person_id)
+    if account is None or not amount:
+        return
+    relation = db.session.get(InsuranceRelation, account.relation_id)
+    if relation is not None and relation.status == "terminated":
+        return
+    if amount > 0:
+        amount = min(amount, max(ledger.balance_fen(account.id), 0))
+    if amount:
+        db.session.add(LedgerEntry(
+            account_id=account.id, kind="pension_paid", amount_fen=-amount,
+            booked_on=payment.settled_at.date(), year=payment.month.year,
+            reason="补（扣）发 第二十五条",
+            source_key=f"pension-adjustment:{payment.id}"))
 
 
 def in_county(county_code: str | None):
@@ -417,7 +632,7 @@ def prepare_reissue(actor: str, county_code: str | None = None,
         PayoutApproval.kind == PayoutKind.REISSUE)) + 1
     approval = approvals.prepare(
         PayoutKind.REISSUE, f"reissue:{county[:6]}:{batch}", actor=actor, channel=channel,
-        county_code=county, amount_fen=sum(p.total_fen for p in claimed),
+        county_code=county, amount_fen=sum(p.amount_fen for p in claimed),
         detail={"payments": [p.id for p in claimed]})
     db.session.commit()
     return approval
@@ -433,7 +648,7 @@ def _send_reissue(approval, actor: str, channel: str) -> None:
     """复核 done: each payment is sent again once, to the account on the decision now (the
     resident may have corrected it), unless the pension stopped or was suspended meanwhile: then
     it goes back to the failed list."""
-    again = []
+    again, replaced = [], {}
     for payment_id in approval.detail["payments"]:
         payment = db.session.get(BenefitPayment, payment_id)
         if payment is None or payment.status != "to_reissue":
@@ -447,10 +662,17 @@ def _send_reissue(approval, actor: str, channel: str) -> None:
         again.append(BenefitPayment(
             run_id=payment.run_id, person_id=payment.person_id, month=payment.month, attempt=2,
             basic_fen=payment.basic_fen, account_fen=payment.account_fen,
+            adjustment_fen=payment.adjustment_fen or 0,
             bank_account=decision.bank_account if decision else payment.bank_account,
             approval_id=approval.id))
+        replaced[id(again[-1])] = payment.id
     db.session.add_all(again)
     db.session.flush()
+    for payment in again:  # the differences a failed payment carried go with its re-issue
+        if payment.adjustment_fen:
+            db.session.execute(update(BenefitAdjustment).where(
+                BenefitAdjustment.payment_id == replaced[id(payment)])
+                .values(payment_id=payment.id).execution_options(synchronize_session=False))
     audit.record("payments_reissued", actor=actor, channel=channel, object_type="payment_run",
                  detail={"payments": [p.id for p in again], "approval": approval.id,
                          "prepared_by": approval.prepared_by})
@@ -701,8 +923,16 @@ def recent_runs(county_code: str | None = None, limit: int = 12) -> list[dict]:
                    func.count(distinct(BenefitPayment.person_id)))
             .filter(BenefitPayment.run_id == run.id, BenefitPayment.attempt == 1,
                     in_county(county_code))).one()
+        # Differences for earlier months the run carries (第二十五条), like the run's totals.
+        more_basic, more_account = db.session.execute(
+            select(func.coalesce(func.sum(BenefitAdjustment.due_basic_fen
+                                          - BenefitAdjustment.paid_basic_fen), 0),
+                   func.coalesce(func.sum(BenefitAdjustment.due_account_fen
+                                          - BenefitAdjustment.paid_account_fen), 0))
+            .join(BenefitPayment, BenefitPayment.id == BenefitAdjustment.payment_id)
+            .filter(BenefitPayment.run_id == run.id, in_county(county_code))).one()
         sheets.append({"month": run.month, "people": people, "payments": payments,
-                       "basic_fen": basic, "account_fen": account})
+                       "basic_fen": basic + more_basic, "account_fen": account + more_account})
     return sheets
 
 

@@ -6,6 +6,7 @@ audit record; money moves only as ledger entries and bank instructions in the ou
 """
 
 import hashlib
+import json
 from datetime import date
 
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from ..exchange.registries import compare_person, other_pension_since, relation_
 from ..extensions import db
 from ..models import (
     Application,
+    BenefitAdjustment,
     BenefitPayment,
     Commitment,
     InsuranceRelation,
@@ -25,9 +27,11 @@ from ..models import (
     PayoutApproval,
     Person,
     PersonalAccount,
+    RecordInquiry,
     Settlement,
     StaffUser,
     TransferCase,
+    utcnow,
 )
 from ..rules import commitment as commitment_texts
 from ..rules import ids
@@ -36,7 +40,7 @@ from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
 from .calendar import workday_calendar
 from .interest import credit_to_date
-from .transitions import NotOpen
+from .transitions import ConcurrentDecision, Invalid, NotOpen, commit_or_conflict
 
 STAGE_WORKDAYS = {"old_county_settling": 15, "funds_in_transit": 15}  # domain.md: common practice
 
@@ -104,6 +108,30 @@ def _return_overpaid_account_parts(account_id: int, overpaid: list[BenefitPaymen
                              actor=actor, channel=channel)
 
 
+def _pending_differences(person_id: int, overpaid_months: set) -> list[BenefitAdjustment]:
+    """第二十五条: differences of a re-decided pension no payment has carried yet, for months
+    the person was entitled to (a month paid after the event is deducted whole instead)."""
+    return [a for a in db.session.scalars(select(BenefitAdjustment).filter(
+        BenefitAdjustment.person_id == person_id, BenefitAdjustment.payment_id.is_(None),
+        BenefitAdjustment.settlement_id.is_(None)).order_by(BenefitAdjustment.month))
+        if a.month not in overpaid_months]
+
+
+def _book_differences_account_part(account_id: int, differences: list[BenefitAdjustment],
+                                   reference: str) -> None:
+    """The account part of those differences moves as if a payment had carried it: more paid
+    leaves the account, an overpayment deducted goes back into it; the settlement then counts
+    each fen once."""
+    amount = sum(a.account_fen for a in differences)
+    if amount > 0:  # once the account is empty the fund pays on (as for monthly payments)
+        amount = min(amount, max(ledger.balance_fen(account_id), 0))
+    if amount:
+        db.session.add(LedgerEntry(
+            account_id=account_id, kind="pension_paid", amount_fen=-amount,
+            booked_on=china_today(), year=china_today().year, reason="补（扣）发 第二十五条",
+            source_key=f"pension-adjustment:settlement:{reference}"))
+
+
 def deregister(application: Application, actor: str, channel: str) -> Settlement:
     """On approval (第三十九条): end the relation, stop the pension from the month after the event
     (第三十四条), credit interest to date (结息), and settle the account (第三十六条)."""
@@ -124,9 +152,11 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
     overpaid_payments = [p for p in paid if p.month in overpaid_months]
     overpaid = sum(p.total_fen for p in overpaid_payments)
     interest = []
+    differences = _pending_differences(subject.id, overpaid_months)
     if account:
         _return_overpaid_account_parts(account.id, overpaid_payments, application.reference,
                                        actor, channel)
+        _book_differences_account_part(account.id, differences, application.reference)
         interest = credit_to_date(account.id, today, scheme, f"settlement:{application.reference}")
     balance = ledger.balance_fen(account.id) if account else 0
     government = int(db.session.scalar(
@@ -137,7 +167,7 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         ground=ground, balance_fen=balance, government_fen=government,
         funeral_fen=rules.funeral_subsidy_fen(scheme, relation.region_code,
                                               relation.status == "receiving"),
-        overpaid_fen=overpaid)
+        overpaid_fen=overpaid, differences_fen=sum(a.total_fen for a in differences))
     settlement = Settlement(
         application_id=application.id, insured_person_id=subject.id,
         payee_person_id=application.person_id, ground=ground, event_on=event_on,
@@ -145,8 +175,12 @@ def deregister(application: Application, actor: str, channel: str) -> Settlement
         funeral_fen=result.funeral_fen, overpaid_fen=result.overpaid_fen,
         payable_fen=result.payable_fen, debt_fen=result.debt_fen, interest=interest,
         bank_account=application.answers["bank_account"], status="awaiting_approval",
-        payee_role=payee_role(application))
+        payee_role=payee_role(application),
+        adjustment_fen=sum(a.total_fen for a in differences))
     db.session.add(settlement)
+    db.session.flush()
+    for adjustment in differences:
+        adjustment.settlement_id = settlement.id
     # The deregistration itself (第三十九条): the relation ends now, so no pension is paid
     # for a later month; the money waits for a second person (第六十二条).
     relation.status, relation.ended_on, relation.end_reason = "terminated", event_on, ground
@@ -413,3 +447,191 @@ def transfers_held_by(county_code: str) -> list[TransferCase]:
         TransferCase.holder.startswith(county_code[:6]),
         TransferCase.stage.in_(("old_county_settling", "funds_in_transit")))
         .order_by(TransferCase.stage_due)).all()
+
+
+# Disputes about a transferred record (第四十四条) ------------------------------------------
+
+class NoTransferredRecord(Invalid):
+    """The resident's record here did not come by a transfer: there is no old county to ask."""
+
+
+class NoCorrection(Invalid):
+    """The old county's answer names no amount to correct."""
+
+
+def transfer_behind(application: Application) -> TransferCase | None:
+    """The completed transfer that brought the resident's record to this county."""
+    return db.session.scalar(select(TransferCase).filter(
+        TransferCase.person_id == application.person_id, TransferCase.stage == "completed",
+        TransferCase.to_county.startswith(application.region_code[:6]))
+        .order_by(TransferCase.id.desc()).limit(1))
+
+
+def inquiry_for(application: Application) -> RecordInquiry | None:
+    return db.session.scalar(select(RecordInquiry).filter_by(application_id=application.id))
+
+
+def ask_old_county(application: Application, *, actor: str, data: dict | None = None,
+                   **_kwargs) -> dict:
+    """第四十四条 转入地县社保机构应及时联系转出地县社保机构: the question goes to the county the
+    record came from, in-process where that county works on this system (its console lists
+    it), otherwise through the transfer interface with the transfer it concerns (the
+    lifecycle's hook)."""
+    case = transfer_behind(application)
+    if case is None:
+        raise NoTransferredRecord()
+    question = (data or {}).get("question") or ""
+    route = "in_process" if on_this_system(case.from_county) else "exchange"
+    inquiry = RecordInquiry(application_id=application.id, case_id=case.id,
+                            person_id=application.person_id,
+                            asking_county=application.region_code, old_county=case.from_county,
+                            route=route, question=question, asked_by=actor, status="asked")
+    db.session.add(inquiry)
+    if route == "exchange":
+        person = db.session.get(Person, application.person_id)
+        transfer = db.session.get(Application, case.application_id)
+        letter = {"reference": application.reference, "transfer_reference": transfer.reference,
+                  "name": person.name, "id_number": person.id_number,
+                  "from_county": case.from_county, "to_county": case.to_county,
+                  "amount_fen": case.amount_fen, "years": case.years or [],
+                  "question": question,
+                  "resident_says": application.answers.get("what_is_wrong", "")}
+        db.session.add(OutboxMessage(channel="transfer", kind="record_inquiry",
+                                     person_id=person.id, recipient=case.from_county,
+                                     params=letter,
+                                     body=json.dumps(letter, ensure_ascii=False)))
+    return {"route": route, "old_county": case.from_county, "case": case.id}
+
+
+class AlreadyAnswered(ConcurrentDecision):
+    """The inquiry was answered first by somebody else (or the same answer arrived twice)."""
+
+
+def answer_inquiry(inquiry: RecordInquiry, *, answer: str, correction_fen: int | None,
+                   correction_year: int | None, actor: str, channel: str = "counter") -> None:
+    """The old county's answer (第四十四条), from its console or through the transfer interface:
+    recorded once, put on the dispute's timeline for the new county to close it, and the
+    resident is told it arrived."""
+    application = db.session.get(Application, inquiry.application_id)
+    if application.status != "asked":
+        raise AlreadyAnswered()
+    _record_answer(inquiry, answer=answer, correction_fen=correction_fen,
+                   correction_year=correction_year, actor=actor)
+    application.status = "old_county_answered"
+    record_event(application, EventKind.OLD_COUNTY_ANSWERED, actor)
+    audit.record("record_inquiry_answered", actor=actor, channel=channel,
+                 object_type="application", object_id=application.reference,
+                 on_behalf_of=f"resident:{application.person_id}",
+                 detail={"route": inquiry.route, "old_county": inquiry.old_county,
+                         "correction_fen": inquiry.correction_fen,
+                         "correction_year": inquiry.correction_year})
+    notify.tell(db.session.get(Person, application.person_id),
+                "application_old_county_answered", {"reference": application.reference})
+    try:
+        commit_or_conflict()
+    except ConcurrentDecision:
+        raise AlreadyAnswered() from None
+
+
+def _record_answer(inquiry: RecordInquiry, *, answer: str, correction_fen: int | None,
+                   correction_year: int | None, actor: str) -> None:
+    if inquiry.status != "asked":
+        raise AlreadyAnswered()
+    inquiry.status, inquiry.answer = "answered", answer
+    inquiry.correction_fen = correction_fen or None
+    inquiry.correction_year = correction_year if correction_fen else None
+    inquiry.answered_by, inquiry.answered_at = actor, utcnow()
+
+
+def record_outside_answer(application: Application, *, actor: str, data: dict | None = None,
+                          **_kwargs) -> dict:
+    """The answer of a county outside this system, as it arrived (through the transfer
+    interface, or on paper), entered by the new county's staff (the lifecycle's hook; the
+    action's outcome moves the dispute on, writes its timeline and tells the resident)."""
+    data = data or {}
+    inquiry = inquiry_for(application)
+    if inquiry is None or inquiry.route != "exchange":
+        raise NotOpen()
+    _record_answer(inquiry, answer=data.get("answer") or "",
+                   correction_fen=data.get("correction_fen"),
+                   correction_year=data.get("correction_year"), actor=actor)
+    return {"route": inquiry.route, "old_county": inquiry.old_county,
+            "correction_fen": inquiry.correction_fen,
+            "correction_year": inquiry.correction_year}
+
+
+def on_exchange(application: Application) -> bool:
+    """Whether the dispute's question went to a county outside this system."""
+    inquiry = inquiry_for(application)
+    return inquiry is not None and inquiry.route == "exchange"
+
+
+def receive_inquiry_answer(inquiry: RecordInquiry, *, answer: str, correction_fen: int | None,
+                           correction_year: int | None,
+                           actor: str = "system:transfer") -> None:
+    """An outside county's answer arriving through the transfer interface."""
+    if inquiry.route != "exchange":
+        raise NotOpen()
+    answer_inquiry(inquiry, answer=answer, correction_fen=correction_fen,
+                   correction_year=correction_year, actor=actor, channel="system")
+
+
+def inquiries_to(county_code: str) -> list[RecordInquiry]:
+    """Questions other counties on this system asked this county about records it transferred
+    out, still to answer, oldest first."""
+    return db.session.scalars(select(RecordInquiry).filter(
+        RecordInquiry.old_county.startswith(county_code[:6]),
+        RecordInquiry.route == "in_process", RecordInquiry.status == "asked")
+        .order_by(RecordInquiry.asked_at)).all()
+
+
+def _account_in_old_county(inquiry: RecordInquiry) -> PersonalAccount | None:
+    return db.session.scalar(
+        select(PersonalAccount).join(InsuranceRelation,
+                                     InsuranceRelation.id == PersonalAccount.relation_id)
+        .filter(InsuranceRelation.person_id == inquiry.person_id,
+                InsuranceRelation.region_code.startswith(inquiry.old_county[:6]))
+        .order_by(PersonalAccount.id.desc()).limit(1))
+
+
+def book_transfer_correction(application: Application, *, actor: str, choice: str,
+                             data: dict | None = None, channel: str = "counter",
+                             **_kwargs) -> dict:
+    """第四十四条: the new county closes the dispute with the old county's answer. A correction
+    is booked on both sides in one transaction: in the old county's closed account the
+    corrected amount and the same amount transferred out (it stays at zero and its history
+    shows the correction), and in the account here the amount transferred in, with the
+    contribution year carried over where the answer names one. An old county outside this
+    system books its own side; only this side is booked here (the lifecycle's hook)."""
+    inquiry = inquiry_for(application)
+    if inquiry is None or inquiry.status != "answered":
+        raise NotOpen()
+    if choice != "corrected":
+        return {"inquiry": inquiry.id}
+    amount, year = inquiry.correction_fen, inquiry.correction_year
+    if not amount:
+        raise NoCorrection()
+    today, reason = china_today(), inquiry.answer
+    key = f"dispute:{application.reference}"
+    booked = []
+    if inquiry.route == "in_process":
+        old = _account_in_old_county(inquiry)
+        if old is None:
+            raise NoTransferredRecord()
+        booked += [LedgerEntry(account_id=old.id, kind="reversal", amount_fen=amount,
+                               booked_on=today, year=year or today.year, reason=reason,
+                               source_key=f"{key}:old"),
+                   LedgerEntry(account_id=old.id, kind="transfer_out", amount_fen=-amount,
+                               booked_on=today, year=today.year, reason=reason,
+                               source_key=f"{key}:old-out")]
+    account = ledger.account_of(application.person_id)
+    if account is None:
+        raise NoTransferredRecord()
+    booked.append(LedgerEntry(account_id=account.id, kind="transfer_in", amount_fen=amount,
+                              booked_on=today, year=today.year, reason=reason,
+                              source_key=f"{key}:in"))
+    if year and amount > 0 and year not in (account.carried_years or []):
+        account.carried_years = sorted({*(account.carried_years or []), year})
+    db.session.add_all(booked)
+    return {"inquiry": inquiry.id, "correction_fen": amount, "correction_year": year,
+            "both_sides": inquiry.route == "in_process"}

@@ -59,6 +59,19 @@ MESSAGES = {
     "pension_amount_changed": N_("From %(month)s your pension is %(total)s yuan a month: basic "
                                  "pension %(basic)s yuan and %(account)s yuan from your "
                                  "personal account."),
+    "application_redetermination_ready": N_("We re-decided your pension after your request "
+                                            "%(reference)s. Sign in to read the new decision "
+                                            "and confirm it."),
+    "application_redetermined": N_("You confirmed your re-decided pension (%(reference)s). "
+                                   "The difference for the months already paid comes with "
+                                   "your next payment; see My pension."),
+    "application_explained_with_note": N_("We checked your request %(reference)s and found the "
+                                          "record right: %(note)s"),
+    "application_asked_old_county": N_("About your request %(reference)s: we asked the county "
+                                       "your record came from to check it."),
+    "application_old_county_answered": N_("About your request %(reference)s: the county your "
+                                          "record came from has answered. We tell you the "
+                                          "result shortly."),
     "statement_ready": N_("Your account statement for %(year)s is ready. Sign in to see it, or "
                           "print it at a self-service kiosk."),
     # The yearly eligibility confirmation (第三十一条、第三十三条).

@@ -6,6 +6,7 @@ like a real one, lockout included. Each TOTP time step is accepted once per acco
 """
 
 import time
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,8 +18,13 @@ from ..models import StaffUser
 from . import audit, limits
 
 _hasher = PasswordHasher()
-# Verifying against a dummy hash for unknown names makes both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against a dummy hash for unknown names makes both cases take the same time.
+    Made on first use, not at import: argon2 costs ~50 ms and 64 MB in every worker."""
+    return _hasher.hash("not-a-real-password")
 Locked = limits.TooMany
 
 
@@ -49,7 +55,7 @@ def check_password(username: str, password: str) -> StaffUser | None:
     staff = db.session.scalar(select(StaffUser).filter_by(username=username.strip()))
     _count_attempt(staff, username)
     try:
-        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+        _hasher.verify(staff.password_hash if staff else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         _fail(staff, username, "password")
         return None

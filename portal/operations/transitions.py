@@ -53,17 +53,24 @@ def commit_or_conflict() -> None:
 
 
 def _its_turn(action: lifecycle.Action, application: Application, actor: str) -> bool:
-    return application.status in action.sources and lifecycle.turn_holds(
-        action.turn, status=application.status, township_check=application.township_check,
-        owner=application.owner, actor=actor) and (
-        action.applies is None or action.applies(application))
+    return application.status in action.sources and action.applies_to(application) \
+        and lifecycle.turn_holds(
+            action.turn, status=application.status, township_check=application.township_check,
+            owner=application.owner, actor=actor,
+            applicant=f"resident:{application.person_id}")
+
+
+def role_of(user) -> str:
+    """A staff member's role; a resident acts in the role "resident" (lifecycle.APPLICANT)."""
+    return getattr(user, "role", None) or getattr(user, "kind", "")
 
 
 def allowed_actions(application: Application, staff) -> list[lifecycle.Action]:
-    """What this staff member may do with the application now: the review page's forms."""
+    """What this staff member (or the applicant) may do with the application now: the review
+    page's forms, or the resident's own step."""
     actor = staff.get_id()
     return [action for action in lifecycle.of(application.kind).actions
-            if action.allows(staff.role) and _its_turn(action, application, actor)
+            if action.allows(role_of(staff)) and _its_turn(action, application, actor)
             and not (action.prepared_by and action.prepared_by(application) == actor)]
 
 
@@ -86,17 +93,14 @@ def transition(application: Application, action_name: str, staff, *, expected_ve
         detail = action.hook(application, actor=actor, choice=choice, data=data,
                              channel=channel) or {}
     note = data.get(action.note_field) if action.note_field else None
-    _move(application, outcome, actor, note)
+    _move(application, action, outcome, actor, note)
     audit.record(outcome.audit or f"application_{outcome.status}", actor=actor,
                  channel=channel, object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",
                  detail={"action": action.name, "choice": choice or None, "note": note,
                          "version": expected_version, **detail})
     if outcome.notify:
-        from .applications import notify_applicant
-
-        extra = {"answer": note} if action.note_field == "answer" else {}
-        notify_applicant(application, outcome.notify, **extra)
+        _tell_applicant(application, action, outcome, note)
     commit_or_conflict()
     return application
 
@@ -105,12 +109,12 @@ def _checked(action: lifecycle.Action | None, application: Application, staff,
              expected_version: int, choice: str) -> lifecycle.Outcome:
     """The outcome of this choice, or the named refusal: role, version seen, status, whose
     turn, and (第六十二条) not the person who prepared it."""
-    if action is None or not action.allows(staff.role):
+    if action is None or not action.allows(role_of(staff)):
         raise NotAllowed()
     actor = staff.get_id()
     if application.version != expected_version:
         raise ConcurrentDecision()
-    if application.status not in action.sources:
+    if application.status not in action.sources or not action.applies_to(application):
         raise NotOpen()
     if not _its_turn(action, application, actor):
         raise NotOwner() if action.turn == lifecycle.Turn.OWNER else NotOpen()
@@ -122,14 +126,27 @@ def _checked(action: lifecycle.Action | None, application: Application, staff,
     return outcome
 
 
-def _move(application: Application, outcome: lifecycle.Outcome, actor: str,
-          note: str | None) -> None:
+def _move(application: Application, action: lifecycle.Action, outcome: lifecycle.Outcome,
+          actor: str, note: str | None) -> None:
     """The new status and its timeline event; a final one records who decided, when, why."""
     from .applications import record_event
 
     application.status = outcome.status
     if outcome.status in lifecycle.FINAL:
-        application.decided_by, application.decided_at = actor, utcnow()
+        # The county decides; a resident's confirmation closes it without becoming its decider.
+        if action.for_staff or application.decided_by is None:
+            application.decided_by = actor
+        application.decided_at = utcnow()
         if note:
             application.decision_reason = note
     record_event(application, outcome.event, actor, note=note)
+
+
+def _tell_applicant(application: Application, action: lifecycle.Action,
+                    outcome: lifecycle.Outcome, note: str | None) -> None:
+    from .applications import notify_applicant
+
+    extra = {"answer": note} if action.note_field == "answer" else {}
+    if outcome.with_note:
+        extra["note"] = note or application.decision_reason or ""
+    notify_applicant(application, outcome.notify, **extra)

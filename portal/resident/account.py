@@ -6,7 +6,6 @@ from flask_login import current_user
 from ..auth.resident import resident_required
 from ..documents import statements
 from ..operations import ledger
-from ..presenters import qr_svg
 from ..rules import benefits
 from ..rules.dates import china_today
 from ..rules.enrolment import age_on
@@ -48,7 +47,7 @@ def statement(period):
     year = parse_period(period)
     view = statements.prepare(current_user, my_account(), year)
     return render_template("resident/statement.html", view=view, period=period,
-                           qr=qr_svg(view.verify_url), person=current_user)
+                           qr=view.qr, person=current_user)
 
 
 @bp.get("/account/statement/<period>.pdf")

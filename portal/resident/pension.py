@@ -4,7 +4,7 @@
 
 from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from .. import queries
 from ..auth.resident import resident_required
@@ -21,10 +21,16 @@ from .views import bp
 @resident_required()
 def pension():
     notice = db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id))
+    # The claim's decision to confirm, or the one paid now; a re-determination waiting for
+    # confirmation is confirmed with its dispute (第二十五条) and only announced here.
     decision = db.session.scalar(
-        select(BenefitDecision).filter(BenefitDecision.person_id == current_user.id,
-                                       BenefitDecision.status.in_(("checked", "confirmed")))
+        select(BenefitDecision).filter(
+            BenefitDecision.person_id == current_user.id,
+            or_(BenefitDecision.status == "confirmed",
+                and_(BenefitDecision.status == "checked",
+                     BenefitDecision.replaces_id.is_(None))))
         .order_by(BenefitDecision.id.desc()))
+    pending = benefits.pending_redetermination(current_user.id)
     relation = queries.current_relation(current_user.id)
     today, day = china_today(), current_app.config["PENSION_PAYMENT_DAY"]
     standing = eligibility.standing_of(current_user.id, today, relation) if relation else None
@@ -39,7 +45,10 @@ def pension():
         next_payment=max(next_payment_date(today, day),
                          payment_day_in(relation.benefit_from, day))
         if receiving and relation.benefit_from else None,
-        bank=contact.mask_bank_account(decision.bank_account) if decision else None)
+        bank=contact.mask_bank_account(decision.bank_account) if decision else None,
+        redetermination=db.session.get(Application, pending.application_id) if pending
+        else None,
+        adjustments=benefits.adjustments_of(current_user.id))
 
 
 @bp.post("/pension/confirm")
@@ -47,7 +56,7 @@ def pension():
 def confirm_pension():
     """第二十四条: the resident accepts the 核定表 they have read."""
     decision = db.session.scalar(select(BenefitDecision).filter_by(
-        person_id=current_user.id, status="checked"))
+        person_id=current_user.id, status="checked", replaces_id=None))
     if decision is None:
         abort(404)
     try:

@@ -12,15 +12,23 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import queries
+from ..agency.forms import ConfirmForm
 from ..auth.resident import resident_required
 from ..constants import ApplicationKind, RelationStatus
 from ..extensions import db
 from ..flows.engine import REGISTRY
-from ..models import Application, Consent, StaffUser, Upload
-from ..operations import assist, audit, benefits, closure, ledger
+from ..models import (
+    Application,
+    BenefitDecision,
+    Consent,
+    StaffUser,
+    Upload,
+)
+from ..operations import assist, audit, benefits, closure, ledger, transitions
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..presenters import qr_svg
@@ -131,12 +139,65 @@ def applications():
 @resident_required()
 def application(reference):
     item = own_application(reference)
+    return render_application(item)
+
+
+def render_application(item: Application, status: int = 200, form=None, notice=None):
     return render_template(
         "resident/application.html", application=item, flow=REGISTRY.get(item.kind),
         settlement=closure.settlement_for(item)
         if item.kind == ApplicationKind.DEREGISTRATION else None,
         case=closure.transfer_case_for(item) if item.kind == ApplicationKind.TRANSFER_IN else None,
-        today=china_today())
+        today=china_today(), notice=notice, **_redetermination(item, form)), status
+
+
+def _redetermination(item: Application, form=None) -> dict:
+    """第二十五条: a dispute about the pension shows the re-decided 核定表 beside the one paid
+    now, what confirming it pays or deducts for the months already paid, and (while it is
+    the resident's turn) the confirmation form. 第四十四条: a dispute about a transferred
+    record shows the question to the old county and its answer."""
+    if item.kind != "dispute":
+        return {}
+    if item.answers.get("subject") == "transfer":
+        return {"inquiry": closure.inquiry_for(item)}
+    decision = benefits.decision_for(item)
+    if item.answers.get("subject") != "benefit" or decision is None \
+            or decision.status not in ("checked", "confirmed"):
+        return {}
+    to_confirm = decision.status == "checked" and any(
+        action.name == "confirm-redetermination"
+        for action in transitions.allowed_actions(item, current_user))
+    if to_confirm and form is None:
+        form = ConfirmForm(formdata=None)
+        form.version.data = item.version
+    return {"decision": decision,
+            "replaced": db.session.get(BenefitDecision, decision.replaces_id),
+            "differences": benefits.redetermination_preview(decision) if to_confirm else None,
+            "adjustments": [row for row in benefits.adjustments_of(item.person_id)
+                            if row[0].decision_id == decision.id],
+            "confirm_form": form if to_confirm else None}
+
+
+@bp.post("/applications/<reference>/confirm")
+@resident_required("face", back="resident.application")
+def confirm_redetermination(reference):
+    """第二十五条 经参保人员确认: the resident confirms the re-decided pension they have read."""
+    item = own_application(reference)
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    try:
+        transitions.transition(item, "confirm-redetermination", current_user,
+                               expected_version=form.version.data,
+                               channel=session.get("channel", "online"))
+    except transitions.TransitionError:
+        db.session.rollback()
+        item = own_application(reference)
+        if item.status == "corrected":  # confirmed already (a double tap): the same page
+            return redirect(url_for(".application", reference=reference), 303)
+        return render_application(item, 409, notice=_(
+            "This decision can no longer be confirmed. Here is your request as it stands now."))
+    return redirect(url_for(".application", reference=reference), 303)
 
 
 @bp.get("/applications/<reference>/confirmation")

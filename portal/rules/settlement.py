@@ -38,12 +38,15 @@ class Settlement:
 
 
 def settle(*, ground: str, balance_fen: int, government_fen: int, funeral_fen: int,
-           overpaid_fen: int) -> Settlement:
+           overpaid_fen: int, differences_fen: int = 0) -> Settlement:
+    """`differences_fen`: what a re-decided pension (第二十五条) still owed for months already
+    paid when the pension stopped: positive is paid with the settlement, negative deducted
+    like an overpayment."""
     if ground not in GROUNDS:
         raise ValueError(f"unknown ground {ground}")
     refundable = balance_fen - government_fen if ground == "other_pension" else balance_fen
     refundable = max(refundable, 0)
     funeral = funeral_fen if ground == "death" else 0
-    net = refundable + funeral - overpaid_fen
+    net = refundable + funeral - overpaid_fen + differences_fen
     return Settlement(refundable_fen=refundable, funeral_fen=funeral, overpaid_fen=overpaid_fen,
                       payable_fen=max(net, 0), debt_fen=max(-net, 0))

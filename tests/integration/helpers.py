@@ -510,6 +510,71 @@ def settle(app, reference, preparer="reviewer.qingshan", approver="checker.qings
 
 
 
+def approve(app, reference, username="reviewer.qingshan"):
+    staff = app.test_client()
+    staff_sign_in(staff, app, username)
+    review = staff.get(f"/agency/applications/{reference}").get_data(as_text=True)
+    response = staff_post(staff, reference, "decision", decision="approve")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return staff, review
+
+
+def enrolled_in(app, county: str, years=5):
+    """A contributor insured in `county` whose household registration has just moved to
+    青山县 (539901)."""
+    person = registry_person(app, county=county[:6], village="539901100201")
+    with app.app_context():
+        db.session.add(RegistryEnrolment(id_number=person["id_number"], scheme="resident",
+                                         region_code=county, status="contributing",
+                                         since=date(2019, 1, 1)))
+        resident = Person(id_type=ids.RESIDENT_ID, id_number=person["id_number"],
+                          name=person["name"], birth_date=date(1975, 3, 3), phone=person["phone"])
+        db.session.add(resident)
+        db.session.flush()
+        if county.startswith("5399"):
+            relation = InsuranceRelation(person_id=resident.id, region_code=county,
+                                         status="contributing", started_on=date(2019, 1, 1),
+                                         contribution_tier_fen=50000)
+            db.session.add(relation)
+            db.session.flush()
+            db.session.add(PersonalAccount(person_id=resident.id, relation_id=relation.id,
+                                           opened_on=date(2019, 1, 1)))
+        db.session.commit()
+        db.session.remove()
+    if county.startswith("5399"):
+        rows = "\n".join(f"T{person['id_number']}{y},{person['id_number']},{y},50000,"
+                         f"{y}-05-10,person" for y in range(2025 - years + 1, 2026))
+        booked = app.test_client().post(
+            "/exchange/tax/contributions", content_type="text/csv",
+            data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
+            headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
+        assert booked.status_code == 200, booked.json
+    return person
+
+
+def apply_transfer(client, app, person):
+    sign_in(client, app, person, face=True, level="face")
+    start = client.get("/apply/transfer_in/")
+    assert start.status_code == 200, start.get_data(as_text=True)
+    assert answer(client, "/apply/transfer_in/step/confirm_transfer",
+                  confirm_transfer="yes").status_code == 302
+    return confirm(client, "transfer_in")
+
+
+def file_dispute_about(client, subject, text):
+    """A dispute about `subject`: account (第二十条), benefit (第二十五条) or transfer
+    (第四十四条)."""
+    assert answer(client, "/apply/dispute/step/subject", subject=subject).status_code == 302
+    assert answer(client, "/apply/dispute/step/what_is_wrong",
+                  what_is_wrong=text).status_code == 302
+    page = client.get("/apply/dispute/step/evidence")
+    response = client.post("/apply/dispute/step/evidence", data={"csrf_token": csrf_token(page)},
+                           content_type="multipart/form-data")
+    assert response.location.endswith("/apply/dispute/check")
+    return confirm(client, "dispute")
+
+
+
 def book_contribution(client, app, resident, amount=50000, year=2025):
     body = (f"tax_ref,id_number,year,amount_fen,paid_on,payer\n"
             f"D{resident['id_number']}{year},{resident['id_number']},{year},{amount},"

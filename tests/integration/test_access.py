@@ -49,6 +49,8 @@ RESIDENT_ONLY = {
     "resident.eligibility": ("GET", "/me/eligibility"),
     "resident.family": ("GET", "/me/family"),
     "resident.family_confirm": ("GET", "/me/family/999999"),
+    # 第二十五条: the resident confirms a re-decided pension; test_disputes_redecide.py
+    "resident.confirm_redetermination": ("POST", "/me/applications/5399012611240000/confirm"),
     "resident.consents": ("GET", "/me/consents"),
     "resident.data_access": ("GET", "/me/data-access"),  # test_personal_data.py
     "resident.object_to_consent": ("POST", "/me/consents/999999/object"),
@@ -102,6 +104,18 @@ STAFF_ONLY = {
     "agency.approvals_queue": ("GET", "/agency/approvals"),
     "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
     "agency.eligibility_missed": ("GET", "/agency/eligibility"),  # test_eligibility.py
+    # Disputes that re-decide (第二十五条, 第四十四条): test_disputes_redecide.py
+    "agency.redetermine": ("POST", "/agency/applications/5399012611240000/redetermine"),
+    "agency.redetermination_check": (
+        "POST", "/agency/applications/5399012611240000/redetermination-check"),
+    "agency.explanation": ("POST", "/agency/applications/5399012611240000/explanation"),
+    "agency.ask_old_county": ("POST", "/agency/applications/5399012611240000/ask-old-county"),
+    "agency.transfer_resolution": (
+        "POST", "/agency/applications/5399012611240000/transfer-resolution"),
+    "agency.old_county_answer": (
+        "POST", "/agency/applications/5399012611240000/old-county-answer"),
+    "agency.inquiries": ("GET", "/agency/inquiries"),
+    "agency.answer_inquiry": ("POST", "/agency/inquiries/999999/answer"),
 }
 
 
@@ -218,6 +232,8 @@ def test_checkers_only_check(app):
     assert request(client, "GET", "/agency/").status_code == 200
     assert request(client, *STAFF_ONLY["agency.decision"]).status_code == 403
     assert request(client, *STAFF_ONLY["agency.benefit"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.redetermine"]).status_code == 403
+    assert request(client, *STAFF_ONLY["agency.inquiries"]).status_code == 403
 
 
 @pytest.mark.parametrize(("method", "path"), ASSISTANT_ONLY.values())

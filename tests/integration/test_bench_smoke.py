@@ -15,3 +15,11 @@ def test_bench_runs_end_to_end(tmp_path):
     assert result["credit"]["accounts"] == 50 and result["credit"]["interest_fen"] > 0
     statement = result["statement"][0]
     assert statement["requests"] == 10 and statement["errors"] == 0
+    # Every figure beside the bare-Flask baseline of the same run, as a ratio (issue 19).
+    for key in ("baseline", "home", "me", "statement", "statement_first_view"):
+        measured = result[key][0]
+        assert measured["requests"] > 0 and measured["errors"] == 0, key
+        assert measured["x_bare"] > 0, key
+    assert result["baseline"][0]["x_bare"] == 1.0
+    # First views are of residents whose statement nobody has opened yet: one request each.
+    assert result["statement_first_view"][0]["requests"] == 10

@@ -14,21 +14,20 @@ from portal.models import (
     InsuranceRelation,
     LedgerEntry,
     OutboxMessage,
-    Person,
-    PersonalAccount,
-    RegistryEnrolment,
     Settlement,
     TransferCase,
 )
 from portal.operations import benefits, closure, ledger
-from portal.rules import ids
 from tests.integration.helpers import (  # noqa: F401  (importable from here too)
     BANK_ACCOUNT,
     answer,
+    apply_transfer,
+    approve,
     become_beneficiary,
     beneficiary_paid_until,
     confirm,
     csrf_token,
+    enrolled_in,
     file_deregistration,
     make_claimant,
     person_id,
@@ -39,15 +38,6 @@ from tests.integration.helpers import (  # noqa: F401  (importable from here too
     staff_post,
     staff_sign_in,
 )
-
-
-def approve(app, reference, username="reviewer.qingshan"):
-    staff = app.test_client()
-    staff_sign_in(staff, app, username)
-    review = staff.get(f"/agency/applications/{reference}").get_data(as_text=True)
-    response = staff_post(staff, reference, "decision", decision="approve")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return staff, review
 
 
 def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, app):
@@ -137,48 +127,6 @@ def test_a_stranger_cannot_deregister_someone_else(client, app):
         assert db.session.scalar(select(InsuranceRelation.status).filter_by(
             person_id=pid)) == "receiving"
         db.session.remove()
-
-
-def enrolled_in(app, county: str, years=5):
-    """A contributor insured in `county` whose household registration has just moved to
-    青山县 (539901)."""
-    person = registry_person(app, county=county[:6], village="539901100201")
-    with app.app_context():
-        db.session.add(RegistryEnrolment(id_number=person["id_number"], scheme="resident",
-                                         region_code=county, status="contributing",
-                                         since=date(2019, 1, 1)))
-        resident = Person(id_type=ids.RESIDENT_ID, id_number=person["id_number"],
-                          name=person["name"], birth_date=date(1975, 3, 3), phone=person["phone"])
-        db.session.add(resident)
-        db.session.flush()
-        if county.startswith("5399"):
-            relation = InsuranceRelation(person_id=resident.id, region_code=county,
-                                         status="contributing", started_on=date(2019, 1, 1),
-                                         contribution_tier_fen=50000)
-            db.session.add(relation)
-            db.session.flush()
-            db.session.add(PersonalAccount(person_id=resident.id, relation_id=relation.id,
-                                           opened_on=date(2019, 1, 1)))
-        db.session.commit()
-        db.session.remove()
-    if county.startswith("5399"):
-        rows = "\n".join(f"T{person['id_number']}{y},{person['id_number']},{y},50000,"
-                         f"{y}-05-10,person" for y in range(2025 - years + 1, 2026))
-        booked = app.test_client().post(
-            "/exchange/tax/contributions", content_type="text/csv",
-            data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-            headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-        assert booked.status_code == 200, booked.json
-    return person
-
-
-def apply_transfer(client, app, person):
-    sign_in(client, app, person, face=True, level="face")
-    start = client.get("/apply/transfer_in/")
-    assert start.status_code == 200, start.get_data(as_text=True)
-    assert answer(client, "/apply/transfer_in/step/confirm_transfer",
-                  confirm_transfer="yes").status_code == 302
-    return confirm(client, "transfer_in")
 
 
 def test_transfer_from_another_county_here_moves_everything(client, app):

@@ -73,8 +73,12 @@ def test_security_headers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_session_cookie_flags(client, app):
-    client.get("/")  # the page's CSRF token creates a session
+def test_session_cookie_flags(client, app, demo):
+    client.get("/")  # the page's CSRF secret: a cookie of its own, no session (issue 19)
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
+    secret = client.get_cookie("portal_csrf")
+    assert secret.http_only and secret.same_site == "Lax"
+    sign_in(client, app, demo["by_key"]["contributor"])
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
     assert cookie.http_only and cookie.same_site == "Lax"

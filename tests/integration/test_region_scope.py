@@ -29,6 +29,7 @@ from portal.models import (
     PaymentRun,
     PayoutApproval,
     Person,
+    RecordInquiry,
     RefusedContribution,
     RegistryPerson,
     Settlement,
@@ -140,6 +141,12 @@ def foreign(app):
                                 county_code=COUNTY, person_id=person.id, amount_fen=123_400,
                                 detail={}, status="awaiting", prepared_by="staff:999999")
         db.session.add(payout)
+        # 第四十四条: a question to 白水县 about a record it transferred out.
+        inquiry = RecordInquiry(application_id=dispute.id, case_id=case.id,
+                                person_id=person.id, asking_county="519901000000",
+                                old_county=COUNTY, route="in_process",
+                                question="外县的核查", asked_by="staff:0", status="asked")
+        db.session.add(inquiry)
         db.session.commit()
         made = {"enrolment": enrolment.reference, "dispute": dispute.reference,
                 "question": question.reference, "claim": claim.reference,
@@ -148,7 +155,8 @@ def foreign(app):
                 "reported_death": deaths[0].id, "matched_death": deaths[1].id,
                 "consent": consent.id, "case": case.id, "registry": registry_row.id,
                 "enrolment_id": enrolment.id, "device": terminal.device_id,
-                "payout": payout.id, "deregistration": deregistration.reference}
+                "payout": payout.id, "deregistration": deregistration.reference,
+                "inquiry": inquiry.id}
         db.session.remove()
     return made
 
@@ -205,6 +213,20 @@ def walk(f):
             "POST", f"/agency/applications/{f['dispute']}/correction-check", "none"),
         "agency.approvals_queue": ("GET", "/agency/approvals", "absent"),
         "agency.approve_payout": ("POST", f"/agency/approvals/{f['payout']}/approve", "none"),
+        "agency.redetermine": ("POST", f"/agency/applications/{f['dispute']}/redetermine",
+                               "none"),
+        "agency.redetermination_check": (
+            "POST", f"/agency/applications/{f['dispute']}/redetermination-check", "none"),
+        "agency.explanation": ("POST", f"/agency/applications/{f['dispute']}/explanation",
+                               "none"),
+        "agency.ask_old_county": (
+            "POST", f"/agency/applications/{f['dispute']}/ask-old-county", "none"),
+        "agency.transfer_resolution": (
+            "POST", f"/agency/applications/{f['dispute']}/transfer-resolution", "none"),
+        "agency.old_county_answer": (
+            "POST", f"/agency/applications/{f['dispute']}/old-county-answer", "none"),
+        "agency.inquiries": ("GET", "/agency/inquiries", "absent"),
+        "agency.answer_inquiry": ("POST", f"/agency/inquiries/{f['inquiry']}/answer", "none"),
     }
 
 
@@ -222,7 +244,8 @@ def foreign_state(app, f) -> tuple:
                  db.session.scalar(select(Application.status).filter_by(
                      reference=f["enrolment"])),
                  db.session.get(OutboxMessage, f["registration"]).status,
-                 db.session.get(PayoutApproval, f["payout"]).status)
+                 db.session.get(PayoutApproval, f["payout"]).status,
+                 db.session.get(RecordInquiry, f["inquiry"]).status)
         db.session.remove()
     return state
 
@@ -240,7 +263,8 @@ def test_staff_of_one_county_get_nothing_of_another(app, foreign, username):
             response = client.post(path, data={
                 "csrf_token": csrf_token(page), "version": "1", "decision": "approve",
                 "reason": "外县的申请", "verdict": "approve", "explanation": "外县的申请",
-                "answer": "外县的申请", "outcome": "外县的举报"})
+                "answer": "外县的申请", "outcome": "外县的举报",
+                f"q{foreign['inquiry']}-answer": "外县的核查答复", "question": "外县的申请"})
         text = response.get_data(as_text=True).replace(path, "")  # the page links to itself
         where = f"{username} {method} {path} ({endpoint})"
         if check == "none":
@@ -252,7 +276,7 @@ def test_staff_of_one_county_get_nothing_of_another(app, foreign, username):
         else:
             assert response.status_code in (302, 303, 403), where
         for marker in (NAME, foreign["enrolment"], foreign["device"], foreign["report"],
-                       "R-FOREIGN", "外县的举报", "T-FOREIGN-REFUSED"):
+                       "R-FOREIGN", "外县的举报", "T-FOREIGN-REFUSED", "外县的核查"):
             assert marker not in text, f"{where} shows {marker}"
         assert foreign_state(app, foreign) == before, f"{where} changed another county's data"
 

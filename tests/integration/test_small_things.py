@@ -23,9 +23,7 @@ from tests.integration.helpers import (
 def test_favicon(client):
     page = client.get("/sign-in").get_data(as_text=True)
     assert 'rel="icon"' in page and "favicon" in page
-    root = client.get("/favicon.ico")
-    assert root.status_code == 301
-    icon = client.get(root.location)
+    icon = client.get("/favicon.ico")  # served at the root, no redirect (issue 19)
     assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
 
 

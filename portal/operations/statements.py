@@ -1,0 +1,65 @@
+"""Issuing statements (对账单, 第十九条): one stored record per statement, with its QR code drawn
+once, so a resident's first view costs one insert and every later view a look-up.
+
+A statement is "the same" while its period, closing balance and masked name are the same; it is
+reissued (a new record, token and issue date) when any of them changes, or once it is older than
+half of STATEMENT_VERIFY_DAYS, so that a copy printed today stays verifiable for at least that
+long. Two first views at the same moment may both issue one; both tokens verify.
+"""
+
+from datetime import timedelta
+
+from flask import current_app, url_for
+
+from ..documents import verification
+from ..extensions import db
+from ..models import IssuedStatement
+from ..queries import issued_statements
+from ..rules.dates import china_today
+
+
+def _reusable(found: IssuedStatement, today) -> bool:
+    days = current_app.config["STATEMENT_VERIFY_DAYS"]
+    return today - found.issued_on < timedelta(days=days / 2)
+
+
+def verify_url(statement_id: int) -> str:
+    return current_app.config["EXTERNAL_URL"] + url_for(
+        "public.verify", token=verification.token_for(statement_id))
+
+
+def issue(*, account_id: int, period: str, masked_name: str, closing_fen: int
+          ) -> IssuedStatement:
+    """The issued statement for these figures, issued now (and committed) if there is none to
+    reuse. Its `qr_svg` is drawn here, or redrawn when the portal's address changed."""
+    today = china_today()
+    found = next((s for s in issued_statements(account_id, period)
+                  if s.closing_fen == closing_fen and s.masked_name == masked_name
+                  and _reusable(s, today)), None)
+    if found is None:
+        found = IssuedStatement(account_id=account_id, period=period, masked_name=masked_name,
+                                closing_fen=closing_fen, issued_on=today)
+        db.session.add(found)
+        db.session.flush()  # the id makes the token
+    url = verify_url(found.id)
+    if found.qr_url != url or not found.qr_svg:
+        found.qr_url, found.qr_svg = url, verification.qr_svg(url)
+    if db.session.dirty or db.session.new:
+        db.session.commit()
+    return found
+
+
+def issue_for_accounts(period: str, accounts: list[tuple[int, str, int]]) -> int:
+    """Issue (and draw) the statements of many accounts ahead of their first view, e.g. for the
+    year just credited: `accounts` holds (account id, masked name, closing balance in fen).
+    Drawing costs a few milliseconds of CPU per statement, so this belongs in a background job
+    spread over workers, not inside crediting's transaction. Returns how many were looked at."""
+    from flask import has_request_context
+
+    if not has_request_context():  # url_for needs one; a job has none
+        with current_app.test_request_context():
+            return issue_for_accounts(period, accounts)
+    for account_id, masked_name, closing_fen in accounts:
+        issue(account_id=account_id, period=period, masked_name=masked_name,
+              closing_fen=closing_fen)
+    return len(accounts)

@@ -70,61 +70,37 @@ def intake(scheme: dict, *, year: int, paid_on: date, amount_fen: int, payer: st
     """Accept or refuse one row; `years_paid` counts the person's contribution years so far."""
     if year < scheme.get("scheme_start_year", 2009):
         return Intake("before_scheme_start")
-    refusal = _relation_refusal(relation_status)
-    if refusal:
-        return Intake(refusal)
+    if relation_status is None:
+        return Intake("not_enrolled")
+    if relation_status == "receiving":
+        return Intake("receiving_pension")
+    if relation_status != "contributing":
+        return Intake("relation_terminated")
     try:
         tiers = contributions.tiers(scheme, year)
     except contributions.NoSchemeForYear:
         return Intake("bad_amount")
-    kind = _kind(scheme, year, payer, amount_fen, severely_disabled, tiers)
-    if kind is None:
-        return Intake("not_eligible_for_government_payment")
+    if payer == "government":
+        configured = contributions.government_pays_fen(scheme, year, severely_disabled)
+        if not configured or amount_fen != configured or configured > tiers[0].amount_fen:
+            return Intake("not_eligible_for_government_payment")
+        kind = "government_paid"
+    else:
+        kind = "personal"
     total = so_far.personal_fen + so_far.government_fen + amount_fen
     tier = contributions.tier_for(scheme, year, total)
-    refusal = _amount_refusal(kind, tier, so_far)
-    if refusal:
-        return Intake(refusal)
+    # A partial 代缴 arriving first waits for the personal part to complete the tier.
+    waiting_for_personal_part = kind == "government_paid" and not so_far.personal_fen
+    if tier is None and not waiting_for_personal_part:
+        return Intake("bad_amount")
+    if kind == "government_paid" and so_far.government_fen:
+        return Intake("year_already_paid")
     back_pay = year < paid_on.year
     if back_pay and not back_pay_allowed(scheme, year=year, paid_on=paid_on,
                                          birth_date=birth_date, enrolled_year=enrolled_year,
                                          years_paid=years_paid):
         return Intake("back_pay_not_allowed")
-    return Intake(None, kind, _subsidy(scheme, year, tier, so_far, back_pay))
-
-
-def _kind(scheme: dict, year: int, payer: str, amount_fen: int, severely_disabled: bool,
-          tiers) -> str | None:
-    """personal, or government_paid (代缴) when the amount is exactly what the government pays
-    for this person and no more than the lowest tier; None for any other government payment."""
-    if payer != "government":
-        return "personal"
-    configured = contributions.government_pays_fen(scheme, year, severely_disabled)
-    if not configured or amount_fen != configured or configured > tiers[0].amount_fen:
-        return None
-    return "government_paid"
-
-
-def _amount_refusal(kind: str, tier, so_far: YearSoFar) -> str | None:
-    """The year's total must make a tier; a partial 代缴 arriving first waits for the personal
-    part to complete it; the government pays once a year."""
-    waiting_for_personal_part = kind == "government_paid" and not so_far.personal_fen
-    if tier is None and not waiting_for_personal_part:
-        return "bad_amount"
-    if kind == "government_paid" and so_far.government_fen:
-        return "year_already_paid"
-    return None
-
-
-def _relation_refusal(relation_status: str | None) -> str | None:
-    """Only a contributing relation takes contributions (第十一条)."""
-    return {None: "not_enrolled", "receiving": "receiving_pension",
-            "contributing": None}.get(relation_status, "relation_terminated")
-
-
-def _subsidy(scheme: dict, year: int, tier, so_far: YearSoFar, back_pay: bool) -> int:
-    """The government subsidy still due for the tier reached; back pay only where the year's
-    scheme subsidises it."""
     subsidised = not back_pay or contributions.year_config(scheme, year).get(
         "subsidy_for_back_pay", False)
-    return max(tier.subsidy_fen - so_far.subsidy_fen, 0) if tier and subsidised else 0
+    subsidy = max(tier.subsidy_fen - so_far.subsidy_fen, 0) if tier and subsidised else 0
+    return Intake(None, kind, subsidy)

@@ -322,12 +322,7 @@ def make_claimant(app, years=16, employee_scheme=False, village="539901100201"):
         db.session.remove()
     rows = "\n".join(f"C{id_number}{year},{id_number},{year},50000,{year}-05-10,person"
                      for year in range(2026 - years, 2026))
-    client = app.test_client()
-    booked = client.post("/exchange/tax/contributions",
-                         data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-                         content_type="text/csv",
-                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert booked.status_code == 200, booked.json
+    book_rows(app, rows)
     person["born"] = born
     return person
 
@@ -408,6 +403,18 @@ def forward_death_reports(app):
 
 
 # --- the tax department's interface (第十四条) ---------------------------------------------------
+
+def book_rows(app, rows: str, client=None):
+    """Contribution rows (without the header) sent the way the tax department sends them
+    (第十四条), and booked. The one place the test helpers talk to the tax interface."""
+    client = client or app.test_client()
+    booked = client.post("/exchange/tax/contributions",
+                         data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
+                         content_type="text/csv",
+                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
+    assert booked.status_code == 200, booked.json
+    return booked
+
 
 def csv_batch(*rows) -> bytes:
     lines = ["tax_ref,id_number,year,amount_fen,paid_on,payer"]
@@ -544,11 +551,7 @@ def enrolled_in(app, county: str, years=5):
     if county.startswith("5399"):
         rows = "\n".join(f"T{person['id_number']}{y},{person['id_number']},{y},50000,"
                          f"{y}-05-10,person" for y in range(2025 - years + 1, 2026))
-        booked = app.test_client().post(
-            "/exchange/tax/contributions", content_type="text/csv",
-            data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-            headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-        assert booked.status_code == 200, booked.json
+        book_rows(app, rows)
     return person
 
 
@@ -576,12 +579,8 @@ def file_dispute_about(client, subject, text):
 
 
 def book_contribution(client, app, resident, amount=50000, year=2025):
-    body = (f"tax_ref,id_number,year,amount_fen,paid_on,payer\n"
-            f"D{resident['id_number']}{year},{resident['id_number']},{year},{amount},"
-            f"{year}-05-10,person\n")
-    response = client.post("/exchange/tax/contributions", data=body, content_type="text/csv",
-                           headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert response.status_code == 200, response.json
+    book_rows(app, f"D{resident['id_number']}{year},{resident['id_number']},{year},{amount},"
+                   f"{year}-05-10,person", client=client)
 
 
 def account_state(app, resident):

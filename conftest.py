@@ -185,9 +185,11 @@ def app(live_server_and_app):
     return live_server_and_app[1]
 
 
-@pytest.fixture(scope="session")
-def live_url(live_server):
-    return live_server[2]
+@pytest.fixture(scope="module")
+def live_url(live_server_and_app):
+    """The live server's URL, serving this module's app (a browser test that asks only for the
+    URL still gets its module's database behind it)."""
+    return live_server_and_app[0]
 
 
 @pytest.fixture(scope="session")

@@ -115,24 +115,11 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
     """The staff member's queue: applications of their area that some action of their lifecycle
     waits on this staff member for (the same tables `transition()` applies). Disputes first
     (第二十条 立即核查), then the earliest deadline."""
-    me = staff.get_id()
     if staff.role in lifecycle.TOWNSHIP_CLERKS:
         where = (Application.township_code == area.code) & Application.township_check
     else:
         where = Application.region_code.startswith(area.code[:6])
-    township_first = Application.township_check & (
-        Application.status == ApplicationStatus.SUBMITTED)
-    turns = {  # lifecycle.turn_holds, as SQL
-        lifecycle.Turn.TOWNSHIP: township_first,
-        lifecycle.Turn.COUNTY: ~township_first,
-        lifecycle.Turn.OWNER: Application.owner == me,
-        lifecycle.Turn.ANY: true(),
-        lifecycle.Turn.APPLICANT: false(),  # the resident's own step: never in a staff queue
-    }
-    waiting = or_(false(), *[
-        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
-        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
-        if action.allows(staff.role)])
+    waiting = _waiting_on(staff)
     rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
         .filter(where & waiting)
@@ -145,6 +132,24 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
     conditional = {kind for kind, steps in lifecycle.LIFECYCLES.items()
                    if any(action.applies for action in steps.actions)}
     return [row for row in rows if row[0].kind not in conditional or waiting_for(row[0], staff)]
+
+
+def _waiting_on(staff):
+    """SQL for "some action of its lifecycle waits on this staff member" (the statuses and
+    lifecycle.turn_holds, as SQL)."""
+    township_first = Application.township_check & (
+        Application.status == ApplicationStatus.SUBMITTED)
+    turns = {
+        lifecycle.Turn.TOWNSHIP: township_first,
+        lifecycle.Turn.COUNTY: ~township_first,
+        lifecycle.Turn.OWNER: Application.owner == staff.get_id(),
+        lifecycle.Turn.ANY: true(),
+        lifecycle.Turn.APPLICANT: false(),  # the resident's own step: never in a staff queue
+    }
+    return or_(false(), *[
+        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
+        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
+        if action.allows(staff.role)])
 
 
 def terminal_with_device(device_id: str) -> KioskTerminal | None:

@@ -156,26 +156,35 @@ def calendar_years():
 def render_calendar_year(year: int, form=None, status=200, problem=None):
     cal = calendar.workday_calendar()
     record = calendar.year_of(year)
-    if form is None:
-        form = CalendarYearForm(year=year, meta={"csrf": False})
-        entries = calendar.overrides_in(year)
-        form.notice.data = record.notice if record else ""
-        form.days_off.data = _as_lines(d.day for d in entries if not d.is_workday)
-        form.workdays.data = _as_lines(d.day for d in entries if d.is_workday)
     makers = calendar.makers_of(year)
-    actors = makers | ({record.confirmed_by} if record and record.confirmed_by else set())
-    people = db.by_id(StaffUser, (int(actor.split(":")[1]) for actor in actors
-                                  if actor.startswith("staff:")))
     months = [(date(year, month, 1), grid.month_grid(cal, year, month))
               for month in range(1, 13)]
     return render_template(
-        "agency/calendar_year.html", year=year, record=record, form=form,
-        confirm_form=ConfirmYearForm(), months=months, problem=problem,
+        "agency/calendar_year.html", year=year, record=record,
+        form=form or _calendar_form(year, record), confirm_form=ConfirmYearForm(),
+        months=months, problem=problem,
         confirmed=cal.year_is_confirmed(year), in_library=year <= grid.NOTICE_IN_LIBRARY_THROUGH,
-        i_entered=current_user.get_id() in makers,
-        who={person.get_id(): person.name for person in people.values()},
+        i_entered=current_user.get_id() in makers, who=_calendar_people(record, makers),
         workdays=cal.workdays_between(date(year - 1, 12, 31), date(year, 12, 31)),
         library_days_off=grid.as_ranges(grid.library_holidays(year))), status
+
+
+def _calendar_form(year: int, record) -> CalendarYearForm:
+    """The year's notice and its days as entered so far."""
+    form = CalendarYearForm(year=year, meta={"csrf": False})
+    entries = calendar.overrides_in(year)
+    form.notice.data = record.notice if record else ""
+    form.days_off.data = _as_lines(d.day for d in entries if not d.is_workday)
+    form.workdays.data = _as_lines(d.day for d in entries if d.is_workday)
+    return form
+
+
+def _calendar_people(record, makers: set) -> dict:
+    """The names of who entered the year and who confirmed it (maker–checker)."""
+    actors = makers | ({record.confirmed_by} if record and record.confirmed_by else set())
+    people = db.by_id(StaffUser, (int(actor.split(":")[1]) for actor in actors
+                                  if actor.startswith("staff:")))
+    return {person.get_id(): person.name for person in people.values()}
 
 
 def _as_lines(days) -> str:

@@ -114,16 +114,22 @@ def _checked(action: lifecycle.Action | None, application: Application, staff,
     actor = staff.get_id()
     if application.version != expected_version:
         raise ConcurrentDecision()
-    if application.status not in action.sources or not action.applies_to(application):
-        raise NotOpen()
-    if not _its_turn(action, application, actor):
-        raise NotOwner() if action.turn == lifecycle.Turn.OWNER else NotOpen()
+    _check_turn(action, application, actor)
     outcome = action.outcome(choice)
     if outcome is None:
         raise NotOpen()
     if action.prepared_by and action.prepared_by(application) == actor:
         raise SameStaff()
     return outcome
+
+
+def _check_turn(action: lifecycle.Action, application: Application, actor: str) -> None:
+    """Its status is one the action starts from, the action applies to it, and it is this
+    actor's turn (only the owner answers a question taken up, 首问负责制)."""
+    if application.status not in action.sources or not action.applies_to(application):
+        raise NotOpen()
+    if not _its_turn(action, application, actor):
+        raise NotOwner() if action.turn == lifecycle.Turn.OWNER else NotOpen()
 
 
 def _move(application: Application, action: lifecycle.Action, outcome: lifecycle.Outcome,

@@ -156,26 +156,38 @@ def _redetermination(item: Application, form=None) -> dict:
     now, what confirming it pays or deducts for the months already paid, and (while it is
     the resident's turn) the confirmation form. 第四十四条: a dispute about a transferred
     record shows the question to the old county and its answer."""
-    if item.kind != "dispute":
-        return {}
-    if item.answers.get("subject") == "transfer":
+    subject = item.answers.get("subject") if item.kind == ApplicationKind.DISPUTE else None
+    if subject == "transfer":
         return {"inquiry": closure.inquiry_for(item)}
-    decision = benefits.decision_for(item)
-    if item.answers.get("subject") != "benefit" or decision is None \
-            or decision.status not in ("checked", "confirmed"):
+    decision = benefits.decision_for(item) if subject == "benefit" else None
+    if decision is None or decision.status not in ("checked", "confirmed"):
         return {}
-    to_confirm = decision.status == "checked" and any(
-        action.name == "confirm-redetermination"
-        for action in transitions.allowed_actions(item, current_user))
-    if to_confirm and form is None:
-        form = ConfirmForm(formdata=None)
-        form.version.data = item.version
-    return {"decision": decision,
-            "replaced": db.session.get(BenefitDecision, decision.replaces_id),
-            "differences": benefits.redetermination_preview(decision) if to_confirm else None,
-            "adjustments": [row for row in benefits.adjustments_of(item.person_id)
-                            if row[0].decision_id == decision.id],
-            "confirm_form": form if to_confirm else None}
+    shown = {"decision": decision,
+             "replaced": db.session.get(BenefitDecision, decision.replaces_id),
+             "adjustments": _adjustments(item, decision),
+             "differences": None, "confirm_form": None}
+    if decision.status == "checked" and _resident_may_confirm(item):
+        shown.update(differences=benefits.redetermination_preview(decision),
+                     confirm_form=form or _confirm_form(item))
+    return shown
+
+
+def _adjustments(item: Application, decision) -> list:
+    """What the re-decided pension pays or deducts for the months already paid."""
+    return [row for row in benefits.adjustments_of(item.person_id)
+            if row[0].decision_id == decision.id]
+
+
+def _resident_may_confirm(item: Application) -> bool:
+    """The lifecycle says it is the resident's turn to confirm the re-decided pension."""
+    return any(action.name == "confirm-redetermination"
+               for action in transitions.allowed_actions(item, current_user))
+
+
+def _confirm_form(item: Application) -> ConfirmForm:
+    form = ConfirmForm(formdata=None)
+    form.version.data = item.version
+    return form
 
 
 @bp.post("/applications/<reference>/confirm")

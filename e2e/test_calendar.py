@@ -12,8 +12,7 @@ from e2e.test_sign_in import sign_in
 from portal.extensions import db
 from portal.models import CalendarYear, WorkdayOverride
 from portal.operations import applications as application_ops
-from tests.integration.helpers import fresh_totp_code
-from tests.integration.test_enrolment import enrol, make_resident
+from tests.integration.helpers import enrol, fresh_totp_code, make_resident
 
 
 def clear_calendar(app):

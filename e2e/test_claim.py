@@ -5,8 +5,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import KIOSK, PHONE
 from e2e.test_sign_in import sign_in
-from tests.integration.helpers import staff_sign_in
-from tests.integration.test_claim import staff_post
+from tests.integration.helpers import staff_post, staff_sign_in
 
 BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
 

@@ -11,8 +11,7 @@ from e2e.test_sign_in import sign_in
 from portal.auth import totp
 from portal.extensions import db
 from portal.models import StaffUser
-from tests.integration.helpers import staff_sign_in
-from tests.integration.test_enrolment import enrol, make_resident
+from tests.integration.helpers import enrol, make_resident, staff_sign_in
 
 
 def fits_the_phone(page):

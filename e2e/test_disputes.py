@@ -5,17 +5,25 @@ itemised on their pension page (第二十五条)."""
 from datetime import date
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from e2e.conftest import KIOSK, PHONE
 from e2e.test_claim import face_check, staff_act
 from e2e.test_sign_in import sign_in
 from portal.extensions import db
-from portal.models import TransferCase
+from portal.models import Application, TransferCase
 from portal.operations import benefits, closure
-from tests.integration.helpers import csrf_token, fresh_totp_code, staff_sign_in
-from tests.integration.test_claim import become_beneficiary, make_claimant
-from tests.integration.test_closure import apply_transfer, approve, enrolled_in
-from tests.integration.test_disputes_redecide import file_dispute
+from tests.integration.helpers import (
+    apply_transfer,
+    approve,
+    become_beneficiary,
+    csrf_token,
+    enrolled_in,
+    fresh_totp_code,
+    make_claimant,
+    staff_sign_in,
+)
+from tests.integration.helpers import file_dispute_about as file_dispute
 
 CONSOLE = {"width": 1280, "height": 900}
 
@@ -118,7 +126,11 @@ def test_the_old_county_answers_a_question_about_a_record_it_transferred(
     staff_sign_in(old_county, app, "reviewer.baishui")
     staff_sign_in(new_county, app, "reviewer.qingshan")
     listing = old_county.get("/agency/transfers")
-    case_id = listing.get_data(as_text=True).split("/agency/transfers/")[1].split("/")[0]
+    with app.app_context():  # this transfer's case (the listing holds other tests' cases too)
+        case_id = db.session.scalar(select(TransferCase.id).join(
+            Application, Application.id == TransferCase.application_id).filter(
+            Application.reference == reference))
+        db.session.remove()
     old_county.post(f"/agency/transfers/{case_id}/settle",
                     data={"csrf_token": csrf_token(listing)})
     with app.app_context():  # 第六十二条: a different member of the old county approves it

@@ -4,7 +4,7 @@ phone and kiosk size and passes axe."""
 from playwright.sync_api import expect
 
 from e2e.conftest import KIOSK, PHONE
-from tests.integration.test_enrolment import make_resident
+from tests.integration.helpers import make_resident
 
 
 def test_the_lockout_page_says_when_to_try_again(page, live_url, app, checks):
@@ -25,10 +25,15 @@ def test_the_lockout_page_says_when_to_try_again(page, live_url, app, checks):
 def test_the_county_sees_the_registry_comparison_of_a_death_report(browser, live_url, app,
                                                                    checks):
     """Issue 17 item 3: a contested report waits for the county, which sees why."""
-    from tests.integration.helpers import fresh_totp_code
-    from tests.integration.test_assist import VILLAGE, assistant
-    from tests.integration.test_claim import become_beneficiary, make_claimant
-    from tests.integration.test_death_reports import forward, report
+    from tests.integration.helpers import (
+        VILLAGE,
+        assistant,
+        become_beneficiary,
+        fresh_totp_code,
+        make_claimant,
+    )
+    from tests.integration.helpers import forward_death_reports as forward
+    from tests.integration.helpers import report_death as report
 
     person = make_claimant(app, village=VILLAGE)
     become_beneficiary(app.test_client(), app, person)

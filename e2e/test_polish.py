@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from e2e.conftest import PHONE
 from e2e.test_sign_in import sign_in
 from portal.extensions import db
-from tests.integration.test_enrolment import make_resident
-from tests.integration.test_sign_in import age_sessions
+from tests.integration.helpers import age_sessions, make_resident
 
 
 def elder(page, on=True):

@@ -254,6 +254,18 @@ class DeathReportStatus(Labelled):
     ALIVE = "alive", _l("Found alive; payment resumed")
 
 
+class RegistryResult(Labelled):
+    """What the registries say about a reported death (第六条、第三十二条)."""
+
+    DEATH_RECORDED = "death_recorded", _l("The registries record this death")
+    ALIVE = "alive", _l("The household register shows this person alive: the registries "
+                        "contradict the report")
+    NAME_DIFFERS = "name_differs", _l("The name differs from the household register: the "
+                                      "registries contradict the report")
+    NOT_FOUND = "not_found", _l("Not in the household register: the registries contradict "
+                                "the report")
+
+
 class EligibilityMethod(Labelled):
     """How a pensioner's eligibility was confirmed (待遇资格认证)."""
 
@@ -319,7 +331,7 @@ class JobRunStatus(Labelled):
 
 LABELLED = (ApplicationStatus, EventKind, ApplicationKind, Channel, FiledBy, PersonField,
             RelationStatus, LedgerKind, PaymentStatus, DecisionStatus, ConsentStatus, ConsentMethod,
-            DeathReportStatus, EligibilityMethod, EligibilityState, DebtStatus, ReportStatus,
-            TerminalStatus, BatchStatus, CalendarYearStatus, DeliveryStatus, JobRunStatus,
-            PayoutKind, PayoutStatus, SettlementStatus, PayeeRole, BeneficiaryRelationship,
-            InquiryStatus)
+            DeathReportStatus, RegistryResult, EligibilityMethod, EligibilityState, DebtStatus,
+            ReportStatus, TerminalStatus, BatchStatus, CalendarYearStatus, DeliveryStatus,
+            JobRunStatus, PayoutKind, PayoutStatus, SettlementStatus, PayeeRole,
+            BeneficiaryRelationship, InquiryStatus)

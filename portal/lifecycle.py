@@ -10,7 +10,10 @@ the same table, never written again. Pure data: no Flask, no database.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+from .constants import ApplicationKind, ApplicationStatus, EventKind
 
 TOWNSHIP_CLERKS = ("township_clerk",)
 REVIEWERS = ("county_reviewer", "admin")
@@ -20,34 +23,50 @@ STAFF_ROLES = TOWNSHIP_CLERKS + ("county_reviewer", "county_checker", "admin")
 # pension, 第二十五条): a signed-in resident's role is their kind.
 APPLICANT = ("resident",)
 
-# Whose turn an action is, beyond its statuses: the township's first check only where the
-# county asks for it; the county after that check (or at once); the staff member who took up
-# a question; anybody allowed; the person who applied.
-TOWNSHIP_TURN, COUNTY_TURN, OWNER_TURN, ANY_TURN = "township", "county", "owner", "any"
-APPLICANT_TURN = "applicant"
+
+
+class Turn(StrEnum):
+    """Whose turn an action is, beyond its statuses: the township's first check only where the
+    county asks for it; the county after that check (or at once); the staff member who took up
+    a question; anybody allowed; the person who applied. Never shown to a person, so no label."""
+
+    TOWNSHIP = "township"
+    COUNTY = "county"
+    OWNER = "owner"
+    ANY = "any"
+    APPLICANT = "applicant"
+
+
+TOWNSHIP_TURN, COUNTY_TURN, OWNER_TURN, ANY_TURN = Turn.TOWNSHIP, Turn.COUNTY, Turn.OWNER, Turn.ANY
+APPLICANT_TURN = Turn.APPLICANT
 
 
 @dataclass(frozen=True)
 class Outcome:
     """Where an action leads for one of its choices (e.g. approve → approved)."""
 
-    status: str
-    event: str
+    status: ApplicationStatus
+    event: EventKind
     notify: str | None = None  # the applicant's message kind, application_<notify>
     audit: str | None = None  # the audit action; default application_<status>
     with_note: bool = False  # the message carries the note (an explanation the resident reads)
+
+    def __post_init__(self):
+        # A code outside the enums would reach a person unlabelled: refuse it when declared.
+        object.__setattr__(self, "status", ApplicationStatus(self.status))
+        object.__setattr__(self, "event", EventKind(self.event))
 
 
 @dataclass(frozen=True)
 class Action:
     name: str  # also the last part of its URL: /agency/applications/<reference>/<name>
     label: Any  # heading of its part of the review page
-    sources: tuple[str, ...]  # statuses it may start from
+    sources: tuple[ApplicationStatus, ...]  # statuses it may start from
     roles: tuple[str, ...]
     outcomes: dict[str, Outcome]  # choice → outcome; one key "" when there is no choice
     form: Any = None  # the WTForms class for its fields (choice field named `choice`)
     template: str = ""  # the partial that renders its form on the review page
-    turn: str = COUNTY_TURN
+    turn: Turn = Turn.COUNTY
     # The hook that does the work in the same transaction: (application, actor, choice,
     # data, channel) → None. Raises a TransitionError subclass to refuse.
     hook: Callable | None = None
@@ -64,6 +83,10 @@ class Action:
     # Where staff go afterwards: back to the queue, or the application again (more to do).
     then: str = "queue"
 
+    def __post_init__(self):
+        object.__setattr__(self, "sources", tuple(ApplicationStatus(s) for s in self.sources))
+        object.__setattr__(self, "turn", Turn(self.turn))
+
     def outcome(self, choice: str) -> Outcome | None:
         return self.outcomes.get(choice or "")
 
@@ -78,9 +101,14 @@ class Action:
         return any(role in STAFF_ROLES for role in self.roles)
 
 
-FINAL = ("approved", "rejected", "completed", "corrected", "explained", "answered")
-OPEN = ("submitted", "township_checked", "in_hand", "prepared", "awaiting_resident",
-        "asked", "old_county_answered")
+S = ApplicationStatus
+# Decided: the decision's author, time and reason are recorded (transitions.transition).
+FINAL = (S.APPROVED, S.REJECTED, S.COMPLETED, S.CORRECTED, S.EXPLAINED, S.ANSWERED)
+# Somebody still has to act: the township or county, the resident confirming a re-determined
+# pension (第二十五条), or the old county of a transferred record (第四十四条). A frozen one
+# waits for nobody.
+OPEN = (S.SUBMITTED, S.TOWNSHIP_CHECKED, S.IN_HAND, S.PREPARED, S.AWAITING_RESIDENT, S.ASKED,
+        S.OLD_COUNTY_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -94,34 +122,34 @@ class Lifecycle:
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
 
-    def statuses(self) -> set[str]:
-        found = {"submitted"}
+    def statuses(self) -> set[ApplicationStatus]:
+        found = {S.SUBMITTED}
         for action in self.actions:
             found.update(action.sources)
             found.update(o.status for o in action.outcomes.values())
         return found
 
 
-def turn_holds(turn: str, *, status: str, township_check: bool, owner: str | None,
+def turn_holds(turn: Turn, *, status: str, township_check: bool, owner: str | None,
                actor: str, applicant: str | None = None) -> bool:
     """Whether it is this actor's turn in the sense of `turn` (statuses aside)."""
-    if turn == APPLICANT_TURN:
+    if turn == Turn.APPLICANT:
         return applicant is not None and applicant == actor
-    if turn == TOWNSHIP_TURN:
-        return township_check and status == "submitted"
-    if turn == COUNTY_TURN:
+    if turn == Turn.TOWNSHIP:
+        return township_check and status == S.SUBMITTED
+    if turn == Turn.COUNTY:
         # Where the township checks first, the county's turn comes after that check.
-        return not (township_check and status == "submitted")
-    if turn == OWNER_TURN:
+        return not (township_check and status == S.SUBMITTED)
+    if turn == Turn.OWNER:
         return owner == actor
     return True
 
 
-LIFECYCLES: dict[str, Lifecycle] = {}
+LIFECYCLES: dict[ApplicationKind, Lifecycle] = {}
 
 
 def register(kind: str, lifecycle: Lifecycle) -> None:
-    LIFECYCLES[kind] = lifecycle
+    LIFECYCLES[ApplicationKind(kind)] = lifecycle
 
 
 def of(kind: str) -> Lifecycle:

@@ -1,8 +1,10 @@
 """Plain words for codes, dates and money, shared by resident, assistant and agency pages."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from . import constants
 from .constants import ApplicationKind, ApplicationStatus, EventKind, LedgerKind
@@ -99,6 +101,15 @@ def region_name(code: str | None) -> str:
     from .regions import region_path
 
     return (region_path(code) or code or "") if code else ""
+
+
+@lru_cache(maxsize=256)
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code (no image request, works offline and in print): the compact
+    drawing of the statements' codes, a few KB each, so this cache stays under a megabyte."""
+    from .documents.verification import qr_svg as draw
+
+    return Markup(draw(url))
 
 
 def template_helpers() -> dict:

@@ -4,6 +4,7 @@
 from sqlalchemy import case, false, or_, select, true
 
 from . import lifecycle
+from .constants import ApplicationStatus, RelationStatus
 from .extensions import db
 from .models import (
     Application,
@@ -12,6 +13,8 @@ from .models import (
     InsuranceRelation,
     IssuedStatement,
     KioskTerminal,
+    OutboxMessage,
+    PensionNotice,
     Person,
     Region,
     Upload,
@@ -21,12 +24,13 @@ from .models import (
 def current_relation(person_id: int) -> InsuranceRelation | None:
     """The person's insurance relation here that has not ended (contributing or receiving)."""
     return db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person_id, InsuranceRelation.status != "terminated")
+        InsuranceRelation.person_id == person_id,
+        InsuranceRelation.status != RelationStatus.TERMINATED)
         .order_by(InsuranceRelation.id.desc()).limit(1))
 
 
-def relation_in(person_id: int, status: str) -> InsuranceRelation | None:
-    """The person's relation in one state: "contributing" or "receiving"."""
+def relation_in(person_id: int, status: RelationStatus) -> InsuranceRelation | None:
+    """The person's relation in one state: contributing or receiving."""
     return db.session.scalar(select(InsuranceRelation).filter_by(
         person_id=person_id, status=status).order_by(InsuranceRelation.id.desc()).limit(1))
 
@@ -41,6 +45,68 @@ def application(reference: str) -> Application | None:
     return db.session.scalar(select(Application).filter_by(reference=reference))
 
 
+def own_application(reference: str, person_id: int) -> Application | None:
+    """An application of this resident; another's reference is simply not found."""
+    found = application(reference)
+    return found if found is not None and found.person_id == person_id else None
+
+
+def filed_application(reference: str, actor: str) -> Application | None:
+    """An application this assistant (or anybody, by actor id) filed; others are not found."""
+    found = application(reference)
+    return found if found is not None and found.filed_by == actor else None
+
+
+def applications_of(person_id: int, limit: int | None = None) -> list[Application]:
+    """The resident's applications, newest first."""
+    return db.session.scalars(select(Application).filter_by(person_id=person_id)
+                              .order_by(Application.submitted_at.desc()).limit(limit)).all()
+
+
+def applications_under_way(person_id: int) -> list[Application]:
+    """Open ones and the ones on hold after an objection, the earliest deadline first."""
+    return db.session.scalars(select(Application).filter(
+        Application.person_id == person_id,
+        Application.status.in_(lifecycle.OPEN + (ApplicationStatus.FROZEN,)))
+        .order_by(Application.due_on)).all()
+
+
+def open_application(person_id: int, kind: str) -> Application | None:
+    """The person's application of this kind still waiting for somebody (one at a time)."""
+    return db.session.scalar(select(Application).filter(
+        Application.person_id == person_id, Application.kind == kind,
+        Application.status.in_(lifecycle.OPEN)).limit(1))
+
+
+def has_rejected_application(person_id: int) -> bool:
+    return db.session.scalar(select(Application.id).filter(
+        Application.person_id == person_id,
+        Application.status == ApplicationStatus.REJECTED).limit(1)) is not None
+
+
+def filed_by(actor: str) -> list[Application]:
+    """What this assistant (actor id "staff:<id>") filed for residents, newest first."""
+    return db.session.scalars(select(Application).filter_by(filed_by=actor)
+                              .order_by(Application.submitted_at.desc())).all()
+
+
+def pension_notice_of(person_id: int) -> PensionNotice | None:
+    """The 告知书 sent three months before pension age (第二十二条), if any."""
+    return db.session.scalar(select(PensionNotice).filter_by(person_id=person_id).limit(1))
+
+
+def in_app_messages(person_id: int) -> list[OutboxMessage]:
+    """The resident's message centre, newest first."""
+    return db.session.scalars(select(OutboxMessage).filter_by(person_id=person_id,
+                                                              channel="in_app")
+                              .order_by(OutboxMessage.id.desc())).all()
+
+
+def counties() -> list[Region]:
+    return db.session.scalars(select(Region).filter_by(level="county")
+                              .order_by(Region.code)).all()
+
+
 def uploads_of(application_id: int) -> list[Upload]:
     return db.session.scalars(select(Upload).filter_by(application_id=application_id)).all()
 
@@ -49,22 +115,11 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
     """The staff member's queue: applications of their area that some action of their lifecycle
     waits on this staff member for (the same tables `transition()` applies). Disputes first
     (第二十条 立即核查), then the earliest deadline."""
-    me = staff.get_id()
     if staff.role in lifecycle.TOWNSHIP_CLERKS:
         where = (Application.township_code == area.code) & Application.township_check
     else:
         where = Application.region_code.startswith(area.code[:6])
-    turns = {
-        lifecycle.TOWNSHIP_TURN: Application.township_check & (Application.status == "submitted"),
-        lifecycle.COUNTY_TURN: ~(Application.township_check
-                                 & (Application.status == "submitted")),
-        lifecycle.OWNER_TURN: Application.owner == me,
-        lifecycle.ANY_TURN: true(),
-    }
-    waiting = or_(false(), *[
-        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
-        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
-        if action.allows(staff.role)])
+    waiting = _waiting_on(staff)
     rows = db.session.execute(
         select(Application, Person).join(Person, Person.id == Application.person_id)
         .filter(where & waiting)
@@ -79,6 +134,24 @@ def queue_for(staff, area: Region, urgent_kinds) -> list[tuple[Application, Pers
     return [row for row in rows if row[0].kind not in conditional or waiting_for(row[0], staff)]
 
 
+def _waiting_on(staff):
+    """SQL for "some action of its lifecycle waits on this staff member" (the statuses and
+    lifecycle.turn_holds, as SQL)."""
+    township_first = Application.township_check & (
+        Application.status == ApplicationStatus.SUBMITTED)
+    turns = {
+        lifecycle.Turn.TOWNSHIP: township_first,
+        lifecycle.Turn.COUNTY: ~township_first,
+        lifecycle.Turn.OWNER: Application.owner == staff.get_id(),
+        lifecycle.Turn.ANY: true(),
+        lifecycle.Turn.APPLICANT: false(),  # the resident's own step: never in a staff queue
+    }
+    return or_(false(), *[
+        (Application.kind == kind) & Application.status.in_(action.sources) & turns[action.turn]
+        for kind, steps in lifecycle.LIFECYCLES.items() for action in steps.actions
+        if action.allows(staff.role)])
+
+
 def terminal_with_device(device_id: str) -> KioskTerminal | None:
     return db.session.scalar(select(KioskTerminal).filter_by(device_id=device_id))
 
@@ -86,6 +159,12 @@ def terminal_with_device(device_id: str) -> KioskTerminal | None:
 def terminals_in(county_code: str) -> list[KioskTerminal]:
     return db.session.scalars(select(KioskTerminal).filter(
         KioskTerminal.region_code.startswith(county_code[:6])).order_by(KioskTerminal.id)).all()
+
+
+def death_reports_by(staff_id: int) -> list[DeathReport]:
+    """The reports a village assistant made, newest first."""
+    return db.session.scalars(select(DeathReport).filter_by(reported_by=staff_id)
+                              .order_by(DeathReport.id.desc())).all()
 
 
 def death_reports(area_prefix: str, statuses: tuple[str, ...]) -> list[DeathReport]:

@@ -69,19 +69,21 @@ class _Guidance(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("br", "img", "input", "meta", "link", "hr"):
             return
-        attributes = dict(attrs)
-        classes = (attributes.get("class") or "").split()
         part = self.stack[-1] if self.stack else None
         if tag in ("script", "style", "svg", "template", "dialog"):
             part = "skip"
-        elif part is None and tag == "h1" and "heading" not in self.done:
-            part = "heading"
-        elif part is None and "error-summary" in classes and "errors" not in self.done:
-            part = "errors"
-        elif part is None and "instruction" not in self.done and (
-                "lead" in classes or "hint" in classes or "data-speak" in attributes):
-            part = "instruction"
+        elif part is None:
+            part = self._starts(tag, dict(attrs))
         self.stack.append(part)
+
+    def _starts(self, tag: str, attributes: dict) -> str | None:
+        """The part an element outside every part begins, each part only once."""
+        classes = (attributes.get("class") or "").split()
+        candidates = (("heading", tag == "h1"), ("errors", "error-summary" in classes),
+                      ("instruction", "lead" in classes or "hint" in classes
+                       or "data-speak" in attributes))
+        return next((part for part, found in candidates if found and part not in self.done),
+                    None)
 
     def handle_endtag(self, tag):
         if tag in ("br", "img", "input", "meta", "link", "hr") or not self.stack:

@@ -32,6 +32,9 @@ def init_app(app):
     login_manager.init_app(app)
     resident.init_app(app)
 
+    from .agency import cases as _agency_cases  # noqa: F401  (adds their routes)
+    from .agency import money as _agency_money  # noqa: F401
+    from .agency import oversight as _agency_oversight  # noqa: F401
     from .agency import views as agency_views
     from .assist import views as assist_views
     from .exchange import openapi, tax_api

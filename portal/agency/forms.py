@@ -6,9 +6,19 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 from wtforms.widgets import HiddenInput
+
+
+class PasswordForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username"))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[InputRequired(_l("Enter the 6-digit code"))])
 
 
 class ActionForm(FlaskForm):

@@ -1,12 +1,10 @@
 """County staff: sign in with password + TOTP, see the queue of their area, decide applications."""
 
 import time
-from datetime import date
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -16,76 +14,43 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
 
 from .. import lifecycle, presenters, queries
 from ..auth.staff import staff_required
-from ..constants import PayoutKind
 from ..extensions import db
 from ..flows import declared  # noqa: F401  (every flow's lifecycle)
 from ..flows.engine import REGISTRY
 from ..models import (
     Application,
-    DeathReport,
-    FraudReport,
-    KioskTerminal,
-    OutboxMessage,
     Person,
-    RecordInquiry,
     Region,
     StaffUser,
-    TransferCase,
     Upload,
 )
 from ..operations import (
     approvals,
-    assist,
     audit,
     benefits,
-    calendar,
     closure,
-    eligibility,
-    kiosk,
     ledger,
-    reports,
     residents,
-    tax_export,
-    tax_import,
     transitions,
 )
 from ..operations import staff as staff_ops
 from ..operations.uploads import send_upload
 from ..regions import region_path
 from ..rules import ids
-from ..rules import workdays as grid
 from ..rules.dates import china_today
-from ..schemes import scheme_for
 from ..web import ERROR_PAGES, render_error
 from .forms import (
-    ApprovalForm,
-    CalendarYearForm,
-    ConfirmYearForm,
-    InquiryAnswerForm,
-    ReportOutcomeForm,
-    TerminalForm,
+    CodeForm,
+    PasswordForm,
 )
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
 CLERKS, REVIEWERS, CHECKERS = lifecycle.TOWNSHIP_CLERKS, lifecycle.REVIEWERS, lifecycle.CHECKERS
 PENDING_LIFETIME = 300  # seconds between password and code
-
-
-class PasswordForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[InputRequired(_l("Enter your username"))])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password"))])
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"),
-                       validators=[InputRequired(_l("Enter the 6-digit code"))])
 
 
 def in_my_area(application: Application) -> bool:
@@ -173,10 +138,8 @@ def render_review(item: Application, status=200, forms=None, notice=None):
     actions = transitions.allowed_actions(item, current_user)
     forms = {action.name: (forms or {}).get(action.name) or _form_for(action, item)
              for action in actions}
-    answers = [(step.title, step.summary(item.answers, None)) for step in flow.steps
-               if any(name in item.answers for name in step.fields())] if flow else []
     return render_template(
-        "agency/application.html", application=item, flow=flow, answers=answers,
+        "agency/application.html", application=item, flow=flow, answers=_answers(flow, item),
         person=db.session.get(Person, item.person_id), actions=actions, forms=forms,
         error=next((f for f in forms.values() if f.errors), None), notice=notice,
         hukou_name=region_path(item.comparison.get("hukou_region_code")),
@@ -185,15 +148,26 @@ def render_review(item: Application, status=200, forms=None, notice=None):
         clerk=current_user.role in CLERKS,
         changes=residents.history(item.person_id),
 
-        owner=db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None,
-        decision=benefits.decision_for(item),
-        subject=db.session.get(Person, item.subject_person_id) if item.subject_person_id
-        else None,
+        owner=_owner(item), decision=benefits.decision_for(item),
+        subject=db.session.get(Person, item.subject_person_id or 0),
         commitment=closure.commitment_for(item), settlement=closure.settlement_for(item),
         case=closure.transfer_case_for(item), payout=payout, payout_names=approvals.names(
             [payout] if payout else []),
         **_dispute_context(item),
     ), status
+
+
+def _answers(flow, item: Application) -> list[tuple]:
+    """The resident's answers as the check-answers page showed them, step by step."""
+    if flow is None:
+        return []
+    return [(step.title, step.summary(item.answers, None)) for step in flow.steps
+            if any(name in item.answers for name in step.fields())]
+
+
+def _owner(item: Application) -> StaffUser | None:
+    """The staff member who took up a question (首问负责制)."""
+    return db.session.get(StaffUser, int(item.owner.split(":")[1])) if item.owner else None
 
 
 def _dispute_context(item: Application) -> dict:
@@ -312,466 +286,6 @@ def _refused(error):
     status, notice = REFUSALS[type(error)]
     return render_review(queries.application(request.view_args["reference"]), status,
                          notice=notice)
-
-
-@bp.get("/tax-registrations")
-@staff_required(*REVIEWERS)
-def tax_registrations():
-    """第十三条: registrations the tax department refused, and the batches sent lately."""
-    area = db.session.get(Region, current_user.region_code)
-    return render_template("agency/tax_registrations.html", area=area,
-                           rejected=tax_export.rejected_registrations(area.code),
-                           batches=tax_export.recent_batches(), mask=ids.mask)
-
-
-@bp.get("/refused-contributions")
-@staff_required(*REVIEWERS)
-def refused_contributions():
-    """第十一条、第十七条: contribution rows from the tax department the scheme refused, with the
-    reason, for the county to have refunded or corrected."""
-    rows = tax_import.refused_rows(current_user.region_code)
-    return render_template("agency/refused_contributions.html", rows=rows, mask=ids.mask,
-                           reasons=tax_import.REASONS)
-
-
-@bp.post("/tax-registrations/<int:row_id>/resend")
-@staff_required(*REVIEWERS)
-def resend_tax_registration(row_id):
-    row = db.session.get(OutboxMessage, row_id)
-    if (row is None or row.channel != "tax" or row.status != "rejected"
-            or row.params.get("county_code") != current_user.region_code):
-        abort(404)
-    tax_export.resend(row, actor=current_user.get_id())
-    return redirect(url_for(".tax_registrations"))
-
-
-
-SUPERVISORS = ("admin",)
-
-
-def _report_for_me(reference: str):
-
-    item = db.session.scalar(reports.visible_to(current_user).filter_by(reference=reference))
-    if item is None:
-        abort(404)
-    return item
-
-
-@bp.get("/reports")
-@staff_required(*SUPERVISORS)
-def reports_queue():
-    """举报 (第六十六条): the county's supervision queue, without reports naming the viewer."""
-
-    rows = db.session.scalars(reports.visible_to(current_user)
-                              .order_by(FraudReport.status.desc(), FraudReport.id)).all()
-    return render_template("agency/reports.html", reports=rows)
-
-
-@bp.route("/reports/<reference>", methods=["GET", "POST"])
-@staff_required(*SUPERVISORS)
-def report(reference):
-
-    item = _report_for_me(reference)
-    form = ReportOutcomeForm()
-    if form.is_submitted():
-        if item.status == "closed":
-            abort(409)
-        if form.validate():
-            reports.close(item, form.outcome.data, current_user)
-            return redirect(url_for(".reports_queue"))
-    return render_template("agency/report.html", report=item, form=form), \
-        400 if form.errors else 200
-
-
-
-@bp.get("/payments")
-@staff_required(*REVIEWERS, *CHECKERS)
-def payments():
-    """待遇支付审批表 (第二十七条) per month, payments the bank could not make (第二十九条) and
-    their re-issues with who prepared and who approved each (第六十二条)."""
-    county = current_user.region_code
-    failed = benefits.failed_payments(county)
-    people = db.by_id(Person, (f.person_id for f in failed))
-    reissues = [a for a in approvals.awaiting(county) if a.kind == PayoutKind.REISSUE] + [
-        a for a in approvals.recently_approved(county) if a.kind == PayoutKind.REISSUE]
-    return render_template("agency/payments.html", runs=benefits.recent_runs(county),
-                           failed=failed, people=people, mask=ids.mask,
-                           suspended=benefits.suspensions_in(county), reissues=reissues,
-                           payout_names=approvals.names(reissues), form=FlaskForm())
-
-
-@bp.post("/payments/reissue")
-@staff_required(*REVIEWERS, *CHECKERS)
-def reissue_payments():
-    """经办 of the re-issue: the failed payments are put together for a different member of
-    staff to approve on the approvals page (第六十二条). A second press (or a colleague at the
-    same time) finds nothing left: the same page."""
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    try:
-        benefits.prepare_reissue(actor=current_user.get_id(), county_code=current_user.region_code)
-    except approvals.AlreadyPrepared:
-        db.session.rollback()
-    return redirect(url_for(".payments"), 303)
-
-
-# Two people on every payout (第六十二条) -------------------------------------------------------
-
-@bp.get("/approvals")
-@staff_required(*REVIEWERS, *CHECKERS)
-def approvals_queue():
-    """What waits for a second person in the county: settlements, transfers, re-issues,
-    corrections. Each shows who prepared it; nobody may approve their own."""
-    return render_approvals()
-
-
-def render_approvals(notice=None, status=200):
-    county = current_user.region_code
-    waiting, done = approvals.awaiting(county), approvals.recently_approved(county)
-    return render_template(
-        "agency/approvals.html", waiting=waiting, done=done, notice=notice,
-        payout_names=approvals.names(waiting + done),
-        people=db.by_id(Person, (a.person_id for a in waiting + done if a.person_id)),
-        applications=db.by_id(Application, (a.application_id for a in waiting + done
-                                            if a.application_id)),
-        mask=ids.mask, may_approve=current_user.role in CHECKERS,
-        me=current_user.get_id()), status
-
-
-SAME_PERSON = _l("You prepared this payout, so a different member of staff must approve it "
-                 "(第六十二条).")
-
-
-@bp.post("/approvals/<int:approval_id>/approve")
-@staff_required(*CHECKERS)
-def approve_payout(approval_id):
-    """复核 of a payout not bound to an application (a transfer's balance, a re-issue)."""
-    item = approvals.in_county(approval_id, current_user.region_code)
-    if item is None:
-        abort(404)
-    if item.application_id is not None:
-        # Approved through the application's lifecycle, on its review page.
-        return redirect(url_for(".application", reference=db.session.get(
-            Application, item.application_id).reference), 303)
-    form = ApprovalForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        if form.version.data == item.version:
-            approvals.approve(item, actor=current_user.get_id(), commit=True)
-        # Otherwise someone else approved it first: the loser sees the winner's answer.
-    except (transitions.ConcurrentDecision, transitions.NotOpen):
-        db.session.rollback()
-    except approvals.SamePerson:
-        db.session.rollback()
-        return render_approvals(SAME_PERSON, 403)
-    return redirect(url_for(".approvals_queue"), 303)
-
-
-@bp.get("/eligibility")
-@staff_required(*REVIEWERS, *CHECKERS)
-def eligibility_missed():
-    """第三十一条、第三十三条: the county's pensioners suspended because the yearly confirmation
-    was missed, and those past the due date who will be when their grace period ends."""
-    rows = eligibility.county_list(current_user.region_code, china_today())
-    return render_template("agency/eligibility.html", mask=ids.mask, **rows)
-
-
-@bp.get("/transfers")
-@staff_required(*REVIEWERS)
-def transfers():
-    """Transfer stages this county must act on (第四十三条、第四十四条), overdue ones flagged
-    (第四十五条), with the 审批表's two names (第六十二条)."""
-    cases = closure.transfers_held_by(current_user.region_code)
-    people = db.by_id(Person, (c.person_id for c in cases))
-    payouts = {c.id: closure.transfer_approval(c) for c in cases}
-    return render_template("agency/transfers.html", cases=cases, people=people, mask=ids.mask,
-                           today=china_today(), payouts=payouts,
-                           payout_names=approvals.names([p for p in payouts.values() if p]))
-
-
-def _case_held_by_me(case_id: int):
-    case = db.session.get(TransferCase, case_id)
-    if case is None or case.holder[:6] != current_user.region_code[:6]:
-        abort(404)
-    return case
-
-
-@bp.post("/transfers/<int:case_id>/settle")
-@staff_required(*REVIEWERS)
-def settle_transfer(case_id):
-    """The old county (经办): interest to date and the 审批表; the balance leaves once a
-    different member of staff approves it on the approvals page (第六十二条)."""
-    case = _case_held_by_me(case_id)
-    if case.stage != "old_county_settling" or closure.transfer_approval(case) is not None:
-        abort(409)
-    closure.settle_transfer_out(case, actor=current_user.get_id(),
-                                scheme=scheme_for(current_app.config["SCHEME_PROVINCE"]))
-    return redirect(url_for(".transfers"))
-
-
-@bp.post("/transfers/<int:case_id>/funds-arrived")
-@staff_required(*REVIEWERS)
-def confirm_transfer_funds(case_id):
-    """The new county: the money arrived in full; book it with the years, close the case."""
-    case = _case_held_by_me(case_id)
-    if case.stage != "funds_in_transit":
-        abort(409)
-    closure.confirm_funds(case, actor=current_user.get_id())
-    return redirect(url_for(".transfers"))
-
-
-@bp.get("/inquiries")
-@staff_required(*REVIEWERS)
-def inquiries():
-    """第四十四条: questions counties on this system asked about records this county
-    transferred out, for this county to answer."""
-    rows = closure.inquiries_to(current_user.region_code)
-    return render_template("agency/inquiries.html", **_inquiry_page(rows))
-
-
-def _inquiry_page(rows, forms=None) -> dict:
-    people = db.by_id(Person, (row.person_id for row in rows))
-    cases = db.by_id(TransferCase, (row.case_id for row in rows))
-    return {"rows": rows, "people": people, "cases": cases, "mask": ids.mask,
-            "forms": {row.id: (forms or {}).get(row.id) or InquiryAnswerForm(
-                formdata=None, prefix=f"q{row.id}") for row in rows},
-            "error": next((f for f in (forms or {}).values() if f.errors), None)}
-
-
-@bp.post("/inquiries/<int:inquiry_id>/answer")
-@staff_required(*REVIEWERS)
-def answer_inquiry(inquiry_id):
-    """The old county's answer, recorded once; the new county and the resident are told."""
-    inquiry = db.session.get(RecordInquiry, inquiry_id)
-    if (inquiry is None or inquiry.route != "in_process"
-            or inquiry.old_county[:6] != current_user.region_code[:6]):
-        abort(404)
-    if inquiry.status != "asked":
-        return redirect(url_for(".inquiries"), 303)  # answered already: the list as it is
-    form = InquiryAnswerForm(prefix=f"q{inquiry.id}")
-    if not form.validate():
-        rows = closure.inquiries_to(current_user.region_code)
-        return render_template("agency/inquiries.html",
-                               **_inquiry_page(rows, {inquiry.id: form})), 400
-    try:
-        closure.answer_inquiry(inquiry, answer=form.answer.data,
-                               correction_fen=form.correction_fen,
-                               correction_year=form.correction_year,
-                               actor=current_user.get_id())
-    except closure.AlreadyAnswered:
-        db.session.rollback()
-    return redirect(url_for(".inquiries"), 303)
-
-
-@bp.get("/debts")
-@staff_required(*REVIEWERS)
-def debts():
-    """第三十六条: overpaid pension the settlement could not cover, to recover."""
-    return render_template("agency/debts.html", rows=closure.debts(current_user.region_code),
-                           mask=ids.mask)
-
-
-@bp.get("/data-access")
-@staff_required("admin")
-def data_access():
-    """Who looked at residents' personal data in this county (PIPL 第四十五条, 第五十七条):
-    staff views of full details and documents, newest first, 100 a page."""
-    rows = audit.data_access_in(current_user.region_code,
-                                before=request.args.get("before", type=int))
-    return render_template("agency/data_access.html", rows=rows,
-                           people=db.by_id(Person, (row.person_id for row in rows)),
-                           staff=db.by_id(StaffUser, (row.staff_id for row in rows)),
-                           mask=ids.mask, more=len(rows) == 100)
-
-
-@bp.route("/terminals", methods=["GET", "POST"])
-@staff_required("admin")
-def terminals():
-    """County admins register self-service terminals (their public keys) and revoke them."""
-
-    form = TerminalForm()
-    if form.validate_on_submit():
-        if queries.terminal_with_device(form.device_id.data):
-            form.device_id.errors.append(_("A terminal with this device id is already "
-                                           "registered"))
-        else:
-            try:
-                kiosk.register(form.device_id.data, form.name.data, current_user.region_code,
-                               (form.public_key.data or "").strip(),
-                               actor=current_user.get_id())
-                return redirect(url_for(".terminals"))
-            except kiosk.BadKey:
-                db.session.rollback()
-                form.public_key.errors.append(_("The public key must be a 32-byte Ed25519 key "
-                                                "in base64"))
-    rows = queries.terminals_in(current_user.region_code)
-    return render_template("agency/terminals.html", terminals=rows, form=form), \
-        400 if form.errors else 200
-
-
-@bp.post("/terminals/<int:terminal_id>/revoke")
-@staff_required("admin")
-def revoke_terminal(terminal_id):
-
-    terminal = db.session.get(KioskTerminal, terminal_id)
-    if terminal is None or not terminal.region_code.startswith(current_user.region_code[:6]):
-        abort(404)
-    kiosk.revoke(terminal, actor=current_user.get_id())
-    return redirect(url_for(".terminals"))
-
-
-# The working-day calendar (第八、十、二十四、三十九、四十二条 count in working days) -----------
-
-CALENDAR_KEEPERS = ("admin",)
-
-
-def _calendar_year_in_range(year: int) -> None:
-    """Last year to two years ahead: what a notice can still be entered for."""
-    this_year = china_today().year
-    if not this_year - 1 <= year <= this_year + 2:
-        abort(404)
-
-
-@bp.get("/calendar")
-@staff_required(*CALENDAR_KEEPERS)
-def calendar_years():
-    """The years a deadline can fall in, and whether each rests on a confirmed notice."""
-    this_year = china_today().year
-    cal = calendar.workday_calendar()
-    entered = {row.year: row for row in calendar.years_entered()}
-    years = [(year, entered.get(year), cal.year_is_confirmed(year),
-              cal.workdays_between(date(year - 1, 12, 31), date(year, 12, 31)))
-             for year in range(this_year - 1, this_year + 3)]
-    return render_template("agency/calendar_years.html", years=years)
-
-
-def render_calendar_year(year: int, form=None, status=200, problem=None):
-    cal = calendar.workday_calendar()
-    record = calendar.year_of(year)
-    if form is None:
-        form = CalendarYearForm(year=year, meta={"csrf": False})
-        entries = calendar.overrides_in(year)
-        form.notice.data = record.notice if record else ""
-        form.days_off.data = _as_lines(d.day for d in entries if not d.is_workday)
-        form.workdays.data = _as_lines(d.day for d in entries if d.is_workday)
-    makers = calendar.makers_of(year)
-    actors = makers | ({record.confirmed_by} if record and record.confirmed_by else set())
-    people = db.by_id(StaffUser, (int(actor.split(":")[1]) for actor in actors
-                                  if actor.startswith("staff:")))
-    months = [(date(year, month, 1), grid.month_grid(cal, year, month))
-              for month in range(1, 13)]
-    return render_template(
-        "agency/calendar_year.html", year=year, record=record, form=form,
-        confirm_form=ConfirmYearForm(), months=months, problem=problem,
-        confirmed=cal.year_is_confirmed(year), in_library=year <= grid.NOTICE_IN_LIBRARY_THROUGH,
-        i_entered=current_user.get_id() in makers,
-        who={person.get_id(): person.name for person in people.values()},
-        workdays=cal.workdays_between(date(year - 1, 12, 31), date(year, 12, 31)),
-        library_days_off=grid.as_ranges(grid.library_holidays(year))), status
-
-
-def _as_lines(days) -> str:
-    return "\n".join(first.isoformat() if first == last else
-                     f"{first.isoformat()} 至 {last.isoformat()}"
-                     for first, last in grid.as_ranges(list(days)))
-
-
-@bp.route("/calendar/<int:year>", methods=["GET", "POST"])
-@staff_required(*CALENDAR_KEEPERS)
-def calendar_year(year):
-    """Maker: enter a year's notice (days off and make-up working days); everyone sees the year
-    as a calendar. Open applications' dates are counted again at once."""
-    _calendar_year_in_range(year)
-    if request.method == "GET":
-        return render_calendar_year(year)
-    form = CalendarYearForm(year=year)
-    if not form.validate():
-        return render_calendar_year(year, form, 400)
-    calendar.enter_year(year, form.parsed["days_off"], form.parsed["workdays"],
-                        form.notice.data, actor=current_user.get_id(), channel="console")
-    return redirect(url_for(".calendar_year", year=year), 303)
-
-
-@bp.post("/calendar/<int:year>/confirm")
-@staff_required(*CALENDAR_KEEPERS)
-def confirm_calendar_year(year):
-    """Checker: a different member of staff confirms the days match the notice (refused in the
-    operation for anyone who entered any of them)."""
-    _calendar_year_in_range(year)
-    if not ConfirmYearForm().validate():
-        abort(400)
-    try:
-        calendar.confirm_year(year, actor=current_user.get_id(), channel="console")
-    except calendar.SamePerson:
-        return render_calendar_year(year, status=403, problem=_(
-            "You entered days of this year's notice, so a different member of staff must "
-            "confirm it."))
-    except calendar.CalendarRefused:
-        db.session.rollback()
-        return render_calendar_year(year, status=409, problem=_(
-            "There is nothing to confirm: the year is not entered, or someone has already "
-            "confirmed it."))
-    return redirect(url_for(".calendar_year", year=year), 303)
-
-
-@bp.get("/death-reports")
-@staff_required(*CLERKS, *REVIEWERS)
-def death_reports():
-    """第三十二条、第三十三条: the township forwards its villages' reports; the county decides on
-    each beneficiary whose payment the match suspended."""
-
-    area = db.session.get(Region, current_user.region_code)
-    today = china_today()
-    clerk = current_user.role in CLERKS
-    rows = queries.death_reports(area.code[:9] if clerk else area.code[:6],
-                                 ("reported",) if clerk else ("matched", "contested"))
-    # What the forward will find: the clerk sees the registries' answer before sending.
-    results = {report.id: assist.registry_result(report, today) if clerk
-               else report.registry_result for report in rows}
-    objections = assist.objections_for(area.code) if clerk else []
-    # 第三十二条: villages late with last month's return, and what the daily job flagged.
-    month, due, late = assist.late_villages(area.code[:9] if clerk else area.code[:6], today,
-                                            calendar.workday_calendar())
-    return render_template("agency/death_reports.html", reports=rows, mask=ids.mask,
-                           clerk=current_user.role in CLERKS, objections=objections,
-                           results=results, labels=REGISTRY_RESULTS, late=late,
-                           return_month=month, return_due=due,
-                           flags=assist.late_flags_for(area.code) if clerk else [])
-
-
-REGISTRY_RESULTS = {
-    "death_recorded": _l("The registries record this death"),
-    "alive": _l("The household register shows this person alive: the registries contradict "
-                "the report"),
-    "name_differs": _l("The name differs from the household register: the registries "
-                       "contradict the report"),
-    "not_found": _l("Not in the household register: the registries contradict the report"),
-}
-
-
-@bp.post("/death-reports/forward")
-@staff_required(*CLERKS)
-def forward_death_reports():
-
-    assist.forward(current_user, china_today())
-    return redirect(url_for(".death_reports"))
-
-
-@bp.post("/death-reports/<int:report_id>/<verdict>")
-@staff_required(*REVIEWERS)
-def decide_death_report(report_id, verdict):
-
-    report = db.session.get(DeathReport, report_id)
-    if (report is None or report.status not in ("matched", "contested")
-            or verdict not in ("confirmed", "alive")
-            or not report.village_code.startswith(current_user.region_code[:6])):
-        abort(404)
-    if verdict == "confirmed":
-        assist.confirm_death(report, current_user)
-    else:
-        assist.still_alive(report, current_user)
-    return redirect(url_for(".death_reports"))
 
 
 _register_actions()

@@ -186,86 +186,120 @@ def login():
         redirect_uri, nonce=secrets.token_urlsafe(32), state=state, **params)
 
 
+class Refused(Exception):
+    """A sign-in refused at one of the callback's checks: the reason (REFUSALS) and detail."""
+
+    def __init__(self, reason: str, **detail):
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
 @bp.get("/callback")
 def callback():
+    """The platform's answer: state, code exchange, the signed ID token's claims, the assurance
+    level, the identity; each check refuses with its own reason (Refused → _refuse)."""
     pending = session.pop("oidc_request", None)
+    try:
+        client, state_data = identity_client(), _state_data(pending)
+        token = _exchange_code(client, state_data)
+        claims = _verified_claims(client, token, pending, state_data)
+        level = _assurance(claims, pending["level"])
+        check, values = _identity(client, token, claims)
+    except Refused as refused:
+        return _refuse(refused.reason, **refused.detail)
+    channel = "kiosk" if g.get("kiosk") else "online"
+    phone = values.get("phone")
+    person = record_sign_in(
+        id_type=check.document_type, id_number=check.number, name=values["name"],
+        phone=phone if isinstance(phone, str) else None, birth_date=check.birth_date,
+        sex=check.sex, assurance=level, channel=channel)
+    next_url = sign_in.local_path(session.get("next"))
+    start_resident_session(person, level, channel, int(claims.get("auth_time") or time.time()),
+                           id_token=token["id_token"])
+    return redirect(next_url or url_for("resident.home"))
+
+
+def _state_data(pending: dict | None) -> dict:
+    """The request this answer belongs to (state), used once."""
     state = request.args.get("state")
     if request.args.get("error") == "access_denied":
-        return _refuse("cancelled")
+        raise Refused("cancelled")
     if pending is None or not state or state != pending["state"]:
-        return _refuse("state_mismatch")
-    client = identity_client()
-    state_data = client.framework.get_state_data(session, state)
-    client.framework.clear_state_data(session, state)
+        raise Refused("state_mismatch")
+    framework = identity_client().framework
+    state_data = framework.get_state_data(session, state)
+    framework.clear_state_data(session, state)
     if request.args.get("error"):
-        return _refuse("provider_error", error=request.args["error"][:60])
+        raise Refused("provider_error", error=request.args["error"][:60])
     if not state_data or not request.args.get("code"):
-        return _refuse("state_mismatch")
+        raise Refused("state_mismatch")
+    return state_data
+
+
+def _exchange_code(client, state_data: dict) -> dict:
     try:
-        token = client.fetch_access_token(
+        return client.fetch_access_token(
             code=request.args["code"], redirect_uri=state_data.get("redirect_uri"),
             code_verifier=state_data.get("code_verifier"))
     except requests.RequestException:
-        return _refuse("provider_unreachable")
+        raise Refused("provider_unreachable") from None
     except (OAuthError, ValueError, KeyError) as error:
-        return _refuse("token_exchange_failed", error=str(getattr(error, "error", ""))[:60])
+        raise Refused("token_exchange_failed",
+                      error=str(getattr(error, "error", ""))[:60]) from None
+
+
+def _verified_claims(client, token: dict, pending: dict, state_data: dict) -> dict:
+    """The ID token's signature, then its issuer, audience, nonce, times (rules.sign_in)."""
     config = current_app.config
     try:
         claims = verify_id_token(token.get("id_token") or "", _platform_keys,
                                  config["OIDC_ALGORITHMS"])
     except TokenRefused as refused:
-        return _refuse(refused.reason)
+        raise Refused(refused.reason) from None
     except (requests.RequestException, ValueError):  # its JWKS unreachable or not JSON
-        return _refuse("provider_unreachable")
+        raise Refused("provider_unreachable") from None
     reason = sign_in.check_claims(
         claims, issuer=client.load_server_metadata().get("issuer"),
         client_id=config["OIDC_CLIENT_ID"], nonce=state_data.get("nonce"), now=time.time(),
         skew=config["OIDC_CLOCK_SKEW_SECONDS"], max_age=pending["max_age"],
         requested_at=pending["requested_at"])
     if reason:
-        return _refuse(reason)
+        raise Refused(reason)
+    return claims
 
-    # 4: assurance comes from the signed ID token only.
+
+def _assurance(claims: dict, wanted: str) -> str:
+    """4: assurance comes from the signed ID token only."""
+    config = current_app.config
+    acr = claims.get("acr")
     acr_codes = {config["OIDC_ACR_REAL_NAME"]: "real-name", config["OIDC_ACR_FACE"]: "face"}
-    level = sign_in.assurance(claims.get("acr"), acr_codes, config["OIDC_MISSING_ACR"])
+    level = sign_in.assurance(acr, acr_codes, config["OIDC_MISSING_ACR"])
     if level is None:
-        return _refuse("missing_acr" if not claims.get("acr") else "unknown_acr",
-                       acr=str(claims.get("acr"))[:40])
-    if not sign_in.at_least(level, pending["level"]):
-        return _refuse("acr_too_low", acr=str(claims.get("acr"))[:40])
+        raise Refused("missing_acr" if not acr else "unknown_acr", acr=str(acr)[:40])
+    if not sign_in.at_least(level, wanted):
+        raise Refused("acr_too_low", acr=str(acr)[:40])
+    return level
 
-    names, types = config["OIDC_CLAIMS"], config["OIDC_DOCUMENT_TYPES"]
+
+def _identity(client, token: dict, claims: dict):
+    """Name and document from the token; userinfo may add profile claims, never replace the
+    token's, and only for the same subject."""
+    names, types = current_app.config["OIDC_CLAIMS"], current_app.config["OIDC_DOCUMENT_TYPES"]
     values, missing = sign_in.identity(claims, names, types)
     if missing:
-        # Userinfo may add profile claims, never replace the token's; same subject only.
         try:
             extra = dict(client.userinfo(token=token))
         except (requests.RequestException, OAuthError, ValueError):
-            return _refuse("provider_unreachable")
+            raise Refused("provider_unreachable") from None
         if extra.get("sub") != claims.get("sub"):
-            return _refuse("userinfo_sub_mismatch")
+            raise Refused("userinfo_sub_mismatch")
         values, missing = sign_in.identity({**extra, **claims}, names, types)
     if missing:
-        return _refuse("missing_claim", claim=missing)
+        raise Refused("missing_claim", claim=missing)
     check = ids.validate(values["document_type"], values["document_number"])
     if not check.ok:
-        return _refuse("invalid_document")
-
-    channel = "kiosk" if g.get("kiosk") else "online"
-    person = record_sign_in(
-        id_type=check.document_type,
-        id_number=check.number,
-        name=values["name"],
-        phone=values.get("phone") if isinstance(values.get("phone"), str) else None,
-        birth_date=check.birth_date,
-        sex=check.sex,
-        assurance=level,
-        channel=channel,
-    )
-    next_url = sign_in.local_path(session.get("next"))
-    start_resident_session(person, level, channel, int(claims.get("auth_time") or time.time()),
-                           id_token=token["id_token"])
-    return redirect(next_url or url_for("resident.home"))
+        raise Refused("invalid_document")
+    return check, values
 
 
 def _platform_keys(force: bool) -> dict:
@@ -287,8 +321,7 @@ def start_resident_session(person, level: str, channel: str, auth_time: int, **e
 def logout():
     id_token = session.get("id_token")
     if current_user.is_authenticated:
-        audit.record("sign_out", actor=current_user.get_id(), channel="online")
-        db.session.commit()
+        audit.log("sign_out", actor=current_user.get_id(), channel="online")
     session.end()
     signed_out = current_app.config["EXTERNAL_URL"] + url_for("public.signed_out")
     end_session = _end_session_endpoint() if id_token else None
@@ -352,10 +385,9 @@ def _refuse(reason: str, **detail):
     not happen, which leaves an existing sign-in as it was), and an audit record naming why."""
     status, happened, todo = REFUSALS.get(reason, (400, *UNTRUSTED))
     signed_in = current_user.is_authenticated
-    audit.record("sign_in", actor=current_user.get_id() if signed_in else "anonymous",
-                 channel="kiosk" if g.get("kiosk") else "online", outcome="failure",
-                 detail={"reason": reason, **detail})
-    db.session.commit()
+    audit.log("sign_in", actor=current_user.get_id() if signed_in else "anonymous",
+              channel="kiosk" if g.get("kiosk") else "online", outcome="failure",
+              detail={"reason": reason, **detail})
     if reason not in ("cancelled", "acr_too_low"):
         logout_user()  # this very page already shows no signed-in resident
         session.end()

@@ -285,14 +285,15 @@ def tier_obstacles(ctx: Context) -> list[str]:
 
 
 def prepare_choose_tier(form, answers, ctx: Context):
-    from ..resident.account import estimates_for
+    from ..rules.benefits import estimates_for
 
     account = ledger.account_of(ctx.person.id)
     years = ledger.contribution_years(account.id) if account else []
     age = age_on(ctx.person.birth_date, ctx.today) if ctx.person.birth_date else 45
-    rows, _assumptions = estimates_for(ledger.balance_fen(account.id) if account else 0,
-                                       len(years), age, ctx.extra.get("service_county") or
-                                       current_app.config["SERVICE_COUNTY_CODE"])
+    rows, _assumptions = estimates_for(
+        ctx.scheme, ctx.today, balance_fen=ledger.balance_fen(account.id) if account else 0,
+        years_paid=len(years), age=age,
+        county=ctx.extra.get("service_county") or current_app.config["SERVICE_COUNTY_CODE"])
     form.tier.choices = [
         (str(row.tier.amount_fen),
          _("%(amount)s a year – the government adds %(subsidy)s – about %(pension)s a month "

@@ -6,7 +6,7 @@ and through which channel is decided once, in `acting_for`, and recorded on the 
 """
 
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from types import FunctionType
 
 from flask import (
@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .. import queries
@@ -30,7 +29,7 @@ from ..auth.resident import resident_guard, step_up_redirect
 from ..auth.staff import staff_refusal
 from ..exchange.registries import compare_person
 from ..extensions import db
-from ..models import OPEN_STATUSES, Application, Person
+from ..models import Application, Person
 from ..operations import applications, assist
 from ..operations.uploads import UploadRejected
 from ..regions import county_of, region_path
@@ -38,6 +37,7 @@ from ..rules.dates import china_today
 from ..schemes import scheme_for, township_first_check
 from . import declared  # noqa: F401  (registers every flow)
 from .engine import REGISTRY, Context, Flow
+from .forms import SubmitForm
 
 bp = Blueprint("flows", __name__, url_prefix="/apply")
 ASSISTED = "/assist/<int:consent_id>"
@@ -102,26 +102,36 @@ def signed_out_for_safety(kwargs):
     """The session ended while the resident was on a flow's page (security.md: 15 minutes idle):
     say so plainly, keep what they had just typed in their draft, and send them back to the same
     page after signing in again (ux.md: nothing typed is lost)."""
-    kind, _sep, number = session["timed_out_user"].partition(":")
     flow = REGISTRY.get(kwargs.get("flow_name"))
     step_name = kwargs.get("step_name")
-    kept = False
-    if flow is None:
-        back = request.full_path if request.method == "GET" else url_for("resident.home")
-    elif step_name is None:
-        back = url_for(".check", flow_name=flow.name) if request.endpoint == "flows.check" \
-            else url_for(".start", flow_name=flow.name)
-    else:
-        back = url_for(".step", flow_name=flow.name, step_name=step_name)
-        current = flow.step(step_name)
-        if request.method == "POST" and kind == "resident" and number.isdigit() and current:
-            fields = {name: request.form.getlist(name) for name in current.fields()
-                      if name in request.form}
-            if fields:
-                applications.keep_unsent(int(number), flow.name, step_name, fields)
-                kept = True
-    session["next"] = back
+    session["next"] = _back_after_sign_in(flow, step_name)
+    kept = flow is not None and step_name is not None and _keep_typed(flow, step_name)
     return render_template("public/timed_out.html", kept=kept), 401
+
+
+def _back_after_sign_in(flow: Flow | None, step_name: str | None) -> str:
+    """The page the resident was on (a POST-only page's GET twin)."""
+    if flow is None:
+        return request.full_path if request.method == "GET" else url_for("resident.home")
+    if step_name is not None:
+        return url_for(".step", flow_name=flow.name, step_name=step_name)
+    if request.endpoint == "flows.check":
+        return url_for(".check", flow_name=flow.name)
+    return url_for(".start", flow_name=flow.name)
+
+
+def _keep_typed(flow: Flow, step_name: str) -> bool:
+    """What a resident (not an assistant) had just sent on a question page, kept unsent in
+    their draft; True when something was kept."""
+    kind, _sep, number = session["timed_out_user"].partition(":")
+    current = flow.step(step_name)
+    if request.method != "POST" or kind != "resident" or not number.isdigit() or not current:
+        return False
+    typed = request.form.to_dict(flat=False)
+    fields = {name: typed[name] for name in current.fields() if name in typed}
+    if fields:
+        applications.keep_unsent(int(number), flow.name, step_name, fields)
+    return bool(fields)
 
 
 def _flow(name: str) -> Flow:
@@ -156,11 +166,14 @@ def resident_context(flow: Flow) -> Context:
 
 
 def open_application(flow: Flow) -> Application | None:
-    return db.session.scalar(
-        select(Application).filter(Application.person_id == g.acting.person.id,
-                                   Application.kind == flow.name,
-                                   Application.status.in_(OPEN_STATUSES))
-    )
+    return queries.open_application(g.acting.person.id, flow.name)
+
+
+def _step_up(flow: Flow):
+    """The redirect to a fresh face check when the flow needs one and the sign-in is not."""
+    if flow.step_up or flow.face:
+        return step_up_redirect(fresh=flow.step_up)
+    return None
 
 
 def hint_text(step, ctx):
@@ -173,7 +186,7 @@ def hint_text(step, ctx):
 @acting_for
 def start(flow_name):
     flow = _flow(flow_name)
-    if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
+    if again := _step_up(flow):
         return again
     ctx = resident_context(flow)
     pending = open_application(flow)
@@ -195,7 +208,7 @@ def start(flow_name):
 @acting_for
 def step(flow_name, step_name):
     flow = _flow(flow_name)
-    if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
+    if again := _step_up(flow):
         return again
     ctx = resident_context(flow)
     if flow.obstacles(ctx) or open_application(flow):
@@ -206,46 +219,63 @@ def step(flow_name, step_name):
     if current is None or not current.condition(answers, ctx):
         abort(404)
     returning = request.args.get("return") == "check"
-    unsent = answers.get(applications.UNSENT) or {}
-    if request.method == "GET" and unsent.get("step") == current.name:
-        # Typed before the session ended: shown again as typed, checked when sent.
-        form = current.form(formdata=MultiDict(
-            [(name, value) for name, values in unsent["fields"].items() for value in values]))
-    else:
-        form = current.form(data={k: answers[k] for k in current.fields() if k in answers})
+    form = _step_form(current, answers)
     current.prepare(form, answers, ctx)
+    page = partial(render_template, "flows/step.html", flow=flow, step=current, form=form,
+                   hint=hint_text(current, ctx), returning=returning)
     if form.validate_on_submit():
-        try:
-            new = (current.to_answers(form, answers, ctx) if current.to_answers else
-                   {name: form[name].data for name in current.fields()})
-            problem = current.check(new, ctx)
-        except UploadRejected as rejected:
-            problem = _(str(rejected), **rejected.params)
+        new, problem = _new_answers(current, form, answers, ctx)
         if problem:
             db.session.rollback()  # nothing of a refused answer is kept (uploads included)
             form[current.fields()[0]].errors = [str(problem)]
-            return render_template("flows/step.html", flow=flow, step=current, form=form,
-                                   back=url_for(".start", flow_name=flow.name),
-                                   hint=hint_text(current, ctx), returning=returning), 400
+            return page(back=url_for(".start", flow_name=flow.name)), 400
         keep = flow.relevant_answers({**answers, **new}, ctx)
         applications.save_answers(g.acting.person.id, flow.name, current.name, new, keep)
-        merged = {**keep, **new}
-        reason = flow.stop_reason(merged, ctx)
-        if reason:
-            return render_template("flows/stopped.html", flow=flow, application=None,
-                                   reasons=[flow.obstacle_text[reason]])
-        following = flow.first_unanswered(merged, ctx) if returning else flow.next_step(
-            current.name, merged, ctx)
-        if following is None or (returning and flow.first_unanswered(merged, ctx) is None):
-            return redirect(url_for(".check", flow_name=flow.name))
-        return redirect(url_for(".step", flow_name=flow.name, step_name=following.name))
+        return _after_answer(flow, current, {**keep, **new}, ctx, returning)
+    back = _back_from_step(flow, current, answers, ctx, returning)
+    return page(back=back), 400 if form.errors else 200
+
+
+def _step_form(current, answers: dict):
+    """The question's form with the answer given before; or, once after a session ended, with
+    what was typed then (shown as typed, checked when sent)."""
+    unsent = answers.get(applications.UNSENT) or {}
+    if request.method == "GET" and unsent.get("step") == current.name:
+        return current.form(formdata=MultiDict(
+            [(name, value) for name, values in unsent["fields"].items() for value in values]))
+    return current.form(data={k: answers[k] for k in current.fields() if k in answers})
+
+
+def _new_answers(current, form, answers: dict, ctx: Context) -> tuple[dict, str | None]:
+    """The step's answers from its form, and the step's own objection to them, if any."""
+    try:
+        new = (current.to_answers(form, answers, ctx) if current.to_answers else
+               {name: form[name].data for name in current.fields()})
+        return new, current.check(new, ctx)
+    except UploadRejected as rejected:
+        return {}, _(str(rejected), **rejected.params)
+
+
+def _after_answer(flow: Flow, current, merged: dict, ctx: Context, returning: bool):
+    """Stop (the answer rules the service out), or the next question, or check answers."""
+    reason = flow.stop_reason(merged, ctx)
+    if reason:
+        return render_template("flows/stopped.html", flow=flow, application=None,
+                               reasons=[flow.obstacle_text[reason]])
+    following = flow.first_unanswered(merged, ctx) if returning else flow.next_step(
+        current.name, merged, ctx)
+    if following is None:
+        return redirect(url_for(".check", flow_name=flow.name))
+    return redirect(url_for(".step", flow_name=flow.name, step_name=following.name))
+
+
+def _back_from_step(flow: Flow, current, answers: dict, ctx: Context, returning: bool) -> str:
+    if returning:
+        return url_for(".check", flow_name=flow.name)
     previous = flow.previous_step(current.name, answers, ctx)
-    back = (url_for(".check", flow_name=flow.name) if returning else
-            url_for(".step", flow_name=flow.name, step_name=previous.name) if previous else
-            url_for(".start", flow_name=flow.name))
-    status = 400 if form.errors else 200
-    return render_template("flows/step.html", flow=flow, step=current, form=form, back=back,
-                           hint=hint_text(current, ctx), returning=returning), status
+    if previous:
+        return url_for(".step", flow_name=flow.name, step_name=previous.name)
+    return url_for(".start", flow_name=flow.name)
 
 
 @bp.route("/<flow_name>/check", methods=["GET", "POST"])
@@ -253,47 +283,61 @@ def step(flow_name, step_name):
 @acting_for
 def check(flow_name):
     flow = _flow(flow_name)
-    if (flow.step_up or flow.face) and (again := step_up_redirect(fresh=flow.step_up)):
+    if again := _step_up(flow):
         return again
     ctx = resident_context(flow)
     draft = applications.draft_for(g.acting.person.id, flow.name)
+    form = SubmitForm()
     if draft is None:
-        # Back button after submitting: show what was submitted instead of an empty form.
-        key = request.form.get("submission_key")
-        done = applications.by_submission_key(key) if key else None
-        if done is not None and done.person_id == g.acting.person.id:
-            return confirmation(done)
-        return redirect(url_for(".start", flow_name=flow.name))
+        return _already_submitted(flow, form.submission_key.data)
     missing = flow.first_unanswered(draft.answers, ctx)
     if missing is not None:
         return redirect(url_for(".step", flow_name=flow.name, step_name=missing.name))
-    error = None
-    if request.method == "POST":
-        if flow.declaration is not None and request.form.get("declaration") != "yes":
-            error = _("Confirm that the information is true to submit your application")
+    if form.validate_on_submit():
+        if flow.declaration is not None and not form.declared():
+            form.declaration.errors.append(
+                _("Confirm that the information is true to submit your application"))
         elif flow.obstacles(ctx) or flow.stop_reason(draft.answers, ctx):
             return redirect(url_for(".start", flow_name=flow.name))
         else:
-            hukou = ctx.comparison.get("hukou_region_code")
-            application = applications.submit(
-                flow=flow, draft=draft, ctx=ctx, county_code=ctx.extra[
-                    "county_code" if flow.handled_in == "hukou" else "service_county"],
-                actor=g.acting.actor, filed_by_kind=g.acting.filed_by_kind,
-                channel=ctx.channel, on_behalf_of=g.acting.on_behalf_of,
-                consent_id=g.acting.consent.id if g.acting.consent else None,
-                also=_tell_the_resident if g.acting.consent else None,
-                township_code=hukou[:9] + "000" if hukou else None,
-                township_check=flow.township_first and township_first_check(
-                    ctx.scheme, ctx.extra["county_code"]),
-                deadline_workdays=current_app.config.get(flow.deadline_setting))
-            return confirmation(application)
+            return confirmation(_submit(flow, draft, ctx))
+    return _check_page(flow, draft, ctx, form), 400 if form.errors else 200
+
+
+def _check_page(flow: Flow, draft, ctx: Context, form: SubmitForm) -> str:
+    """Every answer with a link to change it that comes back here (ux.md check answers)."""
     visible = flow.visible_steps(draft.answers, ctx)
     rows = [(s.title, s.summary(draft.answers, ctx),
              url_for(".step", flow_name=flow.name, step_name=s.name, **{"return": "check"}))
             for s in visible]
     back = url_for(".step", flow_name=flow.name, step_name=visible[-1].name)
     return render_template("flows/check.html", flow=flow, rows=rows, draft=draft, back=back,
-                           facts=flow.known_facts(ctx), error=error), 400 if error else 200
+                           facts=flow.known_facts(ctx), form=form)
+
+
+def _already_submitted(flow: Flow, key: str | None):
+    """Back button after submitting: show what was submitted instead of an empty form."""
+    done = applications.by_submission_key(key) if key else None
+    if done is not None and done.person_id == g.acting.person.id:
+        return confirmation(done)
+    return redirect(url_for(".start", flow_name=flow.name))
+
+
+def _submit(flow: Flow, draft, ctx: Context) -> Application:
+    """Filed where the flow is handled (the household's county or the insured one), checked
+    first by the township where the county asks for it (初审, 第四条)."""
+    hukou = ctx.comparison.get("hukou_region_code")
+    consent = g.acting.consent
+    return applications.submit(
+        flow=flow, draft=draft, ctx=ctx,
+        county_code=ctx.extra["county_code" if flow.handled_in == "hukou" else "service_county"],
+        actor=g.acting.actor, filed_by_kind=g.acting.filed_by_kind, channel=ctx.channel,
+        on_behalf_of=g.acting.on_behalf_of, consent_id=consent.id if consent else None,
+        also=_tell_the_resident if consent else None,
+        township_code=hukou[:9] + "000" if hukou else None,
+        township_check=flow.township_first and township_first_check(
+            ctx.scheme, ctx.extra["county_code"]),
+        deadline_workdays=current_app.config.get(flow.deadline_setting))
 
 
 @bp.post("/<flow_name>/discard")

@@ -65,3 +65,9 @@ class CodeForm(FlaskForm):
         if len(digits) != 6 or not digits.isdigit():
             raise ValidationError(_l("The code has 6 digits"))
         field.data = digits
+
+
+class FaceForm(FlaskForm):
+    """The face check page's two buttons: check now, or (where not required) later."""
+
+    choice = StringField()

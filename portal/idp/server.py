@@ -221,7 +221,7 @@ class S256Challenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
     def validate_code_verifier(self, grant, result):
-        if not grant.request.form.get("code_verifier"):
+        if not grant.request.payload.data.get("code_verifier"):
             raise InvalidRequestError("Missing 'code_verifier'")
         super().validate_code_verifier(grant, result)
 

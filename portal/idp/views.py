@@ -21,12 +21,12 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..exchange.population import population_register
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..operations import audit, limits
 from ..operations.notify import queue_sms
 from ..rules import ids
 from . import keys, provider_session
-from .forms import CodeForm, IdentifyForm
+from .forms import CodeForm, FaceForm, IdentifyForm
 from .server import (
     SignedInPerson,
     authorization,
@@ -109,9 +109,8 @@ def _max_age(params: dict) -> int | None:
 
 
 def _issue(user: SignedInPerson, params: dict, remember: bool):
-    audit.record("idp_authorize", actor=f"registry:{user.registry_id}", channel="online",
-                 detail={"acr": user.acr, "client": params.get("client_id")})
-    db.session.commit()
+    audit.log("idp_authorize", actor=f"registry:{user.registry_id}", channel="online",
+              detail={"acr": user.acr, "client": params.get("client_id")})
     response = authorization().create_authorization_response(grant_user=user)
     if remember:
         provider_session.start(response, user.registry_id, user.acr, user.auth_time)
@@ -132,31 +131,46 @@ def authorize():
         # Never redirect to an unverified client: explain on our own page instead.
         return render_template("idp/error.html", detail=error.error), 400
     prompts = set((params.get("prompt") or "").split())
-    max_age = _max_age(params)
-    done = session.get("idp_auth")
-    if (
-        done
-        and done["request"] == _request_fingerprint(query)
-        and time.time() - done["auth_time"] < AUTHENTICATION_LIFETIME
-        and (done["acr"] == "face" or not _face_required(params))
-    ):
-        session.pop("idp_auth")
-        session.pop("idp_pending", None)
-        person = population_register().get(done["subject"])
-        return _issue(SignedInPerson(person, done["acr"], done["auth_time"]), params, True)
-
+    done = _just_authenticated(query, params)
+    if done is not None:
+        return done
     # A live provider session signs in without asking, like any real platform, unless the
     # client asked for a fresh login, a more recent one (max_age), or names someone else.
     hinted = provider_session.hinted_subject(params.get("id_token_hint"), issuer())
-    usable = (known is not None and "login" not in prompts
-              and (max_age is None or time.time() - known.auth_time <= max_age)
-              and hinted in (None, known.subject_id))
-    if usable and (known.acr == "face" or not _face_required(params)):
+    if _session_will_do(known, params, prompts, hinted):
         person = population_register().get(known.subject_id)
         return _issue(SignedInPerson(person, known.acr, known.auth_time), params, False)
     if "none" in prompts:
         return _login_required(grant.redirect_uri, params)
+    return _ask_who(query, params, prompts, known, hinted)
 
+
+def _just_authenticated(query: str, params: dict):
+    """Back from this provider's own pages for this very request, recently enough, at the
+    level asked for: the code is issued (and the provider's session started)."""
+    done = session.get("idp_auth")
+    if not (done and done["request"] == _request_fingerprint(query)
+            and time.time() - done["auth_time"] < AUTHENTICATION_LIFETIME
+            and (done["acr"] == "face" or not _face_required(params))):
+        return None
+    session.pop("idp_auth")
+    session.pop("idp_pending", None)
+    person = population_register().get(done["subject"])
+    return _issue(SignedInPerson(person, done["acr"], done["auth_time"]), params, True)
+
+
+def _session_will_do(known, params: dict, prompts: set, hinted) -> bool:
+    if known is None or "login" in prompts or hinted not in (None, known.subject_id):
+        return False
+    max_age = _max_age(params)
+    if max_age is not None and time.time() - known.auth_time > max_age:
+        return False
+    return known.acr == "face" or not _face_required(params)
+
+
+def _ask_who(query: str, params: dict, prompts: set, known, hinted):
+    """Nobody usable signed in here: identify (name, document, SMS code), or only the face
+    check when the provider already knows who it is."""
     for key in ("idp_auth", "idp_challenge"):
         session.pop(key, None)
     session["idp_pending"] = query
@@ -197,28 +211,36 @@ def identify():
     person = population_register().find(lookup_type, check.number)
     name = "".join(form.name.data.split())
     if person is None or person.name != name or not person.alive:
-        audit.record("idp_identify", actor="anonymous", channel="online", outcome="failure",
-                     detail={"id": ids.mask(check.number)})
-        db.session.commit()
-        if person is not None and person.name == name and not person.alive:
-            # The truth, not "does not match": the register records this person as deceased.
-            form.id_number.errors.append(
-                _("The household register records this person as deceased, so nobody can sign "
-                  "in with this identity. If this is wrong, contact the local police station "
-                  "(户籍). A relative can end the insurance and receive the balance by signing "
-                  "in with their own identity.")
-            )
-        else:
-            form.id_number.errors.append(
-                _("The name and document number do not match the household register. "
-                  "Check both and try again.")
-            )
-        return render_template("idp/identify.html", form=form), 400
+        return _not_matched(form, person, name, check)
     limits.refund(f"identify:{check.number}")
     if not person.phone:
         return render_template("idp/no_phone.html"), 409
-    limits.check(f"sms:{person.phone}", limits.SMS_SEND)
+    _send_code(person)
+    return redirect(url_for("idp.verify"))
 
+
+def _not_matched(form: IdentifyForm, person, name: str, check):
+    audit.log("idp_identify", actor="anonymous", channel="online", outcome="failure",
+              detail={"id": ids.mask(check.number)})
+    if person is not None and person.name == name and not person.alive:
+        # The truth, not "does not match": the register records this person as deceased.
+        form.id_number.errors.append(
+            _("The household register records this person as deceased, so nobody can sign "
+              "in with this identity. If this is wrong, contact the local police station "
+              "(户籍). A relative can end the insurance and receive the balance by signing "
+              "in with their own identity.")
+        )
+    else:
+        form.id_number.errors.append(
+            _("The name and document number do not match the household register. "
+              "Check both and try again.")
+        )
+    return render_template("idp/identify.html", form=form), 400
+
+
+def _send_code(person) -> None:
+    """A one-time code by SMS to the phone the register holds (within its sending quota)."""
+    limits.check(f"sms:{person.phone}", limits.SMS_SEND)
     code = f"{secrets.randbelow(10**6):06d}"
     session["idp_challenge"] = {
         "subject": person.registry_id,
@@ -233,9 +255,7 @@ def identify():
         body=_("[Residents' pension] Your sign-in code is %(code)s. It is valid for 5 minutes. "
                "Never tell it to anyone.", code=code),
     )
-    audit.record("idp_code_sent", actor=f"registry:{person.registry_id}", channel="online")
-    db.session.commit()
-    return redirect(url_for("idp.verify"))
+    audit.log("idp_code_sent", actor=f"registry:{person.registry_id}", channel="online")
 
 
 def _code_digest(code: str, subject: int) -> str:
@@ -286,8 +306,9 @@ def face():
     if not done or "idp_pending" not in session:
         return render_template("idp/error.html", detail="no_request"), 400
     required = _face_required(_pending_params())
-    if request.method == "POST":
-        choice = request.form.get("choice")
+    form = FaceForm()
+    if form.validate_on_submit():
+        choice = form.choice.data
         if choice == "face":
             # Simulated liveness + portrait comparison: the real platform does this on the device.
             done["acr"] = "face"
@@ -319,10 +340,7 @@ def logout():
     """RP-initiated logout (end_session_endpoint): ends the provider's session in this browser and
     returns to the client only at an address it registered."""
     params = request.values
-    hint = provider_session.hint_claims(params.get("id_token_hint"), issuer()) or {}
-    audience = hint.get("aud")
-    client = query_client(params.get("client_id") or (
-        audience[0] if isinstance(audience, list) and audience else audience))
+    client = _logout_client(params)
     target = params.get("post_logout_redirect_uri")
     known = provider_session.current()
     if known is not None:
@@ -336,6 +354,14 @@ def logout():
         response = current_app.make_response(render_template("idp/signed_out.html"))
     provider_session.end(response)
     return response
+
+
+def _logout_client(params):
+    """The client named, or else the audience of the ID token it hinted with."""
+    hint = provider_session.hint_claims(params.get("id_token_hint"), issuer()) or {}
+    audience = hint.get("aud")
+    return query_client(params.get("client_id") or (
+        audience[0] if isinstance(audience, list) and audience else audience))
 
 
 @bp.post("/token")

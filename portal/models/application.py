@@ -5,12 +5,14 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import lifecycle
+from ..constants import ApplicationStatus
 from ..crypto import EncryptedJSON
 from .base import Base, UTCDateTime, utcnow
 
-STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", "rejected",
-            "completed", "corrected", "explained", "answered", "withdrawn", "frozen",
-            "awaiting_resident", "asked", "old_county_answered")
+# Every status an application is stored in (constants.ApplicationStatus, less the one that is
+# only shown).
+STATUSES = tuple(s for s in ApplicationStatus if s != ApplicationStatus.AWAITING_PAYMENT)
 # completed: a change that needs no review took effect at once (第九条);
 # corrected / explained: the outcomes of a dispute (第二十条); answered: a question (第六十五条);
 # in_hand: a question a staff member opened and now owns (首问负责制);
@@ -21,8 +23,7 @@ STATUSES = ("submitted", "township_checked", "in_hand", "prepared", "approved", 
 # to confirm it (第二十五条);
 # asked / old_county_answered: a dispute about a transferred record, waiting for the old
 # county, then for the new county to close it with the answer (第四十四条).
-OPEN_STATUSES = ("submitted", "township_checked", "in_hand", "prepared",
-                 "awaiting_resident", "asked", "old_county_answered")
+OPEN_STATUSES = lifecycle.OPEN
 
 
 class Application(Base):
@@ -47,7 +48,8 @@ class Application(Base):
     received_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     deadline_uncertain: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.SUBMITTED,
+                                        index=True)
     answers: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)  # sealed at rest
     comparison: Mapped[dict] = mapped_column(JSON, default=dict)  # 数据比对 results at submission
     decision_reason: Mapped[str | None] = mapped_column(Text)

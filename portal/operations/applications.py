@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import lifecycle, queries
+from ..constants import ApplicationKind, ApplicationStatus, EventKind, RelationStatus
 from ..extensions import db
 from ..models import (
     Application,
@@ -135,7 +136,7 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
         received_on=deadline.received,
         due_on=deadline.due,
         deadline_uncertain=deadline.may_move,
-        status="submitted",
+        status=ApplicationStatus.SUBMITTED,
         answers=flow.relevant_answers(draft.answers, ctx),
         comparison=ctx.comparison,
         consent_id=consent_id,
@@ -148,7 +149,7 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
             update(Upload).where(Upload.id.in_(document_ids),
                                  Upload.person_id == draft.person_id)
             .values(application_id=application.id))
-    record_event(application, "submitted", actor)
+    record_event(application, EventKind.SUBMITTED, actor)
     steps = lifecycle.of(flow.name)
     if steps.on_submit is not None:
         steps.on_submit(application, actor, channel)
@@ -159,9 +160,9 @@ def _submit(*, flow, draft, ctx, county_code, actor, filed_by_kind, channel, tow
         notify_applicant(application, "submitted")
     else:
         steps.at_once(application, actor, channel)
-        application.status = "completed"
+        application.status = ApplicationStatus.COMPLETED
         application.decided_by, application.decided_at = actor, utcnow()
-        record_event(application, "completed", actor)
+        record_event(application, EventKind.COMPLETED, actor)
         audit.record("application_completed", actor=actor, on_behalf_of=on_behalf_of,
                      channel=channel, object_type="application",
                      object_id=application.reference)
@@ -179,7 +180,7 @@ def open_insurance(application: Application, actor: str, channel: str) -> None:
     today = china_today()
     relation = InsuranceRelation(
         person_id=application.person_id, region_code=application.region_code,
-        status="contributing", started_on=today, application_id=application.id,
+        status=RelationStatus.CONTRIBUTING, started_on=today, application_id=application.id,
         contribution_tier_fen=int(application.answers["tier"]),
     )
     db.session.add(relation)
@@ -196,20 +197,23 @@ def open_insurance(application: Application, actor: str, channel: str) -> None:
 def shown_status(application: Application) -> str:
     """The status a person reads. A level choice takes effect at once (第十一条) but nothing is
     done until the money arrives from the tax department: until then it is 待缴费."""
-    if application.kind == "tier_choice" and application.status == "completed":
+    if (application.kind == ApplicationKind.TIER_CHOICE
+            and application.status == ApplicationStatus.COMPLETED):
         from . import ledger
 
         account = ledger.account_of(application.person_id)
         year = application.received_on.year
         if account is None or not ledger.contributions_in(account.id, year):
-            return "awaiting_payment"
+            return ApplicationStatus.AWAITING_PAYMENT
     return application.status
 
 
-def record_event(application: Application, kind: str, actor: str,
+def record_event(application: Application, kind: EventKind, actor: str,
                  note: str | None = None) -> None:
-    """One step on the application's timeline, as the resident reads it."""
-    db.session.add(ApplicationEvent(application=application, kind=kind, actor=actor, note=note))
+    """One step on the application's timeline, as the resident reads it: only a labelled
+    kind (EventKind(kind) refuses any other), so no code reaches the resident's timeline."""
+    db.session.add(ApplicationEvent(application=application, kind=EventKind(kind), actor=actor,
+                                    note=note))
 
 
 def notify_applicant(application: Application, status: str, **extra) -> None:

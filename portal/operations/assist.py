@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from .. import queries
+from ..constants import ApplicationStatus, EventKind
 from ..exchange.registries import compare_person
 from ..extensions import db
 from ..jobs import job
@@ -38,6 +39,10 @@ from .jobruns import once_a_day_when_scheduled
 CONSENT_DAYS = 30
 REASONS = ("limited_mobility", "illness", "age", "other")
 METHODS = ("sms", "signature", "paper")
+# An objection puts on hold what is still waiting for the township or county; a claim already
+# computed (核定) is left to the second check, which sees the objection.
+FREEZABLE = (ApplicationStatus.SUBMITTED, ApplicationStatus.TOWNSHIP_CHECKED,
+             ApplicationStatus.IN_HAND)
 
 
 class NoPhone(ValueError):
@@ -87,6 +92,19 @@ def ensure_person(row: RegistryPerson) -> Person:
         db.session.add(person)
         db.session.flush()
     return person
+
+
+def store_evidence(staff: StaffUser, row: RegistryPerson, method: str, data: bytes) -> int:
+    """The signature or the photo of the signed paper, kept as the consent's evidence. A file
+    refused (uploads.UploadRejected) leaves nothing behind, the resident's record included."""
+    from . import uploads
+
+    person = ensure_person(row)
+    try:
+        return uploads.store(person.id, f"consent_{method}", data, actor=staff.get_id()).id
+    except uploads.UploadRejected:
+        db.session.rollback()
+        raise
 
 
 def start_consent(staff: StaffUser, row: RegistryPerson, flow: str, method: str, reason: str,
@@ -174,10 +192,10 @@ def object_to(consent: Consent, person: Person, reason: str | None) -> list[Appl
     consent.objection = (reason or "").strip()[:500] or None
     frozen = db.session.scalars(select(Application).filter(
         Application.consent_id == consent.id,
-        Application.status.in_(("submitted", "township_checked", "in_hand")))).all()
+        Application.status.in_(FREEZABLE))).all()
     for application in frozen:
-        application.status = "frozen"
-        record_event(application, "frozen", person.get_id(), note=consent.objection)
+        application.status = ApplicationStatus.FROZEN
+        record_event(application, EventKind.FROZEN, person.get_id(), note=consent.objection)
     staff = db.session.get(StaffUser, consent.staff_id)
     township = staff.region_code[:9] + "000"
     db.session.add(OutboxMessage(

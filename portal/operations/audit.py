@@ -50,6 +50,14 @@ def record(
     return entry
 
 
+
+def log(action: str, **fields) -> AuditRecord:
+    """Something that happened and changes nothing else (a sign-in, a sign-out, a refusal),
+    recorded and committed on its own: views call this rather than commit themselves."""
+    entry = record(action, **fields)
+    db.session.commit()
+    return entry
+
 def data_viewed(staff: StaffUser, person_id: int, *, purpose: str, county_code: str,
                 object_type: str, object_ref) -> DataAccess:
     """A staff member saw a person's full details or opened their document: an audit record,

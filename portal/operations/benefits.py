@@ -12,7 +12,7 @@ from sqlalchemy import distinct, exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import queries
-from ..constants import PayoutKind
+from ..constants import EventKind, PayoutKind
 from ..exchange.registries import compare_person, custody_on, relatives_of
 from ..extensions import db
 from ..models import (
@@ -193,7 +193,7 @@ def confirm(decision: BenefitDecision, person: Person, channel: str = "online") 
     relation.status, relation.benefit_from = "receiving", decision.first_month
     decision.status, decision.confirmed_at = "confirmed", utcnow()
     application = db.session.get(Application, decision.application_id)
-    record_event(application, "confirmed", person.get_id())
+    record_event(application, EventKind.CONFIRMED, person.get_id())
     # The claim itself was a face-verified, data-compared confirmation of eligibility.
     db.session.add(EligibilityCheck(person_id=person.id, confirmed_on=application.received_on,
                                     method="face", actor=person.get_id(), channel=channel,
@@ -338,7 +338,7 @@ def confirm_redetermination(application: Application, *, actor: str, scheme: dic
         # pension (第二十四条、第二十六条); nothing was paid, so there is no difference.
         relation.status = "receiving"
         claim = db.session.get(Application, replaced.application_id)
-        record_event(claim, "confirmed", actor)
+        record_event(claim, EventKind.CONFIRMED, actor)
         db.session.add(EligibilityCheck(person_id=application.person_id,
                                         confirmed_on=claim.received_on, method="face",
                                         actor=actor))

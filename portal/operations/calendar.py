@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..constants import EventKind
 from ..extensions import db
 from ..models import (
     Application,
@@ -201,7 +202,7 @@ def recompute_due_dates(before: WorkdayCalendar, actor: str, channel: str) -> li
         _move_transfer_stage(application, old_due)
         from .applications import record_event
 
-        record_event(application, "deadline_moved", actor,
+        record_event(application, EventKind.DEADLINE_MOVED, actor,
                      note=f"{old_due.isoformat()} → {new.due.isoformat()}")
         audit.record("deadline_moved", actor=actor, channel=channel,
                      object_type="application", object_id=application.reference,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import queries
-from ..constants import PayeeRole, PayoutKind
+from ..constants import EventKind, PayeeRole, PayoutKind
 from ..exchange.registries import compare_person, other_pension_since, relation_between
 from ..extensions import db
 from ..models import (
@@ -433,7 +433,7 @@ def confirm_funds(case: TransferCase, actor: str, channel: str = "counter") -> N
                                source_key=f"transfer-in:{case.id}"))
     _stage(case, "completed", case.to_county, due=today)
     application = db.session.get(Application, case.application_id)
-    record_event(application, "transfer_completed", actor)
+    record_event(application, EventKind.TRANSFER_COMPLETED, actor)
     notify.tell(db.session.get(Person, case.person_id), "transfer_completed",
                 {"reference": application.reference})
     audit.record("transfer_completed", actor=actor, channel=channel,
@@ -518,7 +518,7 @@ def answer_inquiry(inquiry: RecordInquiry, *, answer: str, correction_fen: int |
     _record_answer(inquiry, answer=answer, correction_fen=correction_fen,
                    correction_year=correction_year, actor=actor)
     application.status = "old_county_answered"
-    record_event(application, "old_county_answered", actor)
+    record_event(application, EventKind.OLD_COUNTY_ANSWERED, actor)
     audit.record("record_inquiry_answered", actor=actor, channel=channel,
                  object_type="application", object_id=application.reference,
                  on_behalf_of=f"resident:{application.person_id}",

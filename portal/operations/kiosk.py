@@ -52,19 +52,8 @@ def _verify(public_key_b64: str, message: bytes, signature: bytes) -> bool:
 def verify_assertion(assertion_b64: str, signature_b64: str, now: float | None = None):
     """(terminal, claims) for a genuine, fresh, first-time assertion; otherwise Refused."""
     now = time.time() if now is None else now
-    try:
-        message = b64decode(assertion_b64 or "")
-        signature = b64decode(signature_b64 or "")
-        claims = json.loads(message)
-    except (ValueError, binascii.Error):
-        raise Refused("malformed") from None
-    if not isinstance(claims, dict) or not _text(claims.get("device_id"), 40):
-        raise Refused("malformed")
-    terminal = db.session.scalar(select(KioskTerminal).filter_by(device_id=claims["device_id"]))
-    if terminal is None:
-        raise Refused("unknown_terminal")
-    if terminal.status != "active":
-        raise Refused("revoked_terminal")
+    message, signature, claims = _decoded(assertion_b64, signature_b64)
+    terminal = _active_terminal(claims["device_id"])
     if not _verify(terminal.public_key, message, signature):
         raise Refused("bad_signature")
     issued = claims.get("time")
@@ -77,6 +66,28 @@ def verify_assertion(assertion_b64: str, signature_b64: str, now: float | None =
         raise Refused("malformed")
     _use_once(terminal.device_id, nonce, "replayed")
     return terminal, claims
+
+
+def _decoded(assertion_b64: str, signature_b64: str) -> tuple[bytes, bytes, dict]:
+    """The signed bytes, the signature and the claims, which must name a device."""
+    try:
+        message = b64decode(assertion_b64 or "")
+        signature = b64decode(signature_b64 or "")
+        claims = json.loads(message)
+    except (ValueError, binascii.Error):
+        raise Refused("malformed") from None
+    if not isinstance(claims, dict) or not _text(claims.get("device_id"), 40):
+        raise Refused("malformed")
+    return message, signature, claims
+
+
+def _active_terminal(device_id: str) -> KioskTerminal:
+    terminal = db.session.scalar(select(KioskTerminal).filter_by(device_id=device_id))
+    if terminal is None:
+        raise Refused("unknown_terminal")
+    if terminal.status != "active":
+        raise Refused("revoked_terminal")
+    return terminal
 
 
 def _number(value) -> bool:
@@ -128,15 +139,20 @@ def verify_essc(code: str, issuer_public_key_b64: str, max_lifetime: int = ESSC_
         raise Refused("essc_malformed") from None
     if prefix != "ESSC1" or not _verify(issuer_public_key_b64, payload_b64.encode(), signature):
         raise Refused("essc_bad_signature")
-    if not isinstance(claims, dict) or not _nonce_ok(claims.get("nonce")) or not all(
-            _number(claims.get(field)) for field in ("iat", "exp")) or not all(
-            _text(claims.get(field), 60) for field in ("name", "id_type", "id_number")):
+    if not _essc_claims_ok(claims):
         raise Refused("essc_malformed")
     if (claims["exp"] < now or claims["iat"] > now + MAX_AGE_SECONDS
             or claims["exp"] - claims["iat"] > max_lifetime):
         raise Refused("essc_expired")
     _use_once("essc", claims["nonce"], "essc_replayed")
     return claims
+
+
+def _essc_claims_ok(claims) -> bool:
+    """A nonce, issue and expiry times, and the card's fields as text."""
+    return isinstance(claims, dict) and _nonce_ok(claims.get("nonce")) and all(
+        _number(claims.get(field)) for field in ("iat", "exp")) and all(
+        _text(claims.get(field), 60) for field in ("name", "id_type", "id_number"))
 
 
 def refused(reason: str, device_id: str | None) -> None:

@@ -48,25 +48,9 @@ def change_details(person: Person, changes: dict, *, actor: str, channel: str,
                    application_id: int | None = None, on_behalf_of: str | None = None) -> list:
     """Apply changes to a person and keep each old and new value. The caller commits, so the
     change, its history and its audit record land together or not at all."""
-    from datetime import date
-
-    made = []
-    for field, new in changes.items():
-        if field not in DIRECT_FIELDS + IDENTITY_FIELDS:
-            raise ValueError(f"not a registered detail: {field}")
-        if field == "birth_date" and isinstance(new, str):
-            new = date.fromisoformat(new)
-        old = getattr(person, field)
-        if old == new:
-            continue
-        setattr(person, field, new)
-        made.append(PersonChange(person_id=person.id, field=field, old_value=_text(old),
-                                 new_value=_text(new), actor=actor, channel=channel,
-                                 application_id=application_id))
-        if field == "phone" and old:
-            # The old number hears of it, so a hijacked account does not go unnoticed.
-            text, sms = notify.chinese_texts("phone_changed", {"phone": ids.mask_phone(new)})
-            notify.queue_sms(phone=old, body=sms, kind="phone_changed", person_id=person.id)
+    made = [change for field, new in changes.items()
+            if (change := _change(person, field, new, actor=actor, channel=channel,
+                                  application_id=application_id)) is not None]
     db.session.add_all(made)
     if made:
         audit.record("person_details_changed", actor=actor, channel=channel,
@@ -77,6 +61,26 @@ def change_details(person: Person, changes: dict, *, actor: str, channel: str,
                              "application_id": application_id})
     db.session.flush()
     return made
+
+
+def _change(person: Person, field: str, new, **recorded) -> PersonChange | None:
+    """One detail set, with its history row; None when it did not change."""
+    from datetime import date
+
+    if field not in DIRECT_FIELDS + IDENTITY_FIELDS:
+        raise ValueError(f"not a registered detail: {field}")
+    if field == "birth_date" and isinstance(new, str):
+        new = date.fromisoformat(new)
+    old = getattr(person, field)
+    if old == new:
+        return None
+    setattr(person, field, new)
+    if field == "phone" and old:
+        # The old number hears of it, so a hijacked account does not go unnoticed.
+        _text_, sms = notify.chinese_texts("phone_changed", {"phone": ids.mask_phone(new)})
+        notify.queue_sms(phone=old, body=sms, kind="phone_changed", person_id=person.id)
+    return PersonChange(person_id=person.id, field=field, old_value=_text(old),
+                        new_value=_text(new), **recorded)
 
 
 def history(person_id: int) -> list[PersonChange]:

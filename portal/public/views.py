@@ -14,11 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..extensions import db
+from .. import queries
 from ..ratelimit import limiter, verification_rate
 from ..rules.sign_in import local_path
 
@@ -89,11 +88,31 @@ def estimate():
     """The public pension estimator: age, years paid and balance in, every tier out."""
     from flask import current_app
 
-    from ..resident.account import estimates_for
+    from ..rules.benefits import estimates_for
+    from ..rules.dates import china_today
+    from ..schemes import scheme_for
 
     form = request.args
+    values, errors = _estimate_inputs(form)
+    rows = assumptions = None
+    if "age" in values and "years" in values and not errors:
+        rows, assumptions = estimates_for(
+            scheme_for(current_app.config["SCHEME_PROVINCE"]), china_today(),
+            balance_fen=values["balance"] * 100, years_paid=values["years"], age=values["age"],
+            county=current_app.config["SERVICE_COUNTY_CODE"])
+    status = 400 if errors else 200
+    return render_template("public/estimate.html", rows=rows, assumptions=assumptions,
+                           values=form, errors=errors), status
+
+
+ESTIMATE_RANGES = (("age", 16, 59), ("years", 0, 44), ("balance", 0, 2_000_000))
+
+
+def _estimate_inputs(form) -> tuple[dict, dict]:
+    """Whole numbers within their range; an empty balance is 0, an empty age or years is not
+    asked yet (the first visit), anything else is an error on that field."""
     errors, values = {}, {}
-    for name, low, high in (("age", 16, 59), ("years", 0, 44), ("balance", 0, 2_000_000)):
+    for name, low, high in ESTIMATE_RANGES:
         raw = (form.get(name) or "").strip()
         if not raw and name == "balance":
             values[name] = 0
@@ -101,37 +120,36 @@ def estimate():
             values[name] = int(raw)
         elif name in form:
             errors[name] = True
-    rows = assumptions = None
-    if "age" in values and "years" in values and not errors:
-        rows, assumptions = estimates_for(values["balance"] * 100, values["years"],
-                                          values["age"], current_app.config["SERVICE_COUNTY_CODE"])
-    status = 400 if errors else 200
-    return render_template("public/estimate.html", rows=rows, assumptions=assumptions,
-                           values=form, errors=errors), status
+    return values, errors
+
+
+class PreferencesForm(FlaskForm):
+    """The header's buttons: language, 长辈版 and 语音播报 (portal/speech.py), one at a time;
+    each is a cookie of the same name. A field not sent stays None (not changed)."""
+
+    return_to = HiddenField()
+    lang = StringField()
+    elder = StringField()
+    voice = StringField()
+    allowed = {"voice": ("0", "1"), "lang": ("zh_Hans_CN", "en"), "elder": ("0", "1")}
+
+    def chosen(self) -> dict[str, str] | None:
+        """The cookies to set; None when nothing, or anything unknown, was sent."""
+        sent = {name: self[name].raw_data[0] for name in self.allowed if self[name].raw_data}
+        if not sent or any(value not in self.allowed[name] for name, value in sent.items()):
+            return None
+        return sent
 
 
 @bp.post("/preferences")
 def preferences():
-    response = redirect(_safe_return_path(request.form.get("return_to")))
-    language = request.form.get("lang")
-    elder = request.form.get("elder")
-    voice = request.form.get("voice")
-    if language is None and elder is None and voice is None:
+    form = PreferencesForm()
+    response = redirect(_safe_return_path(form.return_to.data))
+    chosen = form.chosen()
+    if chosen is None:
         abort(400)
-    if voice is not None:  # 语音播报 on or off (portal/speech.py)
-        if voice not in ("0", "1"):
-            abort(400)
-        response.set_cookie("voice", voice, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
-                            httponly=True)
-    if language is not None:
-        if language not in ("zh_Hans_CN", "en"):
-            abort(400)
-        response.set_cookie("lang", language, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
-                            httponly=True)
-    if elder is not None:
-        if elder not in ("0", "1"):
-            abort(400)
-        response.set_cookie("elder", elder, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
+    for name, value in chosen.items():
+        response.set_cookie(name, value, max_age=PREFERENCE_COOKIE_AGE, samesite="Lax",
                             httponly=True)
     return response
 
@@ -168,13 +186,10 @@ class ReportForm(FlaskForm):
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     """举报 (第六十六条): open to everyone, anonymous allowed."""
-    from ..models import Region
     from ..operations import reports
 
     form = ReportForm()
-    counties = db.session.scalars(select(Region).filter_by(level="county")
-                                  .order_by(Region.code)).all()
-    form.county.choices = [(c.code, c.name) for c in counties]
+    form.county.choices = [(c.code, c.name) for c in queries.counties()]
     if not form.is_submitted():
         form.county.data = current_app.config["SERVICE_COUNTY_CODE"]
     if form.validate_on_submit():

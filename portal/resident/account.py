@@ -6,10 +6,9 @@ from flask_login import current_user
 from ..auth.resident import resident_required
 from ..documents import statements
 from ..operations import ledger
-from ..rules import benefits, contributions
+from ..rules import benefits
 from ..rules.dates import china_today
 from ..rules.enrolment import age_on
-from ..rules.interest import rate_for
 from ..schemes import scheme_for
 from .views import bp
 
@@ -64,19 +63,11 @@ def statement_pdf(period):
 
 def estimates_for(balance_fen: int, years_paid: int, age: int, county: str,
                   extra_government_fen: int = 0):
-    """The monthly pension at 60 for each tier, side by side (预估权益, 第二十二条)."""
-    scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
-    today = china_today()
-    rate = rate_for(scheme, max(int(y) for y in scheme["interest_rates_bp"]))
-    basic = benefits.basic_pension_fen(scheme, today.year, county)
-    rows = [benefits.estimate(balance_fen=balance_fen, years_paid=years_paid, age=age,
-                              this_year=today.year, tier=tier, rate_bp=rate, basic_fen=basic,
-                              divisor=scheme.get("account_divisor", 139),
-                              minimum_years=scheme.get("minimum_years", 15),
-                              extra_government_fen=extra_government_fen)
-            for tier in contributions.tiers(scheme, today.year)]
-    return rows, {"rate_bp": rate, "basic_fen": basic,
-                  "minimum_years": scheme.get("minimum_years", 15)}
+    """rules.benefits.estimates_for with this portal's scheme and today's date."""
+    return benefits.estimates_for(
+        scheme_for(current_app.config["SCHEME_PROVINCE"]), china_today(),
+        balance_fen=balance_fen, years_paid=years_paid, age=age, county=county,
+        extra_government_fen=extra_government_fen)
 
 
 @bp.get("/account/estimate")

@@ -2,7 +2,6 @@
 own records (a reference that is not theirs is simply not found)."""
 
 from datetime import timedelta
-from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -10,55 +9,43 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy import select
 
+from .. import queries
 from ..agency.forms import ConfirmForm
 from ..auth.resident import resident_required
+from ..constants import ApplicationKind, RelationStatus
 from ..extensions import db
 from ..flows.engine import REGISTRY
 from ..models import (
-    OPEN_STATUSES,
     Application,
     BenefitDecision,
     Consent,
-    InsuranceRelation,
-    OutboxMessage,
-    PensionNotice,
     StaffUser,
     Upload,
 )
 from ..operations import assist, audit, benefits, closure, ledger, transitions
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
+from ..presenters import qr_svg
 from ..rules import benefits as benefit_rules
 from ..rules import ids
 from ..rules.dates import china_today
 from ..schemes import scheme_for
+from .forms import ObjectionForm
 
 bp = Blueprint("resident", __name__, url_prefix="/me")
 
 
 def own_application(reference: str) -> Application:
-    application = db.session.scalar(select(Application).filter_by(reference=reference))
-    if application is None or application.person_id != current_user.id:
+    application = queries.own_application(reference, current_user.id)
+    if application is None:
         abort(404)
     return application
-
-
-@lru_cache(maxsize=256)
-def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code (no image request, works offline and in print): the compact
-    drawing of the statements' codes, a few KB each, so this cache stays under a megabyte."""
-    from ..documents.verification import qr_svg as draw
-
-    return Markup(draw(url))
 
 
 @bp.get("/")
@@ -67,35 +54,23 @@ def home():
     """What this person needs now comes first, by life stage (not enrolled, contributing,
     within a year of pension age, receiving, an application open); then the services."""
     today = china_today()
-    relation = db.session.scalar(
-        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
-                                         InsuranceRelation.status != "terminated")
-    )
+    relation = queries.current_relation(current_user.id)
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
-    if relation is not None and relation.status == "contributing":
+    if relation is not None and relation.status == RelationStatus.CONTRIBUTING:
         # The 告知书 is due three months ahead (第二十二条): whoever looks first gets it made,
         # the monthly job or this page; it is made once either way.
         benefits.generate_notices(scheme, today, person_id=current_user.id,
                                   actor="system:home")
-    recent = db.session.scalars(
-        select(Application).filter_by(person_id=current_user.id)
-        .order_by(Application.submitted_at.desc()).limit(3)
-    ).all()
-    open_now = db.session.scalars(
-        select(Application).filter(Application.person_id == current_user.id,
-                                   Application.status.in_(OPEN_STATUSES + ("frozen",)))
-        .order_by(Application.due_on)
-    ).all()
     return render_template(
         "resident/home.html",
         person=current_user,
         masked_id=ids.mask(current_user.id_number),
         assurance=session.get("acr"),
-        applications=recent,
-        open_applications=open_now,
+        applications=queries.applications_of(current_user.id, limit=3),
+        open_applications=queries.applications_under_way(current_user.id),
         relation=relation,
         this_year=this_years_contribution(relation),
-        notice=db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id)),
+        notice=queries.pension_notice_of(current_user.id),
         pension_age=near_pension_age(relation, scheme, today),
         receiving=receiving_now(relation, today),
         today=today,
@@ -106,15 +81,14 @@ def home():
 @resident_required()
 def services():
     """Every service, for the kiosk's 更多服务 (the home page shows the most used)."""
-    relation = db.session.scalar(
-        select(InsuranceRelation).filter(InsuranceRelation.person_id == current_user.id,
-                                         InsuranceRelation.status != "terminated"))
-    return render_template("resident/services.html", relation=relation)
+    return render_template("resident/services.html",
+                           relation=queries.current_relation(current_user.id))
 
 
 def near_pension_age(relation, scheme: dict, today) -> dict | None:
     """Within a year of pension age and still paying: the day, and from when to claim."""
-    if relation is None or relation.status != "contributing" or not current_user.birth_date:
+    if relation is None or relation.status != RelationStatus.CONTRIBUTING \
+            or not current_user.birth_date:
         return None
     eligible_on = benefit_rules.pension_age_date(current_user.birth_date,
                                                  scheme.get("pension_age", 60))
@@ -127,7 +101,7 @@ def near_pension_age(relation, scheme: dict, today) -> dict | None:
 
 def receiving_now(relation, today) -> dict | None:
     """Receiving a pension: this month's payment and when eligibility is next confirmed."""
-    if relation is None or relation.status != "receiving":
+    if relation is None or relation.status != RelationStatus.RECEIVING:
         return None
     from .pension import next_payment_date
 
@@ -143,7 +117,7 @@ def receiving_now(relation, today) -> dict | None:
 
 def this_years_contribution(relation) -> dict | None:
     """Whether this year's contribution has reached the account (from the tax import)."""
-    if relation is None or relation.status != "contributing":
+    if relation is None or relation.status != RelationStatus.CONTRIBUTING:
         return None
     year = china_today().year
     account = ledger.account_of(current_user.id)
@@ -156,11 +130,9 @@ def this_years_contribution(relation) -> dict | None:
 @bp.get("/applications")
 @resident_required()
 def applications():
-    rows = db.session.scalars(
-        select(Application).filter_by(person_id=current_user.id)
-        .order_by(Application.submitted_at.desc())
-    ).all()
-    return render_template("resident/applications.html", applications=rows, flows=REGISTRY)
+    return render_template("resident/applications.html",
+                           applications=queries.applications_of(current_user.id),
+                           flows=REGISTRY)
 
 
 @bp.get("/applications/<reference>")
@@ -173,8 +145,9 @@ def application(reference):
 def render_application(item: Application, status: int = 200, form=None, notice=None):
     return render_template(
         "resident/application.html", application=item, flow=REGISTRY.get(item.kind),
-        settlement=closure.settlement_for(item) if item.kind == "deregistration" else None,
-        case=closure.transfer_case_for(item) if item.kind == "transfer_in" else None,
+        settlement=closure.settlement_for(item)
+        if item.kind == ApplicationKind.DEREGISTRATION else None,
+        case=closure.transfer_case_for(item) if item.kind == ApplicationKind.TRANSFER_IN else None,
         today=china_today(), notice=notice, **_redetermination(item, form)), status
 
 
@@ -183,26 +156,38 @@ def _redetermination(item: Application, form=None) -> dict:
     now, what confirming it pays or deducts for the months already paid, and (while it is
     the resident's turn) the confirmation form. 第四十四条: a dispute about a transferred
     record shows the question to the old county and its answer."""
-    if item.kind != "dispute":
-        return {}
-    if item.answers.get("subject") == "transfer":
+    subject = item.answers.get("subject") if item.kind == ApplicationKind.DISPUTE else None
+    if subject == "transfer":
         return {"inquiry": closure.inquiry_for(item)}
-    decision = benefits.decision_for(item)
-    if item.answers.get("subject") != "benefit" or decision is None \
-            or decision.status not in ("checked", "confirmed"):
+    decision = benefits.decision_for(item) if subject == "benefit" else None
+    if decision is None or decision.status not in ("checked", "confirmed"):
         return {}
-    to_confirm = decision.status == "checked" and any(
-        action.name == "confirm-redetermination"
-        for action in transitions.allowed_actions(item, current_user))
-    if to_confirm and form is None:
-        form = ConfirmForm(formdata=None)
-        form.version.data = item.version
-    return {"decision": decision,
-            "replaced": db.session.get(BenefitDecision, decision.replaces_id),
-            "differences": benefits.redetermination_preview(decision) if to_confirm else None,
-            "adjustments": [row for row in benefits.adjustments_of(item.person_id)
-                            if row[0].decision_id == decision.id],
-            "confirm_form": form if to_confirm else None}
+    shown = {"decision": decision,
+             "replaced": db.session.get(BenefitDecision, decision.replaces_id),
+             "adjustments": _adjustments(item, decision),
+             "differences": None, "confirm_form": None}
+    if decision.status == "checked" and _resident_may_confirm(item):
+        shown.update(differences=benefits.redetermination_preview(decision),
+                     confirm_form=form or _confirm_form(item))
+    return shown
+
+
+def _adjustments(item: Application, decision) -> list:
+    """What the re-decided pension pays or deducts for the months already paid."""
+    return [row for row in benefits.adjustments_of(item.person_id)
+            if row[0].decision_id == decision.id]
+
+
+def _resident_may_confirm(item: Application) -> bool:
+    """The lifecycle says it is the resident's turn to confirm the re-decided pension."""
+    return any(action.name == "confirm-redetermination"
+               for action in transitions.allowed_actions(item, current_user))
+
+
+def _confirm_form(item: Application) -> ConfirmForm:
+    form = ConfirmForm(formdata=None)
+    form.version.data = item.version
+    return form
 
 
 @bp.post("/applications/<reference>/confirm")
@@ -233,7 +218,7 @@ def confirmation(reference):
     item = own_application(reference)
     tracking_url = current_app.config["EXTERNAL_URL"] + url_for(".application",
                                                                 reference=reference)
-    payment = payment_details(item) if item.kind == "tier_choice" else None
+    payment = payment_details(item) if item.kind == ApplicationKind.TIER_CHOICE else None
     flow = REGISTRY.get(item.kind)
     workdays = current_app.config.get(flow.deadline_setting) or flow.deadline_workdays
     return render_template("resident/confirmation.html", application=item, flow=flow,
@@ -263,11 +248,8 @@ def upload(upload_id):
 @bp.get("/messages")
 @resident_required()
 def messages():
-    rows = db.session.scalars(
-        select(OutboxMessage).filter_by(person_id=current_user.id, channel="in_app")
-        .order_by(OutboxMessage.id.desc())
-    ).all()
-    texts = [(m, message_text(m.kind, m.params) if m.params else m.body) for m in rows]
+    texts = [(m, message_text(m.kind, m.params) if m.params else m.body)
+             for m in queries.in_app_messages(current_user.id)]
     return render_template("resident/messages.html", messages=texts)
 
 
@@ -287,7 +269,8 @@ def consents():
     rows = assist.consents_of(current_user.id)
     staff = db.by_id(StaffUser, (c.staff_id for c in rows))
     return render_template("resident/consents.html", consents=rows, staff=staff,
-                           flows=REGISTRY)
+                           flows=REGISTRY,
+                           forms={c.id: ObjectionForm.for_consent(c.id) for c in rows})
 
 
 @bp.post("/consents/<int:consent_id>/object")
@@ -296,5 +279,8 @@ def object_to_consent(consent_id):
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.person_id != current_user.id:
         abort(404)
-    assist.object_to(consent, current_user, request.form.get("reason"))
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assist.object_to(consent, current_user, form.reason.data)
     return redirect(url_for(".consents"))

@@ -4,8 +4,8 @@ and the estimate residents see before they reach 60 (预估权益, 第二十二�
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .contributions import Tier
-from .interest import round_half_up
+from .contributions import Tier, tiers
+from .interest import rate_for, round_half_up
 
 
 def _latest(table: dict, year: int):
@@ -201,3 +201,19 @@ def next_payment_date(today: date, payment_day: int) -> date:
     this_month = payment_day_in(today, payment_day)
     return this_month if today <= this_month else payment_day_in(first_payment_month(today),
                                                                  payment_day)
+
+
+def estimates_for(scheme: dict, today: date, *, balance_fen: int, years_paid: int, age: int,
+                  county: str, extra_government_fen: int = 0):
+    """The monthly pension at 60 for each tier, side by side (预估权益, 第二十二条), and the
+    assumptions the page states with it."""
+    rate = rate_for(scheme, max(int(y) for y in scheme["interest_rates_bp"]))
+    basic = basic_pension_fen(scheme, today.year, county)
+    rows = [estimate(balance_fen=balance_fen, years_paid=years_paid, age=age,
+                     this_year=today.year, tier=tier, rate_bp=rate, basic_fen=basic,
+                     divisor=scheme.get("account_divisor", 139),
+                     minimum_years=scheme.get("minimum_years", 15),
+                     extra_government_fen=extra_government_fen)
+            for tier in tiers(scheme, today.year)]
+    return rows, {"rate_bp": rate, "basic_fen": basic,
+                  "minimum_years": scheme.get("minimum_years", 15)}

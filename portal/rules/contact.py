@@ -89,11 +89,15 @@ def name_problem(text: str) -> str | None:
     if not all(_name_letter(ch) or ch in NAME_JOINERS for ch in value):
         return N_("A name can only contain Chinese characters, the middle dot · and, for names "
                   "written in Latin letters, letters, spaces, hyphens and apostrophes")
-    if not (_name_letter(value[0]) and _name_letter(value[-1])) or any(
-            a in NAME_JOINERS and b in NAME_JOINERS for a, b in zip(value, value[1:],
-                                                                    strict=False)):
+    if not _joined_properly(value):
         return N_("Enter the name exactly as it is on the identity document")
     return None
+
+
+def _joined_properly(value: str) -> bool:
+    """Letters at both ends, and never two joiners (· space - ') side by side."""
+    return _name_letter(value[0]) and _name_letter(value[-1]) and not any(
+        a in NAME_JOINERS and b in NAME_JOINERS for a, b in zip(value, value[1:], strict=False))
 
 
 def luhn_ok(digits: str) -> bool:

@@ -46,18 +46,24 @@ def read(text: str, required, max_field: int = MAX_FIELD) -> list[dict]:
     if "\x00" in text:
         raise BadCsv("nul")
     reader = csv.DictReader(io.StringIO(text))
-    rows = []
     try:
-        if not reader.fieldnames or not set(required) <= set(reader.fieldnames):
-            raise BadCsv("header", 1)
-        if any(len(name or "") > max_field for name in reader.fieldnames):
-            raise BadCsv("too_long", 1)
-        for row in reader:
-            values = [v for v in row.values() if isinstance(v, str)]
-            values += [x for v in row.values() if isinstance(v, list) for x in v]
-            if any(len(value) > max_field for value in values):
-                raise BadCsv("too_long", reader.line_num)
-            rows.append(row)
+        _check_header(reader.fieldnames, required, max_field)
+        return [_checked_row(row, max_field, reader.line_num) for row in reader]
     except csv.Error:
         raise BadCsv("unreadable", reader.line_num) from None
-    return rows
+
+
+def _check_header(fieldnames, required, max_field: int) -> None:
+    if not fieldnames or not set(required) <= set(fieldnames):
+        raise BadCsv("header", 1)
+    if any(len(name or "") > max_field for name in fieldnames):
+        raise BadCsv("too_long", 1)
+
+
+def _checked_row(row: dict, max_field: int, line: int) -> dict:
+    """A row whose every field (the extra ones a long line puts in a list too) fits."""
+    values = [v for v in row.values() if isinstance(v, str)]
+    values += [x for v in row.values() if isinstance(v, list) for x in v]
+    if any(len(value) > max_field for value in values):
+        raise BadCsv("too_long", line)
+    return row

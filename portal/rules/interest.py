@@ -96,13 +96,19 @@ def accrued_interest(entries: Iterable[tuple[date, int]], credited_years: set[in
     for year in range(booked[0][0].year, on.year + 1):
         if year in credited_years:
             continue
-        start = date(year, 1, 1)
-        months = 12 if year < on.year else on.month - 1
-        opening = sum(amount for day, amount in booked if day < start) + uncredited
-        bookings = [(day, amount) for day, amount in booked if day.year == year]
-        rate, published = rate_in_force(scheme, year)
-        amount = interest_to_date(opening, bookings, rate, months)
-        if amount:
-            parts.append(AccruedInterest(year, months, rate, published, amount))
-        uncredited += amount
+        part = _year_accrual(booked, year, on, scheme, uncredited)
+        if part.amount_fen:
+            parts.append(part)
+        uncredited += part.amount_fen
     return parts
+
+
+def _year_accrual(booked: list[tuple[date, int]], year: int, on: date, scheme: dict,
+                  uncredited: int) -> AccruedInterest:
+    """One year's interest: a whole earlier year, or this year's full months up to `on`."""
+    months = 12 if year < on.year else on.month - 1
+    opening = sum(amount for day, amount in booked if day < date(year, 1, 1)) + uncredited
+    bookings = [(day, amount) for day, amount in booked if day.year == year]
+    rate, published = rate_in_force(scheme, year)
+    return AccruedInterest(year, months, rate, published,
+                           interest_to_date(opening, bookings, rate, months))

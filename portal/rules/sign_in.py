@@ -81,9 +81,7 @@ def check_claims(claims: dict, *, issuer: str, client_id: str, nonce: str, now: 
     """The reason a verified ID token is not acceptable, or None (OpenID Connect Core 3.1.3.7)."""
     if claims.get("iss") != issuer:
         return "wrong_issuer"
-    audience = claims.get("aud")
-    audience = [audience] if isinstance(audience, str) else audience or []
-    if client_id not in audience or (len(audience) > 1 and claims.get("azp") != client_id):
+    if not _for_us(claims, client_id):
         return "wrong_audience"
     if not isinstance(claims.get("exp"), int | float) or claims["exp"] + skew < now:
         return "expired"
@@ -92,13 +90,26 @@ def check_claims(claims: dict, *, issuer: str, client_id: str, nonce: str, now: 
     if not nonce or claims.get("nonce") != nonce:
         return "nonce_mismatch"
     if max_age is not None:
-        # 2: when max_age was asked, auth_time is required and may not be older than asked;
-        # measured from when the portal asked, so the minutes spent at the platform do not count.
-        auth_time = claims.get("auth_time")
-        if not isinstance(auth_time, int | float):
-            return "missing_auth_time"
-        if auth_time < requested_at - max_age - skew:
-            return "stale_authentication"
+        return _authentication_age_problem(claims, max_age, requested_at, skew)
+    return None
+
+
+def _for_us(claims: dict, client_id: str) -> bool:
+    """We are in the audience, and the authorised party when there are several."""
+    audience = claims.get("aud")
+    audience = [audience] if isinstance(audience, str) else audience or []
+    return client_id in audience and (len(audience) == 1 or claims.get("azp") == client_id)
+
+
+def _authentication_age_problem(claims: dict, max_age: int, requested_at: float,
+                                skew: int) -> str | None:
+    """2: when max_age was asked, auth_time is required and may not be older than asked;
+    measured from when the portal asked, so the minutes spent at the platform do not count."""
+    auth_time = claims.get("auth_time")
+    if not isinstance(auth_time, int | float):
+        return "missing_auth_time"
+    if auth_time < requested_at - max_age - skew:
+        return "stale_authentication"
     return None
 
 

@@ -12,19 +12,21 @@ from flask import (
     g,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
 from flask_login import current_user
 
+from .. import queries
 from ..auth.resident import resident_required, start_resident_session
 from ..exchange.population import population_register
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..flows.engine import REGISTRY
 from ..operations import kiosk
 from ..operations.residents import record_sign_in
+from ..presenters import qr_svg
 from ..rules import ids
+from .forms import AssertionForm, RatingForm
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 KIOSK_COOKIE_AGE = 10 * 365 * 24 * 3600
@@ -60,20 +62,15 @@ def _refuse(reason: str, device_id: str | None):
 def assertion():
     """A terminal vouches for the person at it: ID card chip read, optional face match."""
     try:
-        terminal, claims = kiosk.verify_assertion(request.form.get("assertion", ""),
-                                                  request.form.get("signature", ""))
+        form = AssertionForm()
+        terminal, claims = kiosk.verify_assertion(form.assertion.data or "",
+                                                  form.signature.data or "")
     except kiosk.Refused as refusal:
         return _refuse(refusal.reason, None)
-    if claims.get("essc"):
-        try:
-            card = kiosk.verify_essc(claims["essc"], current_app.config["ESSC_ISSUER_PUBLIC_KEY"],
-                                     current_app.config["ESSC_MAX_LIFETIME_SECONDS"])
-        except kiosk.Refused as refusal:
-            return _refuse(refusal.reason, terminal.device_id)
-        level = "real-name"
-    else:
-        card = claims.get("card") or {}
-        level = "face" if claims.get("face") == "match" else "real-name"
+    try:
+        card, level = _card_and_level(claims)
+    except kiosk.Refused as refusal:
+        return _refuse(refusal.reason, terminal.device_id)
     check = ids.validate(card.get("id_type", ""), card.get("id_number", ""))
     record = population_register().find(check.document_type, check.number) if check.ok else None
     if record is None or record.name != card.get("name") or not record.alive:
@@ -88,6 +85,15 @@ def assertion():
     return response
 
 
+def _card_and_level(claims: dict) -> tuple[dict, str]:
+    """The identity card the terminal read and the assurance it gives: an electronic social
+    security card (verified against its issuer) or the chip, with a face match or without."""
+    if claims.get("essc"):
+        return kiosk.verify_essc(claims["essc"], current_app.config["ESSC_ISSUER_PUBLIC_KEY"],
+                                 current_app.config["ESSC_MAX_LIFETIME_SECONDS"]), "real-name"
+    return claims.get("card") or {}, "face" if claims.get("face") == "match" else "real-name"
+
+
 @bp.post("/exit")
 def leave():
     """退出 or the idle countdown ran out: end the session on the server, clear what the browser
@@ -95,9 +101,8 @@ def leave():
     if current_user.is_authenticated:
         from ..operations import audit
 
-        audit.record("sign_out", actor=current_user.get_id(), channel="kiosk",
-                     detail={"device": session.get("kiosk_device")})
-        db.session.commit()
+        audit.log("sign_out", actor=current_user.get_id(), channel="kiosk",
+                  detail={"device": session.get("kiosk_device")})
     session.end()
     response = redirect(url_for(".start"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
@@ -108,9 +113,9 @@ def leave():
 @resident_required()
 def receipt(reference):
     """受理回执 for the 80 mm receipt printer, with a QR code to follow it on a phone."""
-    from ..resident.views import own_application, qr_svg
-
-    item = own_application(reference)
+    item = queries.own_application(reference, current_user.id)
+    if item is None:
+        abort(404)
     url = current_app.config["EXTERNAL_URL"] + url_for("resident.application",
                                                        reference=reference)
     flow = REGISTRY.get(item.kind)
@@ -120,11 +125,11 @@ def receipt(reference):
 @bp.post("/rating")
 @resident_required()
 def rating():
-    value = request.form.get("rating", type=int)
-    if value not in (1, 2, 3, 4, 5):
+    form = RatingForm()
+    if not form.validate_on_submit():
         abort(400)
     visit = session.setdefault("visit", secrets.token_hex(8))
-    kiosk.rate(visit, value, session.get("kiosk_device"),
-               (request.form.get("reference") or "")[:20] or None)
+    kiosk.rate(visit, form.rating.data, session.get("kiosk_device"),
+               (form.reference.data or "")[:20] or None)
     session["rated"] = True
     return redirect(url_for("resident.home"))

@@ -1,17 +1,14 @@
 """Personal account: tax import (第十四条、第十七条), interest (第十八条), statements with
 verification (第十九条), and the estimate (第二十二条)."""
 
-import itertools
 import json
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
     ImportBatch,
-    InsuranceRelation,
     LedgerEntry,
     OutboxMessage,
     Person,
@@ -22,44 +19,13 @@ from portal.operations import ledger
 from portal.operations.interest import credit_year
 from portal.rules import ids
 from portal.rules.interest import yearly_interest
-from tests.integration.helpers import sign_in
-
-_numbers = itertools.count(800)
-
-
-@pytest.fixture
-def account_holder(app):
-    """A resident whose enrolment was approved earlier: person, relation and empty account."""
-    number = next(_numbers)
-    id_number = ids.compose_resident_id("539901", date(1980, 3, 3), number)
-    with app.app_context():
-        person = Person(id_type=ids.RESIDENT_ID, id_number=id_number, name=f"账户{number}",
-                        phone=f"137{number:08d}", birth_date=date(1980, 3, 3))
-        db.session.add(person)
-        db.session.flush()
-        relation = InsuranceRelation(person_id=person.id, region_code="539901000000",
-                                     status="contributing", started_on=date(2020, 1, 1))
-        db.session.add(relation)
-        db.session.flush()
-        account = PersonalAccount(person_id=person.id, relation_id=relation.id,
-                                  opened_on=date(2020, 1, 1))
-        db.session.add(account)
-        db.session.commit()
-        holder = {"id_number": id_number, "person_id": person.id, "account_id": account.id}
-        db.session.remove()
-    return holder
-
-
-def csv_batch(*rows) -> bytes:
-    lines = ["tax_ref,id_number,year,amount_fen,paid_on,payer"]
-    lines += [",".join(str(v) for v in row) for row in rows]
-    return "\n".join(lines).encode()
-
-
-def post(client, app, body: bytes, content_type="text/csv", token=None):
-    token = token if token is not None else app.config["TAX_API_TOKEN"]
-    return client.post("/exchange/tax/contributions", data=body, content_type=content_type,
-                       headers={"Authorization": f"Bearer {token}"} if token else {})
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    csv_batch,
+    sign_in,
+)
+from tests.integration.helpers import (
+    post_contributions as post,
+)
 
 
 def entries(app, account_id):

@@ -5,7 +5,7 @@ and monthly death reports that suspend and resume payment (第六条、第七条
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -18,29 +18,22 @@ from portal.models import (
     OutboxMessage,
     Person,
     RegistryDeath,
-    RegistryPerson,
 )
 from portal.operations import benefits
 from portal.rules.benefits import months_between
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_changes import answer
-from tests.integration.test_claim import become_beneficiary, make_claimant
-
-VILLAGE = "539901101201"  # 石桥村, xieban.shiqiao's village
-
-
-def assistant(app):
-    client = app.test_client()
-    staff_sign_in(client, app, "xieban.shiqiao")
-    assert client.get("/assist/").status_code == 200
-    return client
-
-
-def registry_id(app, id_number):
-    with app.app_context():
-        found = db.session.scalar(select(RegistryPerson.id).filter_by(id_number=id_number))
-        db.session.remove()
-    return found
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    VILLAGE,
+    answer,
+    assistant,
+    become_beneficiary,
+    csrf_token,
+    make_claimant,
+    record_death,
+    registry_id,
+    sign_in,
+    staff_sign_in,
+)
+from tests.pages import Page
 
 
 def consent_by_sms(client, app, person, flow):
@@ -168,6 +161,10 @@ def test_no_consent_expired_or_objected_means_nothing(app, demo):
         assert db.session.scalar(select(OutboxMessage).filter_by(
             kind="proxy_objection", recipient="539901101000"))
         db.session.remove()
+    # The resident's timeline says what happened in words, never the code "frozen".
+    timeline = Page(resident.get(f"/me/applications/{reference}")).main
+    assert "已暂停：您对代办提出了异议" in timeline.text
+    assert "frozen" not in timeline.text
     assert client.get(base + "/").status_code == 404
     clerk = app.test_client()
     staff_sign_in(clerk, app, "clerk.shiqiao")
@@ -185,14 +182,6 @@ def test_a_claim_needs_the_residents_own_face_check(app, demo):
     consent_id = consent_by_sms(client, app, demo["by_key"]["turning_60"], "claim")
     page = client.get(f"/apply/assist/{consent_id}/claim/").get_data(as_text=True)
     assert "人脸核验" in page and "自助服务终端" in page
-
-
-def record_death(app, person, died):
-    with app.app_context():
-        db.session.add(RegistryDeath(id_number=person["id_number"], death_date=died,
-                                     source="civil_affairs"))
-        db.session.commit()
-        db.session.remove()
 
 
 def test_a_death_report_suspends_and_resumption_pays_back_exactly(app):
@@ -261,3 +250,36 @@ def test_a_csv_of_deaths_is_all_or_nothing(app):
     with app.app_context():
         assert db.session.scalar(select(DeathReport).filter_by(name="甲")) is None
         db.session.remove()
+
+
+def test_the_consent_form_says_what_is_missing_next_to_each_question(app, demo, url,
+                                                                      assistant_client):
+    """WTForms and the shared macros: every radio group with an error is described by it, the
+    summary links to it, the answers given are kept, and nothing is recorded (第六条)."""
+    client = assistant_client
+    person = demo["by_key"]["villager"]
+    path = url("assist.resident", registry_id=registry_id(app, person["id_number"]))
+    page = client.get(path)
+    assert Page(page).one("input", id="method-sms").get("checked") is not None
+    with app.app_context():
+        consents = db.session.scalar(select(func.count(Consent.id)))
+    refused = client.post(path, data={"csrf_token": csrf_token(page), "reason": "age",
+                                      "flow": "teleport"})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Consent.id))) == consents
+        db.session.remove()
+    page = Page(refused)
+    assert page.title.startswith("错误")
+    assert page.error_summary() == ["请选择业务", "请选择村民的授权方式"]
+    assert {a["href"] for a in page.one(class_="error-summary").all("a")} == {"#flow", "#method"}
+    for name in ("flow", "method"):
+        group = page.one("fieldset", id=name)
+        assert f"{name}-error" in group["aria-describedby"].split()
+        assert page.one(id=f"{name}-error").text.endswith(page.error_summary()[
+            0 if name == "flow" else 1])
+    assert "aria-describedby" not in page.one("fieldset", id="reason").attrs
+    assert page.one("input", id="reason-age").get("checked") is not None
+    # The reasons are words in the page's language, not codes.
+    assert [label.text for label in page.one("fieldset", id="reason").all("label")] == [
+        "行动不便", "患病", "年老", "其他原因"]

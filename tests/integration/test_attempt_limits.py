@@ -17,13 +17,14 @@ from portal.auth import totp
 from portal.extensions import db
 from portal.models import AttemptCounter, OutboxMessage, StaffUser
 from tests.integration.helpers import (
+    assistant,
     csrf_token,
     identify,
     latest_sms,
+    make_resident,
+    registry_id,
     start_sign_in,
 )
-from tests.integration.test_assist import assistant, registry_id
-from tests.integration.test_enrolment import make_resident
 
 LIMIT = 5
 

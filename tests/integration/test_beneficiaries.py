@@ -19,13 +19,15 @@ from portal.models import (
 )
 from portal.operations import beneficiaries, benefits
 from portal.rules import ids
-from tests.integration.helpers import csrf_token, sign_in
-from tests.integration.test_claim import BANK_ACCOUNT, person_id
-from tests.integration.test_closure import (
+from tests.integration.helpers import (
+    BANK_ACCOUNT,
     beneficiary_paid_until,
+    csrf_token,
     file_deregistration,
+    person_id,
     registry_person,
     settle,
+    sign_in,
 )
 
 
@@ -197,7 +199,7 @@ def test_the_designated_beneficiary_deregisters_and_is_paid(client, app):
 
 def test_a_recorded_death_tells_the_beneficiary(app):
     with app.app_context():
-        from tests.integration.test_money import pensioner
+        from tests.integration.helpers import pensioner
 
         person = pensioner(date(2020, 1, 1))
         db.session.remove()

@@ -152,7 +152,8 @@ def test_a_single_override_does_not_confirm_the_year(calendar_state):
     calendar = workday_calendar()
     assert not calendar.year_is_confirmed(2027)
     assert calendar.deadline(date(2026, 12, 30), 5).uncertain_years == (2027,)
-    record = db.session.query(AuditRecord).filter_by(action="workday_override").all()[-1]
+    record = db.session.query(AuditRecord).filter_by(action="workday_override").order_by(
+        AuditRecord.id.desc()).first()
     assert record.object_id == "2027-01-01" and record.detail["after"] is False
 
 

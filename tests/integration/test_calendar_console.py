@@ -12,8 +12,14 @@ from portal.models import Application, CalendarYear, WorkdayOverride
 from portal.operations import applications as application_ops
 from portal.operations import calendar as calendar_ops
 from portal.rules.dates import CHINA
-from tests.integration.helpers import csrf_token, latest_sms, sign_in, staff_sign_in
-from tests.integration.test_enrolment import enrol, make_resident
+from tests.integration.helpers import (
+    csrf_token,
+    enrol,
+    latest_sms,
+    make_resident,
+    sign_in,
+    staff_sign_in,
+)
 
 NOTICE = "国办发明电〔2026〕X号（演示）"
 

@@ -2,7 +2,6 @@
 contribution level (第十一条)."""
 
 import io
-import re
 
 from PIL import Image
 from sqlalchemy import select
@@ -19,20 +18,14 @@ from portal.models import (
 )
 from portal.operations.applications import china_today
 from portal.presenters import grouped
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_enrolment import answer, decide
-
-
-def confirm(client, flow, declaration=True):
-    page = client.get(f"/apply/{flow}/check")
-    assert page.status_code == 200, page.get_data(as_text=True)
-    key = re.search(r'name="submission_key" value="([^"]+)"', page.get_data(as_text=True))
-    data = {"csrf_token": csrf_token(page), "submission_key": key.group(1)}
-    if declaration:
-        data["declaration"] = "yes"
-    response = client.post(f"/apply/{flow}/check", data=data)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.location.rstrip("/").split("/")[-2]
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    answer,
+    confirm,
+    csrf_token,
+    decide,
+    sign_in,
+    staff_sign_in,
+)
 
 
 def person_row(app, resident):

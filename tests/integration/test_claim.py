@@ -1,9 +1,8 @@
 """Claiming the pension (第二十二条至第二十九条): notice, claim, prepared decision checked by a
 different person, the resident's confirmation, monthly payments and the bank's answer."""
 
-import itertools
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
@@ -15,107 +14,20 @@ from portal.models import (
     LedgerEntry,
     OutboxMessage,
     PensionNotice,
-    Person,
-    PersonalAccount,
-    RegistryEnrolment,
-    RegistryPerson,
 )
 from portal.operations import benefits
-from portal.operations.applications import china_today
-from portal.rules import ids
 from portal.rules.benefits import first_payment_month, pension_age_date
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
-from tests.integration.test_changes import answer, confirm
-
-_numbers = itertools.count(700)
-BANK_ACCOUNT = "6217000010000000003"  # Luhn-valid, synthetic
-
-
-def make_claimant(app, years=16, employee_scheme=False, village="539901100201"):
-    """A resident turning 60 in ten days, enrolled since 2009, with `years` contributions."""
-    number = next(_numbers)
-    born = china_today() + timedelta(days=10)
-    born = born.replace(year=born.year - 60) if not (born.month == 2 and born.day == 29) else \
-        date(born.year - 60, 2, 28)
-    id_number = ids.compose_resident_id("539901", born, number)
-    person = {"name": f"领取{number}", "id_type": ids.RESIDENT_ID, "id_number": id_number,
-              "nationality": "CHN", "phone": f"136{number:08d}"}
-    with app.app_context():
-        db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=id_number,
-                                      name=person["name"], sex="M", birth_date=born,
-                                      phone=person["phone"], hukou_region_code=village,
-                                      address="青山县青山镇东山村5组1号", alive=True))
-        if employee_scheme:
-            db.session.add(RegistryEnrolment(id_number=id_number, scheme="employee",
-                                             region_code="539901000000", status="receiving"))
-        resident = Person(id_type=ids.RESIDENT_ID, id_number=id_number, name=person["name"],
-                          birth_date=born, phone=person["phone"])
-        db.session.add(resident)
-        db.session.flush()
-        relation = InsuranceRelation(person_id=resident.id, region_code="539901000000",
-                                     status="contributing", started_on=date(2009, 10, 1),
-                                     contribution_tier_fen=50000)
-        db.session.add(relation)
-        db.session.flush()
-        db.session.add(PersonalAccount(person_id=resident.id, relation_id=relation.id,
-                                       opened_on=date(2009, 10, 1)))
-        db.session.commit()
-        db.session.remove()
-    rows = "\n".join(f"C{id_number}{year},{id_number},{year},50000,{year}-05-10,person"
-                     for year in range(2026 - years, 2026))
-    client = app.test_client()
-    booked = client.post("/exchange/tax/contributions",
-                         data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-                         content_type="text/csv",
-                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert booked.status_code == 200, booked.json
-    person["born"] = born
-    return person
-
-
-def file_claim(client, app, person):
-    sign_in(client, app, person, face=True, level="face")
-    start = client.get("/apply/claim/")
-    assert start.status_code == 200, start.get_data(as_text=True)
-    assert answer(client, "/apply/claim/step/details_right", details_right="yes").status_code \
-        == 302
-    bad = answer(client, "/apply/claim/step/bank_account", bank_account="6217000010000000008")
-    assert bad.status_code == 400 and "有误" in bad.get_data(as_text=True)
-    assert answer(client, "/apply/claim/step/bank_account",
-                  bank_account=BANK_ACCOUNT).status_code == 302
-    assert answer(client, "/apply/claim/step/other_pension", other_pension="no").status_code \
-        == 302
-    return confirm(client, "claim")
-
-
-def become_beneficiary(client, app, person) -> int:
-    """Claim, 核定 by a reviewer, 复核 by a checker, and the resident's confirmation."""
-    reference = file_claim(client, app, person)
-    reviewer, checker = app.test_client(), app.test_client()
-    staff_sign_in(reviewer, app, "reviewer.qingshan")
-    staff_sign_in(checker, app, "checker.qingshan")
-    staff_post(reviewer, reference, "benefit")
-    staff_post(checker, reference, "benefit-check", verdict="approve")
-    page = client.get("/me/pension")
-    client.post("/me/pension/confirm", data={"csrf_token": csrf_token(page)})
-    return person_id(app, person)
-
-
-
-def staff_post(client, reference, action, **data):
-    page = client.get(f"/agency/applications/{reference}")
-    assert page.status_code == 200
-    if "version" not in data:
-        data["version"] = version_of(page)
-    return client.post(f"/agency/applications/{reference}/{action}", data={
-        "csrf_token": csrf_token(page), **data})
-
-
-def person_id(app, person) -> int:
-    with app.app_context():
-        found = db.session.scalar(select(Person.id).filter_by(id_number=person["id_number"]))
-        db.session.remove()
-    return found
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    BANK_ACCOUNT,
+    become_beneficiary,
+    csrf_token,
+    file_claim,
+    make_claimant,
+    person_id,
+    sign_in,
+    staff_post,
+    staff_sign_in,
+)
 
 
 def test_notice_claim_separate_check_confirmation_and_first_payment(client, app):

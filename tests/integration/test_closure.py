@@ -1,7 +1,6 @@
 """Deregistration under the commitment system (第三十六条至第三十九条) and transfer-in across
 counties with stage tracking (第四十条至第四十五条)."""
 
-import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -15,109 +14,30 @@ from portal.models import (
     InsuranceRelation,
     LedgerEntry,
     OutboxMessage,
-    Person,
-    PersonalAccount,
-    RegistryDeath,
-    RegistryEnrolment,
-    RegistryPerson,
-    RegistryRelative,
     Settlement,
     TransferCase,
 )
 from portal.operations import benefits, closure, ledger
-from portal.rules import ids
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_changes import answer, confirm
-from tests.integration.test_claim import (
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
     BANK_ACCOUNT,
+    answer,
+    apply_transfer,
+    approve,
     become_beneficiary,
+    beneficiary_paid_until,
+    confirm,
+    csrf_token,
+    enrolled_in,
+    file_deregistration,
     make_claimant,
     person_id,
+    registry_person,
+    run_payments,
+    settle,
+    sign_in,
     staff_post,
+    staff_sign_in,
 )
-
-_numbers = itertools.count(600)
-
-
-def registry_person(app, county="539901", village="539901100201", born=date(1975, 3, 3)):
-    number = next(_numbers)
-    person = {"name": f"家属{number}", "id_type": ids.RESIDENT_ID,
-              "id_number": ids.compose_resident_id(county, born, number), "nationality": "CHN",
-              "phone": f"135{number:08d}"}
-    with app.app_context():
-        db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=person["id_number"],
-                                      name=person["name"], sex="F", birth_date=born,
-                                      phone=person["phone"], hukou_region_code=village,
-                                      address="青山县青山镇东山村6组2号", alive=True))
-        db.session.commit()
-        db.session.remove()
-    return person
-
-
-def beneficiary_paid_until(app, paid_until: date, died_on: date):
-    """A pensioner paid every month up to `paid_until` who died on `died_on`, and their child."""
-    client = app.test_client()
-    person = make_claimant(app)
-    pid = become_beneficiary(client, app, person)
-    heir = registry_person(app)
-    with app.app_context():
-        run = benefits.run_month(paid_until, actor="test")
-        mine = [p for p in run_payments(run.id) if p.person_id == pid]
-        benefits.import_bank_result("payment_id,status\n" + "\n".join(
-            f"{p.id},paid" for p in mine), actor="test")
-        db.session.add(RegistryDeath(id_number=person["id_number"], death_date=died_on,
-                                     source="civil_affairs"))
-        db.session.add(RegistryRelative(id_number=heir["id_number"],
-                                        relative_id_number=person["id_number"],
-                                        relation="child"))
-        db.session.commit()
-        db.session.remove()
-    return person, heir, pid
-
-
-def run_payments(run_id):
-    from portal.models import BenefitPayment
-
-    return db.session.scalars(select(BenefitPayment).filter_by(run_id=run_id)).all()
-
-
-def file_deregistration(client, app, heir, deceased):
-    sign_in(client, app, heir, face=True, level="face")
-    assert client.get("/apply/deregistration/").status_code == 200
-    assert answer(client, "/apply/deregistration/step/ground", ground="death").status_code == 302
-    response = answer(client, "/apply/deregistration/step/deceased",
-                      deceased_name=deceased["name"], deceased_id_number=deceased["id_number"])
-    if response.status_code != 302:
-        return response
-    assert answer(client, "/apply/deregistration/step/bank_account",
-                  bank_account=BANK_ACCOUNT).status_code == 302
-    page = client.get("/apply/deregistration/check")
-    assert "不需要" in page.get_data(as_text=True) or "死亡证明" in page.get_data(as_text=True)
-    return confirm(client, "deregistration")
-
-
-def approve(app, reference, username="reviewer.qingshan"):
-    staff = app.test_client()
-    staff_sign_in(staff, app, username)
-    review = staff.get(f"/agency/applications/{reference}").get_data(as_text=True)
-    response = staff_post(staff, reference, "decision", decision="approve")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return staff, review
-
-
-def settle(app, reference, preparer="reviewer.qingshan", approver="checker.qingshan"):
-    """第三十九条 and 第六十二条: one member of staff deregisters and computes the settlement, a
-    different one approves it; the preparer cannot approve it themself."""
-    staff = app.test_client()
-    staff_sign_in(staff, app, preparer)
-    review = staff.get(f"/agency/applications/{reference}").get_data(as_text=True)
-    response = staff_post(staff, reference, "settlement")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    checker = app.test_client()
-    staff_sign_in(checker, app, approver)
-    response = staff_post(checker, reference, "settlement-check", verdict="approve")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return staff, review
 
 
 def test_heir_deregisters_without_certificate_and_gets_exact_settlement(client, app):
@@ -207,48 +127,6 @@ def test_a_stranger_cannot_deregister_someone_else(client, app):
         assert db.session.scalar(select(InsuranceRelation.status).filter_by(
             person_id=pid)) == "receiving"
         db.session.remove()
-
-
-def enrolled_in(app, county: str, years=5):
-    """A contributor insured in `county` whose household registration has just moved to
-    青山县 (539901)."""
-    person = registry_person(app, county=county[:6], village="539901100201")
-    with app.app_context():
-        db.session.add(RegistryEnrolment(id_number=person["id_number"], scheme="resident",
-                                         region_code=county, status="contributing",
-                                         since=date(2019, 1, 1)))
-        resident = Person(id_type=ids.RESIDENT_ID, id_number=person["id_number"],
-                          name=person["name"], birth_date=date(1975, 3, 3), phone=person["phone"])
-        db.session.add(resident)
-        db.session.flush()
-        if county.startswith("5399"):
-            relation = InsuranceRelation(person_id=resident.id, region_code=county,
-                                         status="contributing", started_on=date(2019, 1, 1),
-                                         contribution_tier_fen=50000)
-            db.session.add(relation)
-            db.session.flush()
-            db.session.add(PersonalAccount(person_id=resident.id, relation_id=relation.id,
-                                           opened_on=date(2019, 1, 1)))
-        db.session.commit()
-        db.session.remove()
-    if county.startswith("5399"):
-        rows = "\n".join(f"T{person['id_number']}{y},{person['id_number']},{y},50000,"
-                         f"{y}-05-10,person" for y in range(2025 - years + 1, 2026))
-        booked = app.test_client().post(
-            "/exchange/tax/contributions", content_type="text/csv",
-            data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-            headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-        assert booked.status_code == 200, booked.json
-    return person
-
-
-def apply_transfer(client, app, person):
-    sign_in(client, app, person, face=True, level="face")
-    start = client.get("/apply/transfer_in/")
-    assert start.status_code == 200, start.get_data(as_text=True)
-    assert answer(client, "/apply/transfer_in/step/confirm_transfer",
-                  confirm_transfer="yes").status_code == 302
-    return confirm(client, "transfer_in")
 
 
 def test_transfer_from_another_county_here_moves_everything(client, app):

@@ -8,16 +8,21 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditRecord, DeathReport, InsuranceRelation
-from tests.integration.helpers import csrf_token, staff_sign_in
-from tests.integration.test_assist import VILLAGE, assistant, record_death
-from tests.integration.test_claim import become_beneficiary, make_claimant
-
-
-def report(client, person, died="2026-10-20"):
-    page = client.get("/assist/deaths")
-    return client.post("/assist/deaths", data={
-        "csrf_token": csrf_token(page), "name": person["name"],
-        "id_number": person["id_number"], "death_date": died})
+from tests.integration.helpers import (
+    VILLAGE,
+    assistant,
+    become_beneficiary,
+    csrf_token,
+    make_claimant,
+    record_death,
+    staff_sign_in,
+)
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    forward_death_reports as forward,
+)
+from tests.integration.helpers import (
+    report_death as report,
+)
 
 
 def stored_reports(app, person):
@@ -35,15 +40,6 @@ def suspended_from(app, pid):
             person_id=pid, status="receiving"))
         db.session.remove()
     return value
-
-
-def forward(app):
-    clerk = app.test_client()
-    staff_sign_in(clerk, app, "clerk.shiqiao")
-    page = clerk.get("/agency/death-reports")
-    assert clerk.post("/agency/death-reports/forward",
-                      data={"csrf_token": csrf_token(page)}).status_code == 302
-    return page.get_data(as_text=True)
 
 
 def test_an_assistant_reports_only_their_own_village(app):

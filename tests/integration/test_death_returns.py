@@ -15,10 +15,8 @@ from portal.models import AuditRecord, DeathReturn, OutboxMessage
 from portal.operations import assist as assist_ops
 from portal.operations.calendar import workday_calendar
 from portal.rules.dates import china_today, last_month
-from tests.integration.helpers import csrf_token, staff_sign_in
-from tests.integration.test_assist import VILLAGE, assistant
-from tests.integration.test_death_reports import report
-from tests.integration.test_enrolment import make_resident
+from tests.integration.helpers import VILLAGE, assistant, csrf_token, make_resident, staff_sign_in
+from tests.integration.helpers import report_death as report
 
 TOWNSHIP = "539901101000"  # 石桥乡, clerk.shiqiao's office
 

@@ -31,38 +31,29 @@ from portal.models import (
 )
 from portal.operations import benefits, closure, ledger, transitions
 from portal.rules.benefits import months_between
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_changes import answer, confirm
-from tests.integration.test_claim import (
-    become_beneficiary,
-    file_claim,
-    make_claimant,
-    staff_post,
-)
-from tests.integration.test_closure import (
+from tests.integration.helpers import (
     apply_transfer,
     approve,
+    become_beneficiary,
+    csrf_token,
     enrolled_in,
+    file_claim,
     file_deregistration,
+    make_claimant,
     registry_person,
     settle,
+    sign_in,
+    staff_post,
+    staff_sign_in,
+)
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    file_dispute_about as file_dispute,
 )
 
 # Months no other test runs (payment runs are per month for everyone): a pair per pensioner.
 RUN_MONTHS = iter([(date(2028, m, 1), date(2028, m + 1, 1)) for m in (3, 6, 9)]
                   + [(date(2044 + n, 3, 1), date(2044 + n, 4, 1)) for n in range(5)])
 TOO_LOW_FEN = 10000  # 100.00 yuan a month: a balance 13 900.00 yuan too low ÷ 139
-
-
-def file_dispute(client, subject, text):
-    assert answer(client, "/apply/dispute/step/subject", subject=subject).status_code == 302
-    assert answer(client, "/apply/dispute/step/what_is_wrong",
-                  what_is_wrong=text).status_code == 302
-    page = client.get("/apply/dispute/step/evidence")
-    response = client.post("/apply/dispute/step/evidence", data={"csrf_token": csrf_token(page)},
-                           content_type="multipart/form-data")
-    assert response.location.endswith("/apply/dispute/check")
-    return confirm(client, "dispute")
 
 
 def application(app, reference) -> Application:

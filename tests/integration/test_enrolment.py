@@ -1,8 +1,6 @@
 """Enrolment end to end (第七条、第八条): apply, review within 3 working days, track."""
 
-import itertools
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -16,31 +14,21 @@ from portal.models import (
     OutboxMessage,
     Person,
     PersonalAccount,
-    RegistryPerson,
 )
 from portal.rules import ids
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    answer,
+    csrf_token,
+    decide,
+    enrol,
+    fill_enrolment,
+    make_resident,
+    sign_in,
+    staff_sign_in,
+    submit,
+)
 
-_sequence = itertools.count(500)
 VILLAGE = "539901100201"
-
-
-def make_resident(app, village=VILLAGE):
-    """A fresh synthetic person in the household register, not yet enrolled."""
-    number = next(_sequence)
-    person = {
-        "key": f"test{number}", "name": f"测试{number}", "id_type": ids.RESIDENT_ID,
-        "id_number": ids.compose_resident_id("539901", date(1990, 5, 1), number),
-        "nationality": "CHN", "phone": f"139{number:08d}",
-    }
-    with app.app_context():
-        db.session.add(RegistryPerson(
-            id_type=person["id_type"], id_number=person["id_number"], name=person["name"],
-            sex="M" if number % 2 else "F", birth_date=date(1990, 5, 1), phone=person["phone"],
-            hukou_region_code=village, address="青山县青山镇东山村1组1号", alive=True))
-        db.session.commit()
-        db.session.remove()
-    return person
 
 
 @pytest.fixture
@@ -55,50 +43,6 @@ def applications_of(app, person) -> int:
             .filter(Person.id_number == person["id_number"])).all())
         db.session.remove()
     return count
-
-
-def answer(client, path, **data):
-    page = client.get(path)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(path, data={"csrf_token": csrf_token(page), **data})
-
-
-def fill_enrolment(client, tier="50000"):
-    start = client.get("/apply/enrolment/")
-    assert start.status_code == 200
-    response = answer(client, "/apply/enrolment/step/student", student="no")
-    assert response.location.endswith("/apply/enrolment/step/phone")
-    response = answer(client, "/apply/enrolment/step/phone", phone="139 0000 1234")
-    assert response.location.endswith("/apply/enrolment/step/address")
-    response = answer(client, "/apply/enrolment/step/address", address="青山县青山镇东山村3组8号")
-    assert response.location.endswith("/apply/enrolment/step/tier")
-    response = answer(client, "/apply/enrolment/step/tier", tier=tier)
-    assert response.location.endswith("/apply/enrolment/check")
-    return client.get("/apply/enrolment/check")
-
-
-def submit(client, check_page):
-    key = re.search(r'name="submission_key" value="([^"]+)"', check_page.get_data(as_text=True))
-    return client.post("/apply/enrolment/check", data={
-        "csrf_token": csrf_token(check_page), "declaration": "yes",
-        "submission_key": key.group(1)})
-
-
-def enrol(client, app, person) -> str:
-    sign_in(client, app, person)
-    check_page = fill_enrolment(client)
-    response = submit(client, check_page)
-    assert response.status_code == 303
-    return response.location.rstrip("/").split("/")[-2]
-
-
-def decide(client, reference, decision, reason=""):
-    page = client.get(f"/agency/applications/{reference}")
-    assert page.status_code == 200
-    version = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True)).group(1)
-    return client.post(f"/agency/applications/{reference}/decision", data={
-        "csrf_token": csrf_token(page), "decision": decision, "reason": reason,
-        "version": version})
 
 
 def test_eligible_resident_enrols_and_is_approved(client, app, new_resident):

@@ -18,11 +18,15 @@ from kiosk.agent import b64, sign_assertion
 from portal.extensions import db
 from portal.models import DeathReport
 from portal.rules import contact, csvfiles
-from tests.integration.helpers import csrf_token, sign_in
-from tests.integration.test_account import csv_batch
-from tests.integration.test_assist import assistant
-from tests.integration.test_kiosk import DEVICE, card, terminal_key  # noqa: F401 (fixture)
-from tests.integration.test_uploads import post_documents
+from tests.integration.helpers import (
+    DEVICE,
+    assistant,
+    card,
+    csrf_token,
+    csv_batch,
+    post_documents,
+    sign_in,
+)
 
 # --- names (item 5) ---------------------------------------------------------------------------
 
@@ -45,7 +49,7 @@ def test_the_middle_dot_as_typed_on_any_keyboard_is_one_dot():
 
 
 def test_a_formula_as_new_name_is_refused_on_the_page(client, app, enrolled):
-    from tests.integration.test_changes import answer
+    from tests.integration.helpers import answer
 
     sign_in(client, app, enrolled)
     answer(client, "/apply/identity_change/step/detail", detail="name")
@@ -109,7 +113,7 @@ def png_bomb(width: int, height: int) -> bytes:
 
 
 def test_a_decompression_bomb_is_refused_from_its_header(client, app, demo):
-    from tests.integration.test_enrolment import answer
+    from tests.integration.helpers import answer
 
     sign_in(client, app, demo["by_key"]["taiwan_resident"])
     answer(client, "/apply/enrolment/step/student", student="no")
@@ -124,7 +128,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(client, app, demo):
 
 
 def test_the_pixel_limit_is_configured(client, app, demo, monkeypatch):
-    from tests.integration.test_enrolment import answer
+    from tests.integration.helpers import answer
 
     monkeypatch.setitem(app.config, "UPLOAD_MAX_PIXELS", 1000)
     sign_in(client, app, demo["by_key"]["taiwan_resident"])
@@ -165,7 +169,7 @@ def test_a_nul_byte_in_any_form_field_answers_400(client, app):
 
 
 def test_tax_batches_with_nul_bytes_or_huge_fields_answer_400(client, app):
-    from tests.integration.test_account import post
+    from tests.integration.helpers import post_contributions as post
 
     nul = csv_batch(("T-NUL-1", "539901198106170221", 2026, 20000, "2026-03-01")).replace(
         b"T-NUL-1", b"T-NUL\x00-1")

@@ -7,10 +7,14 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditRecord, PensionNotice
-from tests.integration.helpers import sign_in
-from tests.integration.test_changes import confirm
-from tests.integration.test_claim import make_claimant, person_id
-from tests.integration.test_enrolment import answer, make_resident
+from tests.integration.helpers import (
+    answer,
+    confirm,
+    make_claimant,
+    make_resident,
+    person_id,
+    sign_in,
+)
 
 
 def top_of(html: str) -> str:

@@ -6,27 +6,20 @@ import secrets
 import time
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from kiosk.agent import b64, load_key, public_key_b64, sign_assertion
 from portal.extensions import db
 from portal.models import Application, AuditRecord, KioskRating, KioskTerminal
-from tests.integration.helpers import csrf_token, staff_sign_in
-from tests.integration.test_changes import answer, confirm
-
-DEVICE = "KIOSK-539901101-01"  # the demo terminal (portal/demo/loader.py)
-
-
-@pytest.fixture(scope="module")
-def terminal_key(app):
-    return load_key(Path(app.instance_path) / "kiosk_terminal.key")
-
-
-def card(person):
-    return {"name": person["name"], "id_type": person["id_type"],
-            "id_number": person["id_number"]}
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    DEVICE,
+    answer,
+    card,
+    confirm,
+    csrf_token,
+    staff_sign_in,
+)
 
 
 def post(client, fields):

@@ -22,12 +22,10 @@ from portal.models import (
     OutboxMessage,
     PaymentRun,
     Person,
-    PersonalAccount,
     RefusedContribution,
     RegistryCustody,
     RegistryDeath,
     RegistryEnrolment,
-    RegistryPerson,
     RegistryRelative,
     TransferCase,
 )
@@ -41,14 +39,16 @@ from portal.operations import (
     transitions,
 )
 from portal.operations.applications import china_today
-from portal.rules import ids
 from portal.rules.interest import interest_to_date, yearly_interest
-from portal.schemes import scheme_for
-from tests.integration.helpers import staff_sign_in
-
-SCHEME = scheme_for("530000")
-BANK = "6217000010000000003"
-_serial = iter(range(1, 10_000))
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    BANK,
+    SCHEME,
+    claim_application,
+    insure,
+    new_person,
+    pensioner,
+    staff_sign_in,
+)
 
 
 class Staff:
@@ -57,63 +57,6 @@ class Staff:
 
     def get_id(self):
         return f"staff:{self.number}"
-
-
-def new_person(birth: date, name="钱", phone=None) -> Person:
-    number = ids.compose_resident_id("539901", birth, 700 + next(_serial))
-    db.session.add(RegistryPerson(id_type=ids.RESIDENT_ID, id_number=number, name=name,
-                                  birth_date=birth, alive=True, phone=phone,
-                                  hukou_region_code="539901100201"))
-    person = Person(id_type=ids.RESIDENT_ID, id_number=number, name=name, birth_date=birth,
-                    phone=phone)
-    db.session.add(person)
-    db.session.flush()
-    return person
-
-
-def insure(person: Person, since: date, status="contributing") -> PersonalAccount:
-    relation = InsuranceRelation(person_id=person.id, region_code="539901000000", status=status,
-                                 started_on=since)
-    db.session.add(relation)
-    db.session.flush()
-    account = PersonalAccount(person_id=person.id, relation_id=relation.id, opened_on=since)
-    db.session.add(account)
-    db.session.flush()
-    return account
-
-
-def claim_application(person: Person, **answers) -> Application:
-    serial = next(_serial)
-    item = Application(reference=f"539901M{serial:09d}", kind="claim", person_id=person.id,
-                       region_code="539901000000", filed_by=person.get_id(),
-                       filed_by_kind="resident", channel="online",
-                       submission_key=f"money-{serial}", received_on=china_today(),
-                       due_on=china_today(), answers={"bank_account": BANK, **answers})
-    db.session.add(item)
-    db.session.flush()
-    return item
-
-
-def pensioner(since: date, balance_fen=0, account_fen=0, phone=None, birth=date(1950, 5, 5),
-              years=15) -> Person:
-    """Somebody receiving a pension since `since`, with a confirmed decision and a balance."""
-    person = new_person(birth, phone=phone)
-    account = insure(person, date(2009, 10, 1), status="receiving")
-    relation = db.session.get(InsuranceRelation, account.relation_id)
-    relation.benefit_from = since
-    if balance_fen:
-        db.session.add(LedgerEntry(account_id=account.id, kind="transfer_in",
-                                   amount_fen=balance_fen, booked_on=date(2025, 12, 20),
-                                   year=2025, source_key=f"money-opening:{person.id}"))
-    item = claim_application(person)
-    item.status = "approved"
-    db.session.add(BenefitDecision(
-        application_id=item.id, person_id=person.id, eligible_on=since, first_month=since,
-        balance_fen=balance_fen, basic_fen=SCHEME["basic_pension_fen"]["2018"],
-        account_fen=account_fen, years_paid=years, bank_account=BANK, prepared_by="staff:1",
-        checked_by="staff:2", status="confirmed"))
-    db.session.commit()
-    return person
 
 
 def bank_pays(run: PaymentRun, person_ids) -> None:

@@ -16,7 +16,7 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.response_headers_conformance]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api_schema(live_url):
     return schemathesis.openapi.from_url(live_url + "/exchange/openapi.json")
 

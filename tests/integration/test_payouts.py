@@ -31,9 +31,13 @@ from portal.models import (
 )
 from portal.operations import approvals, benefits, closure, ledger
 from portal.rules import ids
-from tests.integration.helpers import csrf_token, staff_sign_in
-from tests.integration.test_claim import staff_post
-from tests.integration.test_closure import beneficiary_paid_until, file_deregistration
+from tests.integration.helpers import (
+    beneficiary_paid_until,
+    csrf_token,
+    file_deregistration,
+    staff_post,
+    staff_sign_in,
+)
 
 _serial = itertools.count(1)
 SCHEME_PROVINCE_COUNTY = "539901000000"
@@ -291,7 +295,7 @@ def test_prepared_reissues_are_not_paid_by_the_next_payment_run(app):
     """A failed month waiting for its re-issue's approval counts as covered: the monthly run
     (第二十七条) does not pay it a second way round the approval."""
     with app.app_context():
-        from tests.integration.test_money import pensioner
+        from tests.integration.helpers import pensioner
 
         person = pensioner(date(2012, 1, 1))
         run = benefits.run_month(date(2012, 1, 1), actor="test", checked_on=date(2012, 1, 2))
@@ -333,8 +337,7 @@ def test_the_command_line_reissue_needs_two_members_of_staff(app, tmp_path):
 # Corrections of account entries (第二十条) --------------------------------------------------------
 
 def test_a_correction_is_booked_only_once_a_different_person_approves_it(client, app, enrolled):
-    from tests.integration.helpers import sign_in
-    from tests.integration.test_requests import account_state, book_contribution, file_dispute
+    from tests.integration.helpers import account_state, book_contribution, file_dispute, sign_in
 
     book_contribution(client, app, enrolled, amount=40000)
     before, entries = account_state(app, enrolled)

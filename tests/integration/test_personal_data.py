@@ -25,8 +25,7 @@ from portal.models import (
     StaffUser,
 )
 from portal.operations import uploads
-from tests.integration.helpers import sign_in, staff_sign_in
-from tests.integration.test_enrolment import decide, enrol, make_resident
+from tests.integration.helpers import decide, enrol, make_resident, sign_in, staff_sign_in
 
 
 def raw(sql: str, **params) -> list:

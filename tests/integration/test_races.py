@@ -22,9 +22,14 @@ from portal.models import (
     Person,
 )
 from portal.rules import ids
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_account import account_holder, csv_batch  # noqa: F401 (fixture)
-from tests.integration.test_enrolment import fill_enrolment, make_resident
+from tests.integration.helpers import (
+    csrf_token,
+    csv_batch,
+    fill_enrolment,
+    make_resident,
+    sign_in,
+    staff_sign_in,
+)
 
 PARALLEL = 8
 _months = itertools.count(1)

@@ -6,45 +6,20 @@ import re
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Application, FraudReport, LedgerEntry, OutboxMessage, Person
-from portal.operations import ledger
+from portal.models import Application, FraudReport, LedgerEntry, OutboxMessage
 from portal.operations.applications import china_today
 from portal.presenters import grouped
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
-from tests.integration.test_changes import answer, confirm
-
-
-def book_contribution(client, app, resident, amount=50000, year=2025):
-    body = (f"tax_ref,id_number,year,amount_fen,paid_on,payer\n"
-            f"D{resident['id_number']}{year},{resident['id_number']},{year},{amount},"
-            f"{year}-05-10,person\n")
-    response = client.post("/exchange/tax/contributions", data=body, content_type="text/csv",
-                           headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert response.status_code == 200, response.json
-
-
-def account_state(app, resident):
-    with app.app_context():
-        person = db.session.scalar(select(Person).filter_by(id_number=resident["id_number"]))
-        account = ledger.account_of(person.id)
-        entries = db.session.scalars(select(LedgerEntry).filter_by(account_id=account.id)
-                                     .order_by(LedgerEntry.id)).all()
-        state = ledger.balance_fen(account.id), [(e.id, e.kind, e.amount_fen) for e in entries]
-        db.session.remove()
-    return state
-
-
-def file_dispute(client, text="2025年的个人缴费金额不对，我交的是500元"):
-    assert answer(client, "/apply/dispute/step/subject", subject="account").status_code == 302
-    assert answer(client, "/apply/dispute/step/what_is_wrong",
-                  what_is_wrong=text).status_code == 302
-    page = client.get("/apply/dispute/step/evidence")
-    response = client.post("/apply/dispute/step/evidence",
-                           data={"csrf_token": csrf_token(page)},
-                           content_type="multipart/form-data")
-    assert response.location.endswith("/apply/dispute/check")
-    return confirm(client, "dispute")
-
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    account_state,
+    answer,
+    book_contribution,
+    confirm,
+    csrf_token,
+    file_dispute,
+    sign_in,
+    staff_sign_in,
+    version_of,
+)
 
 
 def test_dispute_correction_moves_the_balance_by_exactly_the_difference(client, app, enrolled):

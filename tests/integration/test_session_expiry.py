@@ -7,9 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Draft, Person
-from tests.integration.helpers import csrf_token, local_path, sign_in
-from tests.integration.test_enrolment import make_resident
-from tests.integration.test_sign_in import age_sessions
+from tests.integration.helpers import age_sessions, csrf_token, local_path, make_resident, sign_in
 
 QUESTION = "我去年的缴费什么时候能到账？已经过了三个月了。"
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from conftest import local_path
 from portal.extensions import db
 from portal.models import AuditRecord, Person, WebSession
-from tests.integration.helpers import (
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    age_sessions,
     authorization_redirect,
     choose_face_check,
     csrf_token,
@@ -217,14 +218,6 @@ def test_id_token_from_another_key_is_rejected(app):
         forged = jwt.encode({"alg": "RS256", "kid": forger.kid}, claims, forger)
         with pytest.raises(Exception):  # noqa: B017 - any verification failure is a refusal
             identity_client().parse_id_token({"id_token": forged}, nonce="n")
-
-
-def age_sessions(last_seen=timedelta(0), created=timedelta(0)):
-    """Pretend time has passed for every stored session."""
-    for stored in db.session.scalars(select(WebSession)):
-        stored.last_seen_at -= last_seen
-        stored.created_at -= created
-    db.session.commit()
 
 
 def test_idle_session_expires_and_says_so(client, app, demo):

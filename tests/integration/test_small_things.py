@@ -10,9 +10,14 @@ from portal.extensions import db
 from portal.models import InsuranceRelation, Person
 from portal.operations.residents import most_chosen_tiers
 from portal.rules import ids
-from tests.integration.helpers import latest_sms, sign_in
-from tests.integration.test_assist import VILLAGE, assistant, registry_id
-from tests.integration.test_enrolment import make_resident
+from tests.integration.helpers import (
+    VILLAGE,
+    assistant,
+    latest_sms,
+    make_resident,
+    registry_id,
+    sign_in,
+)
 
 
 def test_favicon(client):

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Application
-from tests.integration.helpers import csrf_token, staff_sign_in
-from tests.integration.test_enrolment import decide, enrol, make_resident
+from tests.integration.helpers import csrf_token, decide, enrol, make_resident, staff_sign_in
 
 BAISHUI_VILLAGE = "539902100201"  # 白水县 asks its townships to check first
 

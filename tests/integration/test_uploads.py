@@ -10,8 +10,14 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Application, Upload
 from portal.operations.uploads import path_of
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
-from tests.integration.test_enrolment import answer, decide
+from tests.integration.helpers import (  # noqa: F401  (importable from here too)
+    answer,
+    csrf_token,
+    decide,
+    post_documents,
+    sign_in,
+    staff_sign_in,
+)
 
 
 def photo_with_location() -> bytes:
@@ -22,14 +28,6 @@ def photo_with_location() -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     return out.getvalue()
-
-
-def post_documents(client, files):
-    page = client.get("/apply/enrolment/step/documents")
-    assert page.status_code == 200
-    return client.post("/apply/enrolment/step/documents", content_type="multipart/form-data",
-                       data={"csrf_token": csrf_token(page),
-                             "documents": [(io.BytesIO(data), name) for data, name in files]})
 
 
 def test_documents_only_when_comparison_cannot_confirm(client, app, demo):

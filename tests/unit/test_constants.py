@@ -73,12 +73,40 @@ def _source() -> str:
 
 
 def test_every_timeline_event_written_is_labelled():
-    written = set(re.findall(r'record_event\(\s*\w+,\s*"(\w+)"', _source()))
+    source = _source()
+    assert not re.findall(r'record_event\(\s*\w+,\s*"', source), \
+        "timeline events are written as constants.EventKind members, not strings"
+    written = set(re.findall(r'record_event\(\s*\w+,\s*EventKind\.(\w+)', source))
     assert written, "the scan found no timeline events: the pattern is out of date"
-    assert written <= {m.value for m in constants.EventKind}
+    assert written <= {m.name for m in constants.EventKind}
+
+
+def test_an_unlabelled_timeline_event_is_refused():
+    from portal.operations.applications import record_event
+
+    with pytest.raises(ValueError):
+        record_event(object(), "teleported", "staff:1")
+
+
+def test_every_lifecycle_is_declared_in_labelled_codes():
+    """The lifecycle tables hold enum members only: every status an action starts from or
+    leads to, and every event it writes, has its words for the resident."""
+    from portal import lifecycle
+    from portal.flows import declared  # noqa: F401  (registers every lifecycle)
+
+    assert lifecycle.LIFECYCLES
+    for kind, steps in lifecycle.LIFECYCLES.items():
+        assert isinstance(kind, constants.ApplicationKind)
+        for action in steps.actions:
+            assert all(isinstance(s, constants.ApplicationStatus) for s in action.sources)
+            for outcome in action.outcomes.values():
+                assert isinstance(outcome.status, constants.ApplicationStatus)
+                assert isinstance(outcome.event, constants.EventKind), (kind, action.name)
+    with pytest.raises(ValueError):
+        lifecycle.Outcome("teleported", "approved")
 
 
 def test_every_channel_recorded_is_labelled():
-    recorded = set(re.findall(r'audit\.record\([^)]*?channel="(\w+)"', _source(), re.S))
+    recorded = set(re.findall(r'audit\.(?:record|log)\([^)]*?channel="(\w+)"', _source(), re.S))
     assert recorded, "the scan found no channels: the pattern is out of date"
     assert recorded <= {m.value for m in constants.Channel}

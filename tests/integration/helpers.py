@@ -137,3 +137,18 @@ def staff_sign_in(client, app, username: str, password: str = "Demo-2026-pension
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.location.endswith(home)
     _SIGNED_IN[(id(app), username)] = client.get_cookie(name).value
+
+
+def send_contributions(client, app, body, content_type="text/csv", token=None):
+    """POST a tax batch the way the tax department does (第十四条): 202 and the batch's
+    status URL at once; returns the status read from it (booked / rejected with the report).
+    The job runs inline until a task engine is configured, so the status is final here."""
+    token = app.config["TAX_API_TOKEN"] if token is None else token
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.post("/exchange/tax/contributions", data=body, content_type=content_type,
+                         headers=headers)
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+    assert answer.headers["Location"] == answer.json["status_url"]
+    status = client.get(answer.json["status_url"], headers=headers)
+    assert status.status_code == 200
+    return status

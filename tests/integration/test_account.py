@@ -22,7 +22,7 @@ from portal.operations import ledger
 from portal.operations.interest import credit_year
 from portal.rules import ids
 from portal.rules.interest import yearly_interest
-from tests.integration.helpers import sign_in
+from tests.integration.helpers import send_contributions, sign_in
 
 _numbers = itertools.count(800)
 
@@ -57,9 +57,15 @@ def csv_batch(*rows) -> bytes:
 
 
 def post(client, app, body: bytes, content_type="text/csv", token=None):
+    """The bare POST: 202 with the batch's status URL, or 4xx for what cannot be taken."""
     token = token if token is not None else app.config["TAX_API_TOKEN"]
     return client.post("/exchange/tax/contributions", data=body, content_type=content_type,
                        headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def book(client, app, body: bytes, content_type="text/csv"):
+    """POST, then the outcome from the status URL (第十四条)."""
+    return send_contributions(client, app, body, content_type)
 
 
 def entries(app, account_id):
@@ -73,14 +79,16 @@ def entries(app, account_id):
 def test_import_books_contribution_and_subsidy_once(client, app, account_holder):
     who = account_holder["id_number"]
     body = csv_batch((f"T{who}-24", who, 2024, 50000, "2024-05-10", "person"))
-    response = post(client, app, body)
-    assert response.status_code == 200, response.json
+    response = book(client, app, body)
+    assert response.json["status"] == "booked", response.json
     assert response.json["accepted"] == 1 and response.json["booked_entries"] == 2
     assert entries(app, account_holder["account_id"]) == [
         ("personal", 50000, date(2024, 5, 10), 2024), ("subsidy", 6000, date(2024, 5, 10), 2024)]
-    again = post(client, app, body)  # the same file twice
-    assert again.status_code == 200 and again.json == response.json
-    resent = post(client, app, body + b"\n")  # the same row in another batch
+    again = book(client, app, body)  # the same file twice: the same batch, its first report
+    assert again.json == response.json
+    assert post(client, app, body).json["batch_id"] == response.json["batch_id"]
+    resent = book(client, app, body + b"\n")  # the same row in another batch
+    assert resent.json["batch_id"] != response.json["batch_id"]
     assert resent.json["already_booked"] == 1 and resent.json["booked_entries"] == 0
     assert len(entries(app, account_holder["account_id"])) == 2
 
@@ -93,8 +101,8 @@ def test_a_batch_with_a_bad_row_books_nothing_and_says_why(client, app, account_
                      (f"A{who}", who, 2025, 12345, "2025-03-01", "person"),
                      (f"D{who}", who, "2025x", 30000, "2025-03-01", "person"),
                      (f"P{who}", who, 2025, 10000, "2025-03-01", "government"))
-    response = post(client, app, body)
-    assert response.status_code == 422
+    response = book(client, app, body)
+    assert response.json["status"] == "rejected"
     reasons = {d["row"]: d["reason"] for d in response.json["details"]}
     assert reasons == {2: "unknown_person", 3: "bad_amount", 4: "bad_row",
                        5: "not_eligible_for_government_payment"}
@@ -110,20 +118,20 @@ def test_government_pays_the_lowest_tier_for_the_severely_disabled(client, app, 
         db.session.commit()
         db.session.remove()
     body = csv_batch((f"GOV{who}-2025", who, 2025, 10000, "2025-06-01", "government"))
-    assert post(client, app, body).status_code == 200
+    assert book(client, app, body).json["status"] == "booked"
     assert entries(app, account_holder["account_id"]) == [
         ("government_paid", 10000, date(2025, 6, 1), 2025),
         ("subsidy", 3000, date(2025, 6, 1), 2025)]
-    again = post(client, app, csv_batch(
+    again = book(client, app, csv_batch(
         (f"GOV{who}-2025b", who, 2025, 10000, "2025-07-01", "government")))
-    assert again.status_code == 422
+    assert again.json["status"] == "rejected"
     assert again.json["details"][0]["reason"] == "year_already_paid"
     assert len(entries(app, account_holder["account_id"])) == 2
 
 
 def test_back_pay_gets_no_subsidy_where_configured(client, app, account_holder):
     who = account_holder["id_number"]
-    post(client, app, csv_batch((f"B{who}", who, 2021, 30000, "2025-02-01", "person")))
+    book(client, app, csv_batch((f"B{who}", who, 2021, 30000, "2025-02-01", "person")))
     assert entries(app, account_holder["account_id"]) == [
         ("personal", 30000, date(2025, 2, 1), 2021)]
 
@@ -132,12 +140,54 @@ def test_json_batches_and_the_endpoint_guards(client, app, account_holder):
     who = account_holder["id_number"]
     body = json.dumps({"rows": [{"tax_ref": f"J{who}", "id_number": who, "year": 2025,
                                  "amount_fen": 20000, "paid_on": "2025-07-07"}]}).encode()
-    assert post(client, app, body, "application/json").status_code == 200
+    assert book(client, app, body, "application/json").json["status"] == "booked"
     assert post(client, app, body, "application/json", token="").status_code == 401
     assert post(client, app, body, "application/json", token="wrong").status_code == 401
     assert post(client, app, b"{not json", "application/json").status_code == 400
     assert post(client, app, b"a,b\n1,2", "text/csv").status_code == 400
     assert post(client, app, body, "text/plain").status_code == 415
+
+
+def test_a_batch_is_read_only_with_the_token_and_names_no_other(client, app, account_holder):
+    """The status and the acknowledgement (第十四条) answer only the tax department's system;
+    a resident's session, a wrong token or no token get nothing about the batch."""
+    who = account_holder["id_number"]
+    status = book(client, app, csv_batch((f"ACC{who}", who, 2025, 30000, "2025-04-01",
+                                          "person")))
+    url, acknowledgement = status.json["batch_id"], status.json["acknowledgement_url"]
+    url = f"/exchange/tax/contributions/batches/{url}"
+    for headers in ({}, {"Authorization": "Bearer wrong"},
+                    {"Authorization": app.config["TAX_API_TOKEN"]}):
+        for path in (url, acknowledgement):
+            answer = client.get(path, headers=headers)
+            assert answer.status_code == 401 and who not in answer.get_data(as_text=True)
+    token = {"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"}
+    for missing in ("/exchange/tax/contributions/batches/999999999",
+                    "/exchange/tax/contributions/batches/-1",
+                    "/exchange/tax/contributions/batches/99999999999999999999",
+                    "/exchange/tax/contributions/batches/x/acknowledgement"):
+        answer = client.get(missing, headers=token)
+        assert answer.status_code == 404 and answer.json == {"error": "no such batch"}
+    # Booked: an acknowledgement with no refused row, only its header.
+    assert client.get(acknowledgement, headers=token).get_data(as_text=True) == (
+        "row,tax_ref,reason,explanation\n")
+
+
+def test_a_file_broken_after_the_rows_read_at_receipt_is_unreadable(client, app, account_holder,
+                                                                      monkeypatch):
+    """Receipt reads the first rows only (a tax year is too long to read inside a request):
+    a file broken further down is taken (202) and its status says why it could not be read;
+    nothing is booked."""
+    from portal.operations import tax_import
+
+    monkeypatch.setattr(tax_import, "CHECK_ROWS", 1)
+    who = account_holder["id_number"]
+    body = csv_batch((f"UN1{who}", who, 2025, 30000, "2025-04-01", "person"),
+                     (f"UN2{who}", who, 2025, "x" * 300, "2025-04-01", "person"))
+    status = book(client, app, body)
+    assert status.json["status"] == "unreadable"
+    assert status.json["error"].startswith("too_long (line 3)")
+    assert entries(app, account_holder["account_id"]) == []
 
 
 def test_cli_import(app, tmp_path, account_holder):
@@ -153,7 +203,7 @@ def test_cli_import(app, tmp_path, account_holder):
 
 def test_interest_twice_is_once_and_totals_agree(client, app, account_holder):
     who = account_holder["id_number"]
-    post(client, app, csv_batch((f"I1{who}", who, 2025, 50000, "2025-03-15", "person"),
+    book(client, app, csv_batch((f"I1{who}", who, 2025, 50000, "2025-03-15", "person"),
                                 (f"I2{who}", who, 2025, 30000, "2025-11-20", "person")))
     with app.app_context():
         first = credit_year(2025, 150)

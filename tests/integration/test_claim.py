@@ -24,7 +24,13 @@ from portal.operations import benefits
 from portal.operations.applications import china_today
 from portal.rules import ids
 from portal.rules.benefits import first_payment_month, pension_age_date
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
+from tests.integration.helpers import (
+    csrf_token,
+    send_contributions,
+    sign_in,
+    staff_sign_in,
+    version_of,
+)
 from tests.integration.test_changes import answer, confirm
 
 _numbers = itertools.count(700)
@@ -64,11 +70,9 @@ def make_claimant(app, years=16, employee_scheme=False, village="539901100201"):
     rows = "\n".join(f"C{id_number}{year},{id_number},{year},50000,{year}-05-10,person"
                      for year in range(2026 - years, 2026))
     client = app.test_client()
-    booked = client.post("/exchange/tax/contributions",
-                         data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-                         content_type="text/csv",
-                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert booked.status_code == 200, booked.json
+    booked = send_contributions(client, app,
+                                "tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows)
+    assert booked.json["status"] == "booked", booked.json
     person["born"] = born
     return person
 

@@ -26,7 +26,7 @@ from portal.models import (
 )
 from portal.operations import benefits, ledger
 from portal.rules import ids
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in
+from tests.integration.helpers import csrf_token, send_contributions, sign_in, staff_sign_in
 from tests.integration.test_changes import answer, confirm
 from tests.integration.test_claim import (
     BANK_ACCOUNT,
@@ -219,11 +219,9 @@ def enrolled_in(app, county: str, years=5):
     if county.startswith("5399"):
         rows = "\n".join(f"T{person['id_number']}{y},{person['id_number']},{y},50000,"
                          f"{y}-05-10,person" for y in range(2025 - years + 1, 2026))
-        booked = app.test_client().post(
-            "/exchange/tax/contributions", content_type="text/csv",
-            data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-            headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-        assert booked.status_code == 200, booked.json
+        booked = send_contributions(app.test_client(), app,
+                                    "tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows)
+        assert booked.json["status"] == "booked", booked.json
     return person
 
 

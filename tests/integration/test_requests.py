@@ -10,7 +10,13 @@ from portal.models import Application, FraudReport, LedgerEntry, OutboxMessage, 
 from portal.operations import ledger
 from portal.operations.applications import china_today
 from portal.presenters import grouped
-from tests.integration.helpers import csrf_token, sign_in, staff_sign_in, version_of
+from tests.integration.helpers import (
+    csrf_token,
+    send_contributions,
+    sign_in,
+    staff_sign_in,
+    version_of,
+)
 from tests.integration.test_changes import answer, confirm
 
 
@@ -18,9 +24,8 @@ def book_contribution(client, app, resident, amount=50000, year=2025):
     body = (f"tax_ref,id_number,year,amount_fen,paid_on,payer\n"
             f"D{resident['id_number']}{year},{resident['id_number']},{year},{amount},"
             f"{year}-05-10,person\n")
-    response = client.post("/exchange/tax/contributions", data=body, content_type="text/csv",
-                           headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert response.status_code == 200, response.json
+    response = send_contributions(client, app, body)
+    assert response.json["status"] == "booked", response.json
 
 
 def account_state(app, resident):

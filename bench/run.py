@@ -47,7 +47,7 @@ from portal.demo.loader import demo_data
 from portal.extensions import db, login_manager
 from portal.models import LedgerEntry, Person, PersonalAccount, Region, WebSession
 from portal.models.base import UTCDateTime
-from portal.operations import ledger
+from portal.operations import ledger, ledger_partitions
 from portal.operations.applications import china_today
 from portal.operations.interest import credit_year
 from portal.operations.tax_import import import_batch
@@ -176,6 +176,8 @@ def fill(residents: int, years: list[int], scheme: dict) -> dict:
                           .amount_fen, "subsidy_fen": tiers[slot % len(tiers)].subsidy_fen,
                           "booked_on": date(year, 1 + slot % 12, 5 + slot % 20)})
     session.execute(insert(slot_table), slots)
+    session.commit()
+    ledger_partitions.ensure(years)  # PostgreSQL: each history year in its own partition
     clock = time.perf_counter()
     ledger_rows = 0
     for year in years:

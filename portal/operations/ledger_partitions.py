@@ -11,9 +11,14 @@ Why by year: a year's contributions and its interest arrive together and are rea
 vacuumed or moved to slower storage on its own.
 """
 
+import logging
+
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
+
+log = logging.getLogger(__name__)
 
 PARENT = "ledger_entry"
 DEFAULT = "ledger_entry_default"
@@ -55,10 +60,13 @@ def create_partition(connection, year: int) -> None:
         f"TO ({year + 1})"))
 
 
-def ensure(years, engine=None) -> list[int]:
+def ensure(years, engine=None, lock_timeout_ms: int = 2000) -> list[int]:
     """Make the partitions of `years` that do not exist yet, each in a short transaction of
-    its own; returns the years made. Call it before a transaction that reads the ledger (the
-    attach waits for every transaction using the ledger). Safe on several workers at once."""
+    its own; returns the years made. Call it before a transaction that reads the ledger: the
+    attach needs the ledger to itself for a moment. If another transaction holds it longer
+    than `lock_timeout_ms` (a long import elsewhere), the year is left for later — its rows go
+    to the default partition meanwhile — rather than queueing every reader of the ledger
+    behind the wait. Safe on several workers at once."""
     engine = engine or db.engine
     wanted = sorted({int(y) for y in years if y is not None})
     if engine.dialect.name != "postgresql" or not wanted:
@@ -70,13 +78,19 @@ def ensure(years, engine=None) -> list[int]:
         missing = [y for y in wanted if y not in partition_years(connection)]
         connection.rollback()
         for year in missing:
-            with connection.begin():
-                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                                   {"key": "ledger_partitions"})
-                if year in partition_years(connection):
-                    continue  # another worker made it meanwhile
-                create_partition(connection, year)
-                made.append(year)
+            try:
+                with connection.begin():
+                    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                                       {"key": "ledger_partitions"})
+                    if year in partition_years(connection):
+                        continue  # another worker made it meanwhile
+                    connection.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}"))
+                    create_partition(connection, year)
+                    made.append(year)
+            except OperationalError as error:
+                if getattr(error.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                    raise
+                log.warning("ledger partition %s not made now: the ledger is busy", year)
     return made
 
 

@@ -261,7 +261,7 @@ def tax_file(path: Path, rows: int, year: int, residents: int, scheme: dict) -> 
                 amount = (tiers[number % 5].amount_fen if per_person == 1
                           else tiers[0].amount_fen)
                 paid_on = date(year, 1, 10) + timedelta(days=number % 60 + payment)
-                lines.append(f"T{year}-{number}-{payment},{id_number},{year},{amount},"
+                lines.append(f"T{rows}-{number}-{payment},{id_number},{year},{amount},"
                              f"{paid_on},person\n")
                 written += 1
                 if len(lines) == 10_000:

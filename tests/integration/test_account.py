@@ -311,3 +311,33 @@ def test_estimates_for_a_resident_and_the_public(client, app, demo):
     assert shown.status_code == 200 and "2030" in shown.get_data(as_text=True)
     bad = public.get("/estimate?age=70&years=x")
     assert bad.status_code == 400 and "16到59" in bad.get_data(as_text=True)
+
+
+def test_a_batch_read_in_small_pieces_books_the_same(client, app, account_holder, monkeypatch):
+    """The import streams: the file in chunks of a few bytes (a number split between two
+    chunks), rows staged and decisions written a couple at a time while the rows are still
+    being read. Two payments of one year in one batch: the second tops the first up to the
+    next tier and adds only the subsidy's difference (第十一条)."""
+    from portal.operations import tax_import
+
+    monkeypatch.setattr(tax_import, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(tax_import, "ROWS_PER_WRITE", 2)
+    who = account_holder["id_number"]
+    rows = [{"tax_ref": f"S{who}-{n}", "id_number": who, "year": 2024, "amount_fen": 10000,
+             "paid_on": f"2024-0{n}-01"} for n in range(1, 6)]
+    body = json.dumps({"note": {"ignored": [1, 2]}, "rows": rows}).encode()
+    status = book(client, app, body, "application/json")
+    assert status.json["status"] == "booked", status.json
+    assert status.json["accepted"] == 5 and status.json["booked_entries"] == 10
+    booked = entries(app, account_holder["account_id"])
+    assert sum(amount for kind, amount, _d, _y in booked if kind == "personal") == 50000
+    # The 500 tier's subsidy (60.00) in five steps, never more.
+    assert sum(amount for kind, amount, _d, _y in booked if kind == "subsidy") == 6000
+    assert sorted(kind for kind, *_rest in booked) == ["personal"] * 5 + ["subsidy"] * 5
+
+
+def test_json_batches_that_cannot_be_read(client, app):
+    for body in (b'[{"rows": []}]', b'{"rows": 5}', b'{"other": []}', b'{"rows": [1, 2',
+                 b'{"rows": []} trailing', b'{"rows": [{"a": 1}] , }'):
+        answer = post(client, app, body, "application/json")
+        assert answer.status_code == 400, body

@@ -331,11 +331,6 @@ def rows_of(text, content_type: str) -> Iterator[dict]:
         raise BadBatch("the file is not UTF-8 text") from error
 
 
-def parse(content: bytes, content_type: str) -> list[dict]:
-    """A small batch's rows at once (tests and tools); the import itself streams."""
-    return list(rows_of(io.StringIO(content.decode("utf-8-sig"), newline=""), content_type))
-
-
 def _clean(row: dict) -> dict | None:
     if any("\x00" in str(value) for value in row.values()):
         return None  # no text column can hold a NUL byte

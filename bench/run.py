@@ -47,7 +47,7 @@ from portal.demo.loader import demo_data
 from portal.extensions import db, login_manager
 from portal.models import LedgerEntry, Person, PersonalAccount, Region, WebSession
 from portal.models.base import UTCDateTime
-from portal.operations import ledger
+from portal.operations import ledger, ledger_partitions
 from portal.operations.applications import china_today
 from portal.operations.interest import credit_year
 from portal.operations.tax_import import import_batch
@@ -177,6 +177,8 @@ def fill(residents: int, years: list[int], scheme: dict) -> dict:
                           .amount_fen, "subsidy_fen": tiers[slot % len(tiers)].subsidy_fen,
                           "booked_on": date(year, 1 + slot % 12, 5 + slot % 20)})
     session.execute(insert(slot_table), slots)
+    session.commit()
+    ledger_partitions.ensure(years)  # PostgreSQL: each history year in its own partition
     clock = time.perf_counter()
     ledger_rows = 0
     for year in years:
@@ -235,6 +237,105 @@ def tax_batch(rows: int, year: int, after_person: int, residents: int, scheme: d
         lines.append(f"B{year}-{person_id},{id_number},{year},"
                      f"{tiers[person_id % len(tiers)].amount_fen},{paid_on},person")
     return "\n".join(lines).encode()
+
+
+def tax_file(path: Path, rows: int, year: int, residents: int, scheme: dict) -> int:
+    """A tax year's CSV streamed to `path` (never whole in memory), for the synthetic residents
+    (their numbers recomputed, not read back). Up to N rows: one contribution each at a tier
+    spread over the population; more rows than residents: each resident pays the lowest tier
+    several times in the year, every payment a top-up to the next tier (rules.intake: the
+    year's total must be a tier, the subsidy follows the total). Rows for one resident are a
+    whole population apart in the file. Returns the accepted subsidy entries it expects."""
+    tiers = contributions.tiers(scheme, year)
+    per_person = -(-rows // residents)
+    if per_person > len(tiers) - 1:
+        raise SystemExit(f"at most {(len(tiers) - 1) * residents} rows for {residents} residents")
+    written = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("tax_ref,id_number,year,amount_fen,paid_on,payer\n")
+        for payment in range(per_person):
+            lines = []
+            for number in range(residents):
+                if written == rows:
+                    break
+                id_number = synthetic_person(number, None)["id_number"]
+                amount = (tiers[number % 5].amount_fen if per_person == 1
+                          else tiers[0].amount_fen)
+                paid_on = date(year, 1, 10) + timedelta(days=number % 60 + payment)
+                lines.append(f"T{rows}-{number}-{payment},{id_number},{year},{amount},"
+                             f"{paid_on},person\n")
+                written += 1
+                if len(lines) == 10_000:
+                    out.write("".join(lines))
+                    lines = []
+            out.write("".join(lines))
+    return written
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def import_in_child(path: Path, environment: dict) -> dict:
+    """`flask import-contributions` in its own process, as an operator runs it: wall time, and
+    its resident memory sampled every 0.2 s (peak and the trace, to see that it stays flat)."""
+    clock = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "portal", "import-contributions", str(path)],
+        env={**os.environ, **environment}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    samples = []
+    reader = threading.Thread(target=lambda: samples.append(process.communicate()))
+    reader.start()
+    trace = []
+    while reader.is_alive():
+        rss = rss_mb(process.pid)
+        if rss is not None:
+            trace.append((round(time.perf_counter() - clock, 1), round(rss)))
+        time.sleep(0.2)
+    reader.join()
+    seconds = time.perf_counter() - clock
+    stdout, stderr = samples[0]
+    if process.returncode != 0:
+        raise SystemExit(f"import failed ({process.returncode}): {stderr[-2000:]}")
+    report, _end = json.JSONDecoder().raw_decode(stdout)
+    peak = max((rss for _t, rss in trace), default=None)
+    step = max(1, len(trace) // 20)
+    return {"seconds": round(seconds, 1), "report": report, "peak_rss_mb": peak,
+            "rss_trace_mb": trace[::step]}
+
+
+def run_tax_import(args, folder: Path, url: str, environment: dict, app, years, scheme,
+                   result: dict) -> dict:
+    """Issue 19: a tax year of millions of rows through the real command, file on disk."""
+    this_year = china_today().year
+    result["tax_import"] = []
+    for rows in [int(n) for n in args.import_rows.split(",")]:
+        path = folder / f"tax-{rows}.csv"
+        clock = time.perf_counter()
+        written = tax_file(path, rows, this_year, args.residents, scheme)
+        log(f"tax file: {written} rows, {path.stat().st_size / 1e6:.0f} MB in "
+            f"{time.perf_counter() - clock:.0f} s")
+        measured = import_in_child(path, environment)
+        report = measured.pop("report")
+        if report.get("accepted") != written or report.get("rejected"):
+            summary = {k: v for k, v in report.items() if k != "details"}
+            raise SystemExit(f"tax batch not booked: {summary}")
+        measured.update(rows=written, megabytes=round(path.stat().st_size / 1e6),
+                        entries=report["booked_entries"],
+                        rows_per_s=round(written / measured["seconds"]))
+        result["tax_import"].append(measured)
+        log(f"tax import: {written} rows ({report['booked_entries']} entries) in "
+            f"{measured['seconds']:.1f} s = {measured['rows_per_s']} rows/s, peak RSS "
+            f"{measured['peak_rss_mb']} MB")
+        path.unlink()
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,7 +579,11 @@ def parse_args(argv):
                         help="drop everything in a database that already has tables")
     parser.add_argument("--no-prior-interest", action="store_true",
                         help="skip crediting interest for the years before the measured one")
-    parser.add_argument("--import-rows", type=int, default=20_000, help="rows in the tax batch")
+    parser.add_argument("--scenario", choices=("account", "tax-import"), default="account",
+                        help="account: fill, import, crediting, statements; tax-import: fill, "
+                             "then tax years of --import-rows rows through the real command")
+    parser.add_argument("--import-rows", default="20000",
+                        help="rows in the tax batch (tax-import: comma-separated sizes)")
     parser.add_argument("--sessions", type=int, default=200,
                         help="signed-in residents whose pages are viewed again and again (warm)")
     parser.add_argument("--first-views", type=int, default=3000,
@@ -528,8 +633,14 @@ def run(args, folder: Path) -> dict:
             f"{time.perf_counter() - clock:.1f} s ({result['fill_seconds']})")
         if not args.no_prior_interest:
             result["prior_interest_seconds"] = credit_prior_years(years, scheme)
+        if args.scenario == "tax-import":
+            db.session.remove()
+            run_tax_import(args, folder, url, environment, app, years, scheme, result)
+            app.extensions["portal_engine"].dispose()
+            print(json.dumps(result, ensure_ascii=False))
+            return result
 
-        rows = min(args.import_rows, args.residents)
+        rows = min(int(args.import_rows), args.residents)
         content = tax_batch(rows, this_year, filled["after_person"], args.residents, scheme)
         clock = time.perf_counter()
         batch = import_batch(content, "text/csv", scheme, received_by="system:bench")

@@ -195,6 +195,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are believed.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_path / "uploads")),
+        # Tax batches wait here (sealed) between the 202 and the job that books them; a shared
+        # folder when workers run on other machines.
+        "TAX_BATCH_DIR": _env("TAX_BATCH_DIR", str(instance_path / "tax-batches")),
+        # A province's tax year is hundreds of megabytes: larger than any other request.
+        "TAX_BATCH_MAX_BYTES": _env_int("TAX_BATCH_MAX_BYTES", 2 * 1024 * 1024 * 1024),
         # Photos with more pixels are refused from their header, before decoding (a 25 MP
         # phone photo decodes to about 75 MB; a decompression bomb to gigabytes).
         "UPLOAD_MAX_PIXELS": _env_int("UPLOAD_MAX_PIXELS", 25_000_000),

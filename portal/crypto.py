@@ -110,7 +110,37 @@ class KeyRing:
         return stored if key_id_of(stored) == self.current else self.seal(self.open(stored))
 
     def blind_index(self, value: str) -> str:
-        return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()
+        # hmac.digest is the one-shot C path: the same value as hmac.new(…).hexdigest(), several
+        # times faster, which a tax year's millions of rows notice.
+        return hmac.digest(self._index_key, value.encode(), hashlib.sha256).hex()
+
+    def blind_indexer(self):
+        """blind_index as one function call per value, for loops over millions of values."""
+        key, digest = self._index_key, hmac.digest
+
+        def index(value: str) -> str:
+            return digest(key, value.encode(), "sha256").hex()
+
+        return index
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        """One chunk of a sealed file: key id length, key id, nonce, ciphertext and tag."""
+        nonce = os.urandom(NONCE_BYTES)
+        key_id = self.current.encode()
+        return bytes([len(key_id)]) + key_id + nonce + self._aead[self.current].encrypt(
+            nonce, data, None)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        size = sealed[0]
+        key_id = sealed[1:1 + size].decode()
+        aead = self._aead.get(key_id)
+        if aead is None:
+            raise CannotOpen(f"no key {key_id!r} configured")
+        body = sealed[1 + size:]
+        try:
+            return aead.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], None)
+        except InvalidTag as error:
+            raise CannotOpen(f"a file sealed with key {key_id} was altered") from error
 
 
 def key_id_of(stored: str) -> str:

@@ -43,11 +43,22 @@ CONTRIBUTION_ROW = {
         "payer": {"type": "string", "enum": ["person", "government"]},
     },
 }
+RECEIVED = {
+    "type": "object", "required": ["batch_id", "status_url"],
+    "properties": {"batch_id": {"type": "integer"},
+                   "status_url": {"type": "string",
+                                  "description": "GET it for the outcome (batch status)"}},
+}
 REPORT = {
     "type": "object",
-    "required": ["rows", "accepted", "already_booked", "rejected", "booked_entries",
-                 "details", "reasons", "status"],
+    "required": ["batch_id", "status", "sha256"],
+    "description": "While `received` only batch_id, status and sha256; once finished also "
+                   "the counts, the first 1000 rows not booked (details) and the "
+                   "acknowledgement file's URL. `unreadable`: `error` says why.",
     "properties": {
+        "batch_id": {"type": "integer"}, "sha256": {"type": "string"},
+        "error": {"type": "string"}, "acknowledgement_url": {"type": "string"},
+        "details_truncated": {"type": "boolean"},
         "rows": {"type": "integer"}, "accepted": {"type": "integer"},
         "already_booked": {"type": "integer"}, "rejected": {"type": "integer"},
         "booked_entries": {"type": "integer"},
@@ -58,7 +69,8 @@ REPORT = {
                                       "enum": ["already_booked", "rejected"]},
                            "reason": {"type": "string", "nullable": True}}}},
         "reasons": {"type": "object", "additionalProperties": {"type": "string"}},
-        "status": {"type": "string", "enum": ["booked", "rejected"]},
+        "status": {"type": "string",
+                   "enum": ["received", "booked", "rejected", "unreadable"]},
     },
 }
 BATCH_SUMMARY = {
@@ -108,12 +120,41 @@ def document() -> dict:
                                                 "items": CONTRIBUTION_ROW}}}},
                 }},
                 "responses": {
-                    "200": _json(REPORT, "Booked (or the same batch again: its first report)"),
-                    "422": _json(REPORT, "Rejected as a whole; the report says which rows "
-                                         "and why"),
+                    "202": _json(RECEIVED, "Kept; a worker books it (all or nothing). The same "
+                                           "file again names the same batch.",
+                                 {"Location": {"schema": {"type": "string"}}}),
                     "400": _error("The file itself cannot be read"),
                     "401": UNAUTHORISED,
+                    "413": {"description": "Larger than TAX_BATCH_MAX_BYTES"},
                     "415": _error("Neither text/csv nor application/json"),
+                },
+            }},
+            "/exchange/tax/contributions/batches/{batch_id}": {"get": {
+                "operationId": "contributionBatch",
+                "summary": "Where a batch stands: received, booked, rejected (nothing booked; "
+                           "the rows and why) or unreadable",
+                "security": bearer,
+                "parameters": [{"name": "batch_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": _json(REPORT, "The batch's status and, once finished, its report"),
+                    "401": UNAUTHORISED,
+                    "404": _error("No such batch"),
+                },
+            }},
+            "/exchange/tax/contributions/batches/{batch_id}/acknowledgement": {"get": {
+                "operationId": "contributionAcknowledgement",
+                "summary": "The acknowledgement file: every refused row with its reason (CSV: "
+                           "row,tax_ref,reason,explanation)",
+                "security": bearer,
+                "parameters": [{"name": "batch_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "Refused rows, in file order",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "401": UNAUTHORISED,
+                    "404": _error("No such batch"),
+                    "409": _error("Not booked yet: read the status first"),
                 },
             }},
             "/exchange/tax/registrations/batches": {

@@ -6,13 +6,12 @@ System-to-system: a bearer token instead of a browser session, so no CSRF; every
 
 import hmac
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, stream_with_context, url_for
 
 from ..extensions import csrf
-from ..operations import tax_export
-from ..operations.tax_import import REASONS, BadBatch, import_batch
+from ..jobs import enqueue
+from ..operations import tax_export, tax_import
 from ..rules.dates import china_today
-from ..schemes import scheme_for
 
 bp = Blueprint("tax_api", __name__, url_prefix="/exchange/tax")
 
@@ -39,21 +38,69 @@ def _unauthorised():
 
 @bp.post("/contributions")
 def contributions():
+    """Keep the batch and answer 202 at once with where to read the outcome; the job
+    `tax.book_batch` books it (a tax year takes minutes, far longer than a request may)."""
     if not _authorised():
         return _unauthorised()
     content_type = request.mimetype or ""
     if content_type not in ("text/csv", "application/json"):
         return jsonify(error="send text/csv or application/json"), 415
+    request.max_content_length = current_app.config["TAX_BATCH_MAX_BYTES"]
     try:
-        batch = import_batch(request.get_data(), content_type,
-                             scheme_for(current_app.config["SCHEME_PROVINCE"]),
-                             received_by="system:tax")
-    except (BadBatch, UnicodeDecodeError) as error:
+        batch, _new = tax_import.receive(request.stream, content_type, received_by="system:tax")
+    except tax_import.BadBatch as error:
         return jsonify(error=str(error)), 400
-    report = dict(batch.report)
-    report["reasons"] = {code: text for code, text in REASONS.items()}
-    report["status"] = batch.status
-    return jsonify(report), 200 if batch.status == "booked" else 422
+    if batch.status == tax_import.BatchStatus.RECEIVED:
+        # New, or sent again while waiting (a worker lost it): booking twice books once.
+        enqueue("tax.book_batch", batch.id)
+    location = url_for(".contribution_batch", batch_id=batch.id)
+    response = jsonify(batch_id=batch.id, status_url=location)
+    response.status_code = 202
+    response.headers["Location"] = location
+    return response
+
+
+def _batch(batch_id: str):
+    """Any text in the URL gets a JSON 404, not the router's page or a database error."""
+    if not batch_id.isascii() or not batch_id.isdigit() or not 0 < int(batch_id) < 2**31:
+        return None
+    return tax_import.tax_batch(int(batch_id))
+
+
+@bp.get("/contributions/batches/<batch_id>")
+def contribution_batch(batch_id):
+    """Where a batch stands: received (waiting), booked, rejected (nothing booked; the report
+    and the acknowledgement name the rows and why) or unreadable."""
+    if not _authorised():
+        return _unauthorised()
+    batch = _batch(batch_id)
+    if batch is None:
+        return jsonify(error="no such batch"), 404
+    answer = {"batch_id": batch.id, "status": batch.status, "sha256": batch.content_sha256}
+    if batch.status in tax_import.FINISHED:
+        answer.update(batch.report)
+        answer["reasons"] = dict(tax_import.REASONS)
+        answer["acknowledgement_url"] = url_for(".contribution_acknowledgement",
+                                                batch_id=batch.id)
+    return jsonify(answer)
+
+
+@bp.get("/contributions/batches/<batch_id>/acknowledgement")
+def contribution_acknowledgement(batch_id):
+    """The acknowledgement file (CSV): every refused row with its reason, for the tax
+    department to correct and resend."""
+    if not _authorised():
+        return _unauthorised()
+    batch = _batch(batch_id)
+    if batch is None:
+        return jsonify(error="no such batch"), 404
+    if batch.status not in tax_import.FINISHED:
+        return jsonify(error="the batch has not been booked yet"), 409
+    response = current_app.response_class(
+        stream_with_context(tax_import.acknowledgement_lines(batch)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="acknowledgement-{batch.id}.csv"')
+    return response
 
 
 # Registration data for the tax department (第十三条): the tax interface asks for a new batch,

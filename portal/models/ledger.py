@@ -5,7 +5,7 @@ Balances are sums; nothing is edited in place; a correction is a reversing entry
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import Encrypted
@@ -28,7 +28,15 @@ CONTRIBUTION_KINDS = ("personal", "government_paid")
 
 
 class LedgerEntry(Base):
+    """On PostgreSQL partitioned by `year` (operations/ledger_partitions.py): there the primary
+    key is (id, year), `source_key` is unique per year, and `reverses_id` is checked by the
+    code that books reversals (a partitioned table cannot be the target of a foreign key on
+    `id` alone)."""
+
     __tablename__ = "ledger_entry"
+    __table_args__ = (Index("ix_ledger_entry_reverses_id", "reverses_id",
+                            postgresql_where=text("reverses_id IS NOT NULL"),
+                            sqlite_where=text("reverses_id IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("personal_account.id"), index=True)
@@ -52,9 +60,14 @@ class ImportBatch(Base):
     source: Mapped[str] = mapped_column(String(20))  # "tax"
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(10))  # "booked" or "rejected"
+    # received → booked / rejected / unreadable (operations.tax_import.BatchStatus)
+    status: Mapped[str] = mapped_column(String(10))
     report: Mapped[dict] = mapped_column(JSON, default=dict)
     received_by: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    # The sealed copy in TAX_BATCH_DIR until the batch is booked or refused.
+    file_name: Mapped[str | None] = mapped_column(String(80))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RefusedContribution(Base):

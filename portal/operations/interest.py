@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from ..crypto import Encrypted, EncryptedJSON
 from ..extensions import db
+from ..jobs import job
 from ..models import (
     InsuranceRelation,
     LedgerEntry,
@@ -34,7 +35,7 @@ from ..models import (
 )
 from ..models.base import UTCDateTime
 from ..rules.interest import DENOMINATOR, AccruedInterest, accrued_interest
-from . import audit, notify
+from . import audit, ledger_partitions, notify
 
 BATCH_SIZE = 20_000
 
@@ -84,87 +85,167 @@ def credit_year(year: int, rate_bp: int, actor: str = "system",
     """Credit interest for `year` on every open account not yet credited for it. Running it
     twice credits once; a closed (terminated) account is never touched: its interest was
     settled to date when it closed. Each batch of accounts is one transaction."""
+    result = _credit(year, rate_bp, None, progress, notify)
+    audit.record("interest_credited", actor=actor, channel="system", object_type="interest_year",
+                 object_id=year, detail={"rate_bp": rate_bp, "accounts": result["accounts"],
+                                         "interest_fen": result["interest_fen"]})
+    db.session.commit()
+    return result
+
+
+def counties_to_credit() -> list[str]:
+    """The counties whose accounts a year's crediting covers (the relations' region codes)."""
+    return list(db.session.scalars(select(InsuranceRelation.region_code).distinct()
+                                   .where(InsuranceRelation.status != "terminated")
+                                   .order_by(InsuranceRelation.region_code)))
+
+
+def credit_year_by_county(year: int, rate_bp: int, notify: bool = True) -> list[str]:
+    """Ask for one job per county (`interest.credit_county`), so a province's crediting runs
+    on several workers at once; returns the counties asked for. Each job is idempotent and
+    holds a lock on its (year, county), so a job run twice, even at once, credits once."""
+    from ..jobs import enqueue
+
+    counties = counties_to_credit()
+    for county in counties:
+        enqueue("interest.credit_county", year, rate_bp, county, notify)
+    return counties
+
+
+@job("interest.credit_county")
+def credit_county(year: int, rate_bp: int, county_code: str, notify: bool = True,
+                  actor: str = "system") -> dict:
+    """Credit `year` on the accounts whose relation is in `county_code` (第十八条): the same
+    amounts as credit_year, for one county."""
+    result = _credit(int(year), int(rate_bp), county_code, None, notify)
+    audit.record("interest_credited", actor=actor, channel="system", object_type="interest_year",
+                 object_id=year, detail={"rate_bp": rate_bp, "county": county_code,
+                                         "accounts": result["accounts"],
+                                         "interest_fen": result["interest_fen"]})
+    db.session.commit()
+    return result
+
+
+def _credit(year: int, rate_bp: int, county: str | None,
+            progress: Callable[[int], None] | None, notify: bool) -> dict:
     session = db.session
-    low_id, high_id = session.execute(
-        select(func.min(PersonalAccount.id), func.max(PersonalAccount.id))).one()
+    session.commit()
+    ledger_partitions.ensure([year])
+    bounds = select(func.min(PersonalAccount.id), func.max(PersonalAccount.id))
+    if county is not None:
+        bounds = bounds.join(InsuranceRelation,
+                             InsuranceRelation.id == PersonalAccount.relation_id).where(
+            InsuranceRelation.region_code == county)
+    low_id, high_id = session.execute(bounds).one()
     credited = total = 0
     if low_id is None:
         return {"year": year, "accounts": 0, "interest_fen": 0}
-    now = utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    now = utcnow()  # one run, one timestamp: what it credited is found by it
     for low in range(low_id, high_id + 1, BATCH_SIZE):
         high = min(low + BATCH_SIZE - 1, high_id)
-        sums = _weighted_sums(year, low, high)
-        numerator = sums.c.weighted * rate_bp
-        half = DENOMINATOR // 2
-        # `//` is integer division in SQL on both dialects (`/` would be true division here).
-        amount = case(
-            (numerator >= 0, (numerator + half) // DENOMINATOR),
-            else_=-((-numerator + half) // DENOMINATOR),
-        )
-        rows = select(
-            sums.c.account_id, literal("interest"), cast(amount, BigInteger),
-            literal(date(year, 12, 31)), literal(year),
-            literal(f"interest:{year}:") + cast(sums.c.account_id, String),
-            literal(now, UTCDateTime()),
-        ).select_from(sums).join(PersonalAccount, PersonalAccount.id == sums.c.account_id).join(
-            InsuranceRelation, InsuranceRelation.id == PersonalAccount.relation_id,
-        ).where(sums.c.weighted != 0, sums.c.done == 0,
-                InsuranceRelation.status != "terminated")
-        session.execute(insert(LedgerEntry).from_select(
-            ["account_id", "kind", "amount_fen", "booked_on", "year", "source_key",
-             "created_at"], rows))
-        # Counted back from the table: drivers differ in what rowcount says for INSERT … SELECT.
-        batch_count, batch_total = session.execute(
-            select(func.count(LedgerEntry.id), func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
-            .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
-                    LedgerEntry.account_id.between(low, high), LedgerEntry.created_at == now)
-        ).one()
-        if batch_count and notify:
-            _notify_statement_ready(year, low, high, now)
+        if postgres and county is not None:
+            # Two workers on one county: the second waits here, then credits nothing twice.
+            session.execute(select(func.pg_advisory_xact_lock(
+                func.hashtext(f"interest:{year}:{county}"))))
+        rows = _interest_rows(year, rate_bp, low, high, county, now)
+        columns = ["account_id", "kind", "amount_fen", "booked_on", "year", "source_key",
+                   "created_at"]
+        if postgres:
+            # One statement per batch: credit, tell (第十九条) and count what was credited,
+            # without reading the new rows back.
+            credited_now = insert(LedgerEntry).from_select(columns, rows).returning(
+                LedgerEntry.account_id, LedgerEntry.amount_fen).cte("credited_now")
+            counts = [func.count(credited_now.c.account_id),
+                      func.coalesce(func.sum(credited_now.c.amount_fen), 0)]
+            if notify:
+                told = insert(OutboxMessage).from_select(
+                    OUTBOX_COLUMNS, _statement_ready_rows(
+                        year, now, select(credited_now.c.account_id).subquery())).returning(
+                    OutboxMessage.id).cte("told")
+                counts.append(select(func.count()).select_from(told).scalar_subquery())
+            batch_count, batch_total, *_told = session.execute(select(*counts)).one()
+        else:
+            session.execute(insert(LedgerEntry).from_select(columns, rows))
+            # Counted back from the table: SQLite's rowcount for INSERT … SELECT varies.
+            batch_count, batch_total = session.execute(
+                select(func.count(LedgerEntry.id),
+                       func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+                .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
+                        LedgerEntry.account_id.between(low, high),
+                        LedgerEntry.created_at == now)).one()
+            if batch_count and notify:
+                _notify_statement_ready(year, low, high, now)
         credited += batch_count
         total += int(batch_total)
         session.commit()
         if progress:
             progress(high - low + 1)
-    audit.record("interest_credited", actor=actor, channel="system", object_type="interest_year",
-                 object_id=year, detail={"rate_bp": rate_bp, "accounts": credited,
-                                         "interest_fen": total})
-    session.commit()
     return {"year": year, "accounts": credited, "interest_fen": total}
 
 
-def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
-    """第十九条: tell each resident once a year that the statement is ready (SMS + messages)."""
+def _interest_rows(year: int, rate_bp: int, low: int, high: int, county: str | None, now):
+    """The interest entries of the accounts with ids in [low, high] (in `county` if given)
+    not yet credited for `year`: the weighted sums rounded once, half up (rules.interest)."""
+    sums = _weighted_sums(year, low, high)
+    numerator = sums.c.weighted * rate_bp
+    half = DENOMINATOR // 2
+    # `//` is integer division in SQL on both dialects (`/` would be true division here).
+    amount = case(
+        (numerator >= 0, (numerator + half) // DENOMINATOR),
+        else_=-((-numerator + half) // DENOMINATOR),
+    )
+    rows = select(
+        sums.c.account_id, literal("interest"), cast(amount, BigInteger),
+        literal(date(year, 12, 31)), literal(year),
+        literal(f"interest:{year}:") + cast(sums.c.account_id, String),
+        literal(now, UTCDateTime()),
+    ).select_from(sums).join(PersonalAccount, PersonalAccount.id == sums.c.account_id).join(
+        InsuranceRelation, InsuranceRelation.id == PersonalAccount.relation_id,
+    ).where(sums.c.weighted != 0, sums.c.done == 0,
+            InsuranceRelation.status != "terminated")
+    if county is not None:
+        rows = rows.where(InsuranceRelation.region_code == county)
+    return rows
+
+
+OUTBOX_COLUMNS = ["kind", "person_id", "status", "created_at", "channel", "recipient",
+                  "recipient_hash", "body", "params"]
+
+
+def _statement_ready_rows(year: int, now, credited):
+    """第十九条: tell each resident credited now, once a year, that the statement is ready:
+    a message in the portal and, where a phone is known, an SMS. `credited` has the account
+    ids; the phone is copied sealed as it is, with its look-up hash (portal/crypto.py)."""
     from ..models import Person
 
-    credited_now = (
-        select(PersonalAccount.person_id, Person.phone, Person.phone_hash)
-        .join(LedgerEntry, LedgerEntry.account_id == PersonalAccount.id)
-        .join(Person, Person.id == PersonalAccount.person_id)
-        .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
-                LedgerEntry.created_at == now, PersonalAccount.id.between(low, high),
-                # Also on the ledger side, so PostgreSQL reads the batch's range by index.
-                LedgerEntry.account_id.between(low, high))
-    ).subquery()
+    people = (select(PersonalAccount.person_id, Person.phone, Person.phone_hash)
+              .join(credited, credited.c.account_id == PersonalAccount.id)
+              .join(Person, Person.id == PersonalAccount.person_id)).subquery()
     text, sms = notify.chinese_texts("statement_ready", {"year": year})
-    # One statement for both channels: finding who was credited just now is the costly part
-    # (an index probe per account), so it is done once per batch, not once per channel.
     channels = union_all(select(literal("in_app").label("channel")),
                          select(literal("sms").label("channel"))).subquery()
     is_sms = channels.c.channel == "sms"
-    # The phone is copied sealed as it is, with its look-up hash (portal/crypto.py).
-    columns = ["kind", "person_id", "status", "created_at", "channel", "recipient",
-               "recipient_hash", "body", "params"]
-    db.session.execute(insert(OutboxMessage).from_select(columns, select(
-        literal("statement_ready"), credited_now.c.person_id, literal("pending"),
+    return select(
+        literal("statement_ready"), people.c.person_id, literal("pending"),
         literal(now, UTCDateTime()), channels.c.channel,
-        case((is_sms, credited_now.c.phone), else_=literal(None, String)),
-        case((is_sms, credited_now.c.phone_hash), else_=literal(None, String)),
+        case((is_sms, people.c.phone), else_=literal(None, String)),
+        case((is_sms, people.c.phone_hash), else_=literal(None, String)),
         case((is_sms, literal(sms, Encrypted())), else_=literal(text, Encrypted())),
         case((is_sms, literal(None, EncryptedJSON())),
              else_=literal({"year": year}, EncryptedJSON())),
-    ).select_from(credited_now).join(channels, literal(True))
-        .where(or_(~is_sms, credited_now.c.phone.is_not(None)))))
+    ).select_from(people).join(channels, literal(True)).where(
+        or_(~is_sms, people.c.phone.is_not(None)))
+
+
+def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
+    """The SQLite path of the notification: the batch's accounts credited just now."""
+    credited = (select(LedgerEntry.account_id.label("account_id"))
+                .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
+                        LedgerEntry.created_at == now,
+                        LedgerEntry.account_id.between(low, high))).subquery()
+    db.session.execute(insert(OutboxMessage).from_select(
+        OUTBOX_COLUMNS, _statement_ready_rows(year, now, credited)))
 
 
 # Interest to date (结息) when an account is settled or a pension decided -----------------------

@@ -34,6 +34,11 @@ def tier_for(scheme: dict, year: int, amount_fen: int) -> Tier | None:
 
 def government_pays_fen(scheme: dict, year: int, severely_disabled: bool) -> int:
     """What the government pays of the contribution itself for hardship groups (代缴)."""
+    return government_pays_in(year_config(scheme, year), severely_disabled)
+
+
+def government_pays_in(config: dict, severely_disabled: bool) -> int:
+    """government_pays_fen from the year's configuration (year_config) already looked up."""
     if not severely_disabled:
         return 0
-    return year_config(scheme, year).get("severe_disability_paid_fen", 0)
+    return config.get("severe_disability_paid_fen", 0)

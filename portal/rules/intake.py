@@ -64,10 +64,26 @@ def back_pay_allowed(scheme: dict, *, year: int, paid_on: date, birth_date: date
     return limit is None or paid_on.year - year <= int(limit)
 
 
+def _year_rules(scheme: dict, year: int, memo: dict | None):
+    """(tiers, the year's configuration) or None when the scheme has no such year; `memo`, a
+    dict the caller keeps for one scheme, saves rebuilding them for every row of a batch."""
+    if memo is not None and year in memo:
+        return memo[year]
+    try:
+        found = (contributions.tiers(scheme, year), contributions.year_config(scheme, year))
+    except contributions.NoSchemeForYear:
+        found = None
+    if memo is not None:
+        memo[year] = found
+    return found
+
+
 def intake(scheme: dict, *, year: int, paid_on: date, amount_fen: int, payer: str,
            relation_status: str | None, birth_date: date | None, enrolled_year: int,
-           years_paid: int, so_far: YearSoFar, severely_disabled: bool) -> Intake:
-    """Accept or refuse one row; `years_paid` counts the person's contribution years so far."""
+           years_paid: int, so_far: YearSoFar, severely_disabled: bool,
+           memo: dict | None = None) -> Intake:
+    """Accept or refuse one row; `years_paid` counts the person's contribution years so far.
+    `memo`: an empty dict kept by the caller across rows judged with the same scheme."""
     if year < scheme.get("scheme_start_year", 2009):
         return Intake("before_scheme_start")
     if relation_status is None:
@@ -76,19 +92,19 @@ def intake(scheme: dict, *, year: int, paid_on: date, amount_fen: int, payer: st
         return Intake("receiving_pension")
     if relation_status != "contributing":
         return Intake("relation_terminated")
-    try:
-        tiers = contributions.tiers(scheme, year)
-    except contributions.NoSchemeForYear:
+    rules = _year_rules(scheme, year, memo)
+    if rules is None:
         return Intake("bad_amount")
+    tiers, config = rules
     if payer == "government":
-        configured = contributions.government_pays_fen(scheme, year, severely_disabled)
+        configured = contributions.government_pays_in(config, severely_disabled)
         if not configured or amount_fen != configured or configured > tiers[0].amount_fen:
             return Intake("not_eligible_for_government_payment")
         kind = "government_paid"
     else:
         kind = "personal"
     total = so_far.personal_fen + so_far.government_fen + amount_fen
-    tier = contributions.tier_for(scheme, year, total)
+    tier = next((t for t in tiers if t.amount_fen == total), None)  # contributions.tier_for
     # A partial 代缴 arriving first waits for the personal part to complete the tier.
     waiting_for_personal_part = kind == "government_paid" and not so_far.personal_fen
     if tier is None and not waiting_for_personal_part:
@@ -100,7 +116,6 @@ def intake(scheme: dict, *, year: int, paid_on: date, amount_fen: int, payer: st
                                          birth_date=birth_date, enrolled_year=enrolled_year,
                                          years_paid=years_paid):
         return Intake("back_pay_not_allowed")
-    subsidised = not back_pay or contributions.year_config(scheme, year).get(
-        "subsidy_for_back_pay", False)
+    subsidised = not back_pay or config.get("subsidy_for_back_pay", False)
     subsidy = max(tier.subsidy_fen - so_far.subsidy_fen, 0) if tier and subsidised else 0
     return Intake(None, kind, subsidy)

@@ -406,13 +406,11 @@ def forward_death_reports(app):
 
 def book_rows(app, rows: str, client=None):
     """Contribution rows (without the header) sent the way the tax department sends them
-    (第十四条), and booked. The one place the test helpers talk to the tax interface."""
-    client = client or app.test_client()
-    booked = client.post("/exchange/tax/contributions",
-                         data="tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows,
-                         content_type="text/csv",
-                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert booked.status_code == 200, booked.json
+    (第十四条) and booked: 202 at once, then the batch's status says booked. The one place
+    the test helpers talk to the tax interface."""
+    booked = send_contributions(client or app.test_client(), app,
+                                "tax_ref,id_number,year,amount_fen,paid_on,payer\n" + rows)
+    assert booked.json["status"] == "booked", booked.json
     return booked
 
 
@@ -668,3 +666,18 @@ def pensioner(since: date, balance_fen=0, account_fen=0, phone=None, birth=date(
         checked_by="staff:2", status="confirmed"))
     db.session.commit()
     return person
+
+
+def send_contributions(client, app, body, content_type="text/csv", token=None):
+    """POST a tax batch the way the tax department does (第十四条): 202 and the batch's
+    status URL at once; returns the status read from it (booked / rejected with the report).
+    The job runs inline until a task engine is configured, so the status is final here."""
+    token = app.config["TAX_API_TOKEN"] if token is None else token
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.post("/exchange/tax/contributions", data=body, content_type=content_type,
+                         headers=headers)
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+    assert answer.headers["Location"] == answer.json["status_url"]
+    status = client.get(answer.json["status_url"], headers=headers)
+    assert status.status_code == 200
+    return status

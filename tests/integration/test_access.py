@@ -24,6 +24,7 @@ PUBLIC = {
     # bearer token of the tax department's system: test_account.py, test_tax_registration_export.py
     "tax_api.contributions", "tax_api.new_registration_batch", "tax_api.registration_batches",
     "tax_api.registration_batch", "tax_api.registration_acknowledgement",
+    "tax_api.contribution_batch", "tax_api.contribution_acknowledgement",  # test_account.py
     "openapi.openapi",  # the machine interfaces' description: test_openapi.py
     # the embedded identity provider's own pages and endpoints (its callers authenticate there)
     "idp.discovery", "idp.jwks", "idp.authorize", "idp.identify", "idp.verify", "idp.face",

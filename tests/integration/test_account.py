@@ -2,7 +2,7 @@
 verification (第十九条), and the estimate (第二十二条)."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -21,11 +21,17 @@ from portal.rules import ids
 from portal.rules.interest import yearly_interest
 from tests.integration.helpers import (  # noqa: F401  (importable from here too)
     csv_batch,
+    send_contributions,
     sign_in,
 )
 from tests.integration.helpers import (
     post_contributions as post,
 )
+
+
+def book(client, app, body: bytes, content_type="text/csv"):
+    """POST, then the outcome from the status URL (第十四条)."""
+    return send_contributions(client, app, body, content_type)
 
 
 def entries(app, account_id):
@@ -39,14 +45,16 @@ def entries(app, account_id):
 def test_import_books_contribution_and_subsidy_once(client, app, account_holder):
     who = account_holder["id_number"]
     body = csv_batch((f"T{who}-24", who, 2024, 50000, "2024-05-10", "person"))
-    response = post(client, app, body)
-    assert response.status_code == 200, response.json
+    response = book(client, app, body)
+    assert response.json["status"] == "booked", response.json
     assert response.json["accepted"] == 1 and response.json["booked_entries"] == 2
     assert entries(app, account_holder["account_id"]) == [
         ("personal", 50000, date(2024, 5, 10), 2024), ("subsidy", 6000, date(2024, 5, 10), 2024)]
-    again = post(client, app, body)  # the same file twice
-    assert again.status_code == 200 and again.json == response.json
-    resent = post(client, app, body + b"\n")  # the same row in another batch
+    again = book(client, app, body)  # the same file twice: the same batch, its first report
+    assert again.json == response.json
+    assert post(client, app, body).json["batch_id"] == response.json["batch_id"]
+    resent = book(client, app, body + b"\n")  # the same row in another batch
+    assert resent.json["batch_id"] != response.json["batch_id"]
     assert resent.json["already_booked"] == 1 and resent.json["booked_entries"] == 0
     assert len(entries(app, account_holder["account_id"])) == 2
 
@@ -59,8 +67,8 @@ def test_a_batch_with_a_bad_row_books_nothing_and_says_why(client, app, account_
                      (f"A{who}", who, 2025, 12345, "2025-03-01", "person"),
                      (f"D{who}", who, "2025x", 30000, "2025-03-01", "person"),
                      (f"P{who}", who, 2025, 10000, "2025-03-01", "government"))
-    response = post(client, app, body)
-    assert response.status_code == 422
+    response = book(client, app, body)
+    assert response.json["status"] == "rejected"
     reasons = {d["row"]: d["reason"] for d in response.json["details"]}
     assert reasons == {2: "unknown_person", 3: "bad_amount", 4: "bad_row",
                        5: "not_eligible_for_government_payment"}
@@ -76,20 +84,20 @@ def test_government_pays_the_lowest_tier_for_the_severely_disabled(client, app, 
         db.session.commit()
         db.session.remove()
     body = csv_batch((f"GOV{who}-2025", who, 2025, 10000, "2025-06-01", "government"))
-    assert post(client, app, body).status_code == 200
+    assert book(client, app, body).json["status"] == "booked"
     assert entries(app, account_holder["account_id"]) == [
         ("government_paid", 10000, date(2025, 6, 1), 2025),
         ("subsidy", 3000, date(2025, 6, 1), 2025)]
-    again = post(client, app, csv_batch(
+    again = book(client, app, csv_batch(
         (f"GOV{who}-2025b", who, 2025, 10000, "2025-07-01", "government")))
-    assert again.status_code == 422
+    assert again.json["status"] == "rejected"
     assert again.json["details"][0]["reason"] == "year_already_paid"
     assert len(entries(app, account_holder["account_id"])) == 2
 
 
 def test_back_pay_gets_no_subsidy_where_configured(client, app, account_holder):
     who = account_holder["id_number"]
-    post(client, app, csv_batch((f"B{who}", who, 2021, 30000, "2025-02-01", "person")))
+    book(client, app, csv_batch((f"B{who}", who, 2021, 30000, "2025-02-01", "person")))
     assert entries(app, account_holder["account_id"]) == [
         ("personal", 30000, date(2025, 2, 1), 2021)]
 
@@ -98,12 +106,54 @@ def test_json_batches_and_the_endpoint_guards(client, app, account_holder):
     who = account_holder["id_number"]
     body = json.dumps({"rows": [{"tax_ref": f"J{who}", "id_number": who, "year": 2025,
                                  "amount_fen": 20000, "paid_on": "2025-07-07"}]}).encode()
-    assert post(client, app, body, "application/json").status_code == 200
+    assert book(client, app, body, "application/json").json["status"] == "booked"
     assert post(client, app, body, "application/json", token="").status_code == 401
     assert post(client, app, body, "application/json", token="wrong").status_code == 401
     assert post(client, app, b"{not json", "application/json").status_code == 400
     assert post(client, app, b"a,b\n1,2", "text/csv").status_code == 400
     assert post(client, app, body, "text/plain").status_code == 415
+
+
+def test_a_batch_is_read_only_with_the_token_and_names_no_other(client, app, account_holder):
+    """The status and the acknowledgement (第十四条) answer only the tax department's system;
+    a resident's session, a wrong token or no token get nothing about the batch."""
+    who = account_holder["id_number"]
+    status = book(client, app, csv_batch((f"ACC{who}", who, 2025, 30000, "2025-04-01",
+                                          "person")))
+    url, acknowledgement = status.json["batch_id"], status.json["acknowledgement_url"]
+    url = f"/exchange/tax/contributions/batches/{url}"
+    for headers in ({}, {"Authorization": "Bearer wrong"},
+                    {"Authorization": app.config["TAX_API_TOKEN"]}):
+        for path in (url, acknowledgement):
+            answer = client.get(path, headers=headers)
+            assert answer.status_code == 401 and who not in answer.get_data(as_text=True)
+    token = {"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"}
+    for missing in ("/exchange/tax/contributions/batches/999999999",
+                    "/exchange/tax/contributions/batches/-1",
+                    "/exchange/tax/contributions/batches/99999999999999999999",
+                    "/exchange/tax/contributions/batches/x/acknowledgement"):
+        answer = client.get(missing, headers=token)
+        assert answer.status_code == 404 and answer.json == {"error": "no such batch"}
+    # Booked: an acknowledgement with no refused row, only its header.
+    assert client.get(acknowledgement, headers=token).get_data(as_text=True) == (
+        "row,tax_ref,reason,explanation\n")
+
+
+def test_a_file_broken_after_the_rows_read_at_receipt_is_unreadable(client, app, account_holder,
+                                                                      monkeypatch):
+    """Receipt reads the first rows only (a tax year is too long to read inside a request):
+    a file broken further down is taken (202) and its status says why it could not be read;
+    nothing is booked."""
+    from portal.operations import tax_import
+
+    monkeypatch.setattr(tax_import, "CHECK_ROWS", 1)
+    who = account_holder["id_number"]
+    body = csv_batch((f"UN1{who}", who, 2025, 30000, "2025-04-01", "person"),
+                     (f"UN2{who}", who, 2025, "x" * 300, "2025-04-01", "person"))
+    status = book(client, app, body)
+    assert status.json["status"] == "unreadable"
+    assert status.json["error"].startswith("too_long (line 3)")
+    assert entries(app, account_holder["account_id"]) == []
 
 
 def test_cli_import(app, tmp_path, account_holder):
@@ -119,7 +169,7 @@ def test_cli_import(app, tmp_path, account_holder):
 
 def test_interest_twice_is_once_and_totals_agree(client, app, account_holder):
     who = account_holder["id_number"]
-    post(client, app, csv_batch((f"I1{who}", who, 2025, 50000, "2025-03-15", "person"),
+    book(client, app, csv_batch((f"I1{who}", who, 2025, 50000, "2025-03-15", "person"),
                                 (f"I2{who}", who, 2025, 30000, "2025-11-20", "person")))
     with app.app_context():
         first = credit_year(2025, 150)
@@ -227,3 +277,59 @@ def test_estimates_for_a_resident_and_the_public(client, app, demo):
     assert shown.status_code == 200 and "2030" in shown.get_data(as_text=True)
     bad = public.get("/estimate?age=70&years=x")
     assert bad.status_code == 400 and "16到59" in bad.get_data(as_text=True)
+
+
+def test_a_batch_read_in_small_pieces_books_the_same(client, app, account_holder, monkeypatch):
+    """The import streams: the file in chunks of a few bytes (a number split between two
+    chunks), rows staged and decisions written a couple at a time while the rows are still
+    being read. Two payments of one year in one batch: the second tops the first up to the
+    next tier and adds only the subsidy's difference (第十一条)."""
+    from portal.operations import tax_import
+
+    monkeypatch.setattr(tax_import, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(tax_import, "ROWS_PER_WRITE", 2)
+    who = account_holder["id_number"]
+    rows = [{"tax_ref": f"S{who}-{n}", "id_number": who, "year": 2024, "amount_fen": 10000,
+             "paid_on": f"2024-0{n}-01"} for n in range(1, 6)]
+    body = json.dumps({"note": {"ignored": [1, 2]}, "rows": rows}).encode()
+    status = book(client, app, body, "application/json")
+    assert status.json["status"] == "booked", status.json
+    assert status.json["accepted"] == 5 and status.json["booked_entries"] == 10
+    booked = entries(app, account_holder["account_id"])
+    assert sum(amount for kind, amount, _d, _y in booked if kind == "personal") == 50000
+    # The 500 tier's subsidy (60.00) in five steps, never more.
+    assert sum(amount for kind, amount, _d, _y in booked if kind == "subsidy") == 6000
+    assert sorted(kind for kind, *_rest in booked) == ["personal"] * 5 + ["subsidy"] * 5
+
+
+def test_json_batches_that_cannot_be_read(client, app):
+    for body in (b'[{"rows": []}]', b'{"rows": 5}', b'{"other": []}', b'{"rows": [1, 2',
+                 b'{"rows": []} trailing', b'{"rows": [{"a": 1}] , }'):
+        answer = post(client, app, body, "application/json")
+        assert answer.status_code == 400, body
+
+
+def test_a_batch_whose_worker_was_lost_is_booked_by_the_beat(client, app, account_holder,
+                                                              monkeypatch):
+    """202 means the file is kept (第十四条): when no worker books it (lost on the way), the
+    beat's tax.book_pending asks again, and the batch is booked once."""
+    from portal.exchange import tax_api
+    from portal.jobs import registered
+    from portal.models import ImportBatch
+
+    monkeypatch.setattr(tax_api, "enqueue", lambda *args: None)  # the worker never comes
+    who = account_holder["id_number"]
+    body = csv_batch((f"L{who}-23", who, 2023, 50000, "2023-05-10", "person"))
+    batch_id = post(client, app, body).json["batch_id"]
+    monkeypatch.undo()
+    with app.app_context():
+        assert registered()["tax.book_pending"]() == []  # not yet: it may still be on its way
+        batch = db.session.get(ImportBatch, batch_id)
+        assert batch.status == "received"
+        batch.received_at -= timedelta(minutes=30)
+        db.session.commit()
+        assert registered()["tax.book_pending"]() == [batch_id]
+        assert db.session.get(ImportBatch, batch_id).status == "booked"
+        assert registered()["tax.book_pending"]() == []
+        db.session.remove()
+    assert len(entries(app, account_holder["account_id"])) == 2

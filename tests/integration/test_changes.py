@@ -23,6 +23,7 @@ from tests.integration.helpers import (  # noqa: F401  (importable from here too
     confirm,
     csrf_token,
     decide,
+    send_contributions,
     sign_in,
     staff_sign_in,
 )
@@ -197,9 +198,8 @@ def test_tier_choice_shows_subsidy_and_pension_then_how_to_pay(client, app, enro
     year = china_today().year
     body = (f"tax_ref,id_number,year,amount_fen,paid_on,payer\n"
             f"TC{reference},{enrolled['id_number']},{year},100000,{china_today()},person\n")
-    booked = client.post("/exchange/tax/contributions", data=body, content_type="text/csv",
-                         headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert booked.status_code == 200, booked.json
+    booked = send_contributions(client, app, body)
+    assert booked.json["status"] == "booked", booked.json
     assert "已到账" in client.get("/me/").get_data(as_text=True)
     assert "待缴费" not in client.get(f"/me/applications/{reference}").get_data(as_text=True)
     again = client.get("/apply/tier_choice/").get_data(as_text=True)

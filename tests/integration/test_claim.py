@@ -24,6 +24,7 @@ from tests.integration.helpers import (  # noqa: F401  (importable from here too
     file_claim,
     make_claimant,
     person_id,
+    send_contributions,
     sign_in,
     staff_post,
     staff_sign_in,

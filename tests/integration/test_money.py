@@ -47,6 +47,7 @@ from tests.integration.helpers import (  # noqa: F401  (importable from here too
     insure,
     new_person,
     pensioner,
+    send_contributions,
     staff_sign_in,
 )
 
@@ -407,11 +408,14 @@ def test_refused_rows_are_listed_printed_and_acknowledged(client, app, demo, tmp
     result = app.test_cli_runner().invoke(args=["import-contributions", str(path)])
     assert result.exit_code != 0
     assert f"REFUSED row 1 CLI-{receiving}: receiving_pension" in result.output
-    response = client.post("/exchange/tax/contributions", data=path.read_bytes() + b"\n",
-                           content_type="text/csv",
-                           headers={"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"})
-    assert response.status_code == 422
+    response = send_contributions(client, app, path.read_bytes() + b"\n")
+    assert response.json["status"] == "rejected"
     assert response.json["details"][0]["reason"] == "receiving_pension"
+    token = {"Authorization": f"Bearer {app.config['TAX_API_TOKEN']}"}
+    acknowledgement = client.get(response.json["acknowledgement_url"], headers=token)
+    assert acknowledgement.mimetype == "text/csv"
+    assert acknowledgement.get_data(as_text=True).splitlines()[1].startswith(
+        f"1,CLI-{receiving},receiving_pension,")
     reviewer = app.test_client()
     staff_sign_in(reviewer, app, "reviewer.qingshan")
     page = reviewer.get("/agency/refused-contributions").get_data(as_text=True)

@@ -23,6 +23,8 @@ def api_schema(live_url):
 
 OPERATIONS = [
     ("POST", "/exchange/tax/contributions"),
+    ("GET", "/exchange/tax/contributions/batches/{batch_id}"),
+    ("GET", "/exchange/tax/contributions/batches/{batch_id}/acknowledgement"),
     ("POST", "/exchange/tax/registrations/batches"),
     ("GET", "/exchange/tax/registrations/batches"),
     ("GET", "/exchange/tax/registrations/batches/{batch_no}"),

@@ -16,6 +16,7 @@ from tests.integration.helpers import (  # noqa: F401  (importable from here too
     confirm,
     csrf_token,
     file_dispute,
+    send_contributions,
     sign_in,
     staff_sign_in,
     version_of,

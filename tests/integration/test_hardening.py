@@ -170,6 +170,7 @@ def test_a_nul_byte_in_any_form_field_answers_400(client, app):
 
 def test_tax_batches_with_nul_bytes_or_huge_fields_answer_400(client, app):
     from tests.integration.helpers import post_contributions as post
+    from tests.integration.helpers import send_contributions
 
     nul = csv_batch(("T-NUL-1", "539901198106170221", 2026, 20000, "2026-03-01")).replace(
         b"T-NUL-1", b"T-NUL\x00-1")
@@ -182,9 +183,10 @@ def test_tax_batches_with_nul_bytes_or_huge_fields_answer_400(client, app):
                       "year": 2026, "amount_fen": 1e308, "paid_on": "2026-03-01"},
                      {"tax_ref": "T-J\u0000", "id_number": "539901198106170221",
                       "year": 2026, "amount_fen": 20000, "paid_on": "2026-03-01"}]}
-    response = post(client, app, json.dumps(rows).encode(), "application/json")
-    assert response.status_code == 422  # read, and each row refused with its reason
-    assert [d["reason"] for d in response.get_json()["details"]] == ["bad_row", "bad_row"]
+    # Read (202), then each row refused with its reason in the batch's status.
+    status = send_contributions(client, app, json.dumps(rows).encode(), "application/json")
+    assert status.get_json()["status"] == "rejected"
+    assert [d["reason"] for d in status.get_json()["details"]] == ["bad_row", "bad_row"]
 
 
 # --- terminal claims (item 9) -----------------------------------------------------------------

@@ -33,6 +33,7 @@ def pension():
         "resident/pension.html", notice=notice, decision=decision, relation=relation,
         claim=claim, payments=benefits.payments_of(current_user.id), standing=standing,
         confirmations=eligibility.history(current_user.id) if standing else [],
+        helpers=eligibility.helpers_of(current_user) if standing else [],
         # 第二十七条: this month's amount at this year's basic pension, not the decided one.
         current=benefits.current_amount(current_user.id, today) if receiving else None,
         next_payment=max(next_payment_date(today, day),

@@ -17,6 +17,7 @@ from e2e.conftest import KIOSK, PHONE
 from e2e.test_claim import face_check
 from e2e.test_sign_in import sign_in
 from kiosk.agent import load_key, serve
+from portal.documents.verification import mask_name
 from portal.extensions import db
 from portal.models import EligibilityCheck, FamilyHelper, Person
 from portal.rules.dates import china_today
@@ -91,6 +92,30 @@ def test_a_daughter_confirms_for_her_mother_on_her_phone(page, live_url, app, de
     expect(page.get_by_text("认证成功，谢谢。")).to_be_visible()
     expect(page.get_by_text("亲情认证").first).to_be_visible()
     checks.page(page, "family-done-phone")
+
+
+def test_a_pensioner_ends_a_relatives_registration(page, live_url, app, demo, checks):
+    """The elder sees who may confirm for them (masked) and ends it; the relative is told."""
+    elder, relative = demo["by_key"]["receiving"], demo["by_key"]["villager"]
+    make_due(app, elder, 200)
+    with app.app_context():
+        elder_id = db.session.scalar(select(Person.id).filter_by(name=elder["name"]))
+        helper_id = db.session.scalar(select(Person.id).filter_by(name=relative["name"]))
+        db.session.execute(delete(FamilyHelper).where(FamilyHelper.elder_person_id == elder_id))
+        db.session.add(FamilyHelper(elder_person_id=elder_id, helper_person_id=helper_id,
+                                    relation="child", consent_method="face"))
+        db.session.commit()
+        db.session.remove()
+    masked = mask_name(relative["name"])
+    sign_in(page, live_url, elder)
+    page.goto(live_url + "/me/pension")
+    page.get_by_role("link", name="谁可以为我做资格认证").click()
+    expect(page.get_by_role("heading", level=2, name="谁可以为我做资格认证")).to_be_visible()
+    expect(page.get_by_text(relative["name"])).to_have_count(0)
+    checks.page(page, "eligibility-helpers-phone")
+    page.get_by_role("button", name=f"解除{masked}的亲情认证").click()
+    expect(page.get_by_role("heading", level=2, name="谁可以为我做资格认证")).to_have_count(0)
+    checks.page(page)
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ only as ledger entries (security.md).
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import distinct, exists, func, select, true, update
+from sqlalchemy import and_, distinct, exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import queries
@@ -224,6 +224,24 @@ def pending_redetermination(person_id: int) -> BenefitDecision | None:
         BenefitDecision.replaces_id.is_not(None)).order_by(BenefitDecision.id.desc()).limit(1))
 
 
+def claim_decision(person_id: int) -> BenefitDecision | None:
+    """The claim's 核定表 checked and waiting for the resident's confirmation (第二十四条);
+    not a re-determination, which is confirmed with its dispute (第二十五条)."""
+    return db.session.scalar(select(BenefitDecision).filter_by(
+        person_id=person_id, status="checked", replaces_id=None)
+        .order_by(BenefitDecision.id.desc()).limit(1))
+
+
+def decision_to_show(person_id: int) -> BenefitDecision | None:
+    """The decision the pension page shows: the one paid now, or the claim's decision to
+    confirm; a re-determination waiting for confirmation is only announced there."""
+    return db.session.scalar(select(BenefitDecision).filter(
+        BenefitDecision.person_id == person_id,
+        or_(BenefitDecision.status == "confirmed",
+            and_(BenefitDecision.status == "checked", BenefitDecision.replaces_id.is_(None))))
+        .order_by(BenefitDecision.id.desc()).limit(1))
+
+
 def _decision_to_replace(person_id: int):
     """The 核定表 a re-determination replaces, with the relation it pays on: the confirmed one
     of a pensioner, or a claim's checked decision the resident disputed instead of confirming
@@ -231,9 +249,7 @@ def _decision_to_replace(person_id: int):
     current = confirmed_decision(person_id)
     if current is not None:
         return current, queries.relation_in(person_id, "receiving")
-    claim = db.session.scalar(select(BenefitDecision).filter_by(
-        person_id=person_id, status="checked", replaces_id=None)
-        .order_by(BenefitDecision.id.desc()).limit(1))
+    claim = claim_decision(person_id)
     return claim, queries.relation_in(person_id, "contributing") if claim else None
 
 

@@ -377,6 +377,38 @@ def register_helper(helper: Person, elder_name: str, elder_id_number: str,
     return link
 
 
+def helpers_of(elder: Person) -> list[tuple[FamilyHelper, Person]]:
+    """Who may confirm for this elder (active registrations), for the elder's own page."""
+    return db.session.execute(
+        select(FamilyHelper, Person).join(Person, Person.id == FamilyHelper.helper_person_id)
+        .filter(FamilyHelper.elder_person_id == elder.id, FamilyHelper.ended_at.is_(None))
+        .order_by(FamilyHelper.id)).all()
+
+
+def end_helper(person: Person, link_id: int, *, as_elder: bool, channel: str) -> FamilyHelper:
+    """亲情认证 ends: the elder withdraws the consent they gave (第三十一条), or the relative
+    stops helping. The other one is told; the ended helper can no longer confirm for the elder
+    (helper_link finds nothing). Anybody else's registration does not exist (LookupError)."""
+    link = db.session.get(FamilyHelper, link_id)
+    own = link is not None and (link.elder_person_id if as_elder else
+                                link.helper_person_id) == person.id
+    if not own or link.ended_at is not None:
+        raise LookupError("not this person's registration")
+    elder = db.session.get(Person, link.elder_person_id)
+    helper = db.session.get(Person, link.helper_person_id)
+    link.ended_at = utcnow()
+    if as_elder:
+        notify.tell(helper, "family_helper_ended_by_elder", {"name": elder.name})
+    else:
+        notify.tell(elder, "family_helper_ended_by_helper", {"name": helper.name})
+    audit.record("family_helper_ended", actor=person.get_id(), channel=channel,
+                 on_behalf_of=None if as_elder else elder.get_id(),
+                 object_type="family_helper", object_id=link.id,
+                 detail={"by": "elder" if as_elder else "helper"})
+    db.session.commit()
+    return link
+
+
 def confirm_by_helper(helper: Person, link_id: int, capture: str, channel: str,
                       today: date) -> EligibilityCheck:
     """亲情认证: the registered relative does the elder's face check on their own phone."""

@@ -159,9 +159,12 @@ def _credit(year: int, rate_bp: int, county: str | None,
             counts = [func.count(credited_now.c.account_id),
                       func.coalesce(func.sum(credited_now.c.amount_fen), 0)]
             if notify:
+                # No Python-side defaults: inside a CTE SQLAlchemy renders `attempts` as a
+                # parameter it never fills (NULL); the column's server default applies instead.
                 told = insert(OutboxMessage).from_select(
                     OUTBOX_COLUMNS, _statement_ready_rows(
-                        year, now, select(credited_now.c.account_id).subquery())).returning(
+                        year, now, select(credited_now.c.account_id).subquery()),
+                    include_defaults=False).returning(
                     OutboxMessage.id).cte("told")
                 counts.append(select(func.count()).select_from(told).scalar_subquery())
             batch_count, batch_total, *_told = session.execute(select(*counts)).one()

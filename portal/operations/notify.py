@@ -89,6 +89,12 @@ MESSAGES = {
     "family_helper_registered": N_("%(name)s has registered to confirm your pension "
                                    "eligibility for you on their phone (亲情认证). If you did not "
                                    "agree, call 12333."),
+    "family_helper_ended_by_elder": N_("%(name)s has ended your registration to confirm their "
+                                       "pension eligibility for them (亲情认证). You can no "
+                                       "longer do their face check on your phone."),
+    "family_helper_ended_by_helper": N_("%(name)s no longer confirms your pension eligibility "
+                                        "for you (亲情认证). Confirm it yourself with a face "
+                                        "check, or let another relative register."),
     "eligibility_confirmed": N_("Your pension eligibility is confirmed for this year. The next "
                                 "confirmation is due by %(due)s."),
     "eligibility_resumed": N_("Your pension eligibility is confirmed and your pension resumes. "

@@ -9,6 +9,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..auth.resident import resident_required, step_up_redirect
+from ..documents.verification import mask_name
 from ..operations import eligibility as ops
 from ..rules import ids
 from ..rules.dates import china_today
@@ -17,6 +18,10 @@ from .views import bp
 
 class ConfirmForm(FlaskForm):
     """Nothing to answer: the face check itself is the confirmation."""
+
+
+class EndHelperForm(FlaskForm):
+    """Nothing to answer: the button ends one 亲情认证 registration."""
 
 
 class ElderFaceForm(FlaskForm):
@@ -67,8 +72,33 @@ def eligibility():
             return refused
         ops.confirm_by_face(current_user, _channel(), today)
         return redirect(url_for(".eligibility"), 303)
+    helpers = [(link, mask_name(helper.name)) for link, helper in ops.helpers_of(current_user)]
     return render_template("resident/eligibility.html", standing=standing, form=form,
-                           today=today)
+                           today=today, helpers=helpers, end_form=EndHelperForm())
+
+
+def _end_helper(link_id: int, *, as_elder: bool, back: str):
+    if not EndHelperForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.end_helper(current_user, link_id, as_elder=as_elder, channel=_channel())
+    except LookupError:
+        abort(404)
+    return redirect(back, 303)
+
+
+@bp.post("/eligibility/helpers/<int:link_id>/end")
+@resident_required()
+def end_my_helper(link_id):
+    """The elder withdraws a relative's registration to confirm for them (亲情认证)."""
+    return _end_helper(link_id, as_elder=True, back=url_for(".eligibility", _anchor="helpers"))
+
+
+@bp.post("/family/<int:link_id>/end")
+@resident_required()
+def stop_helping(link_id):
+    """The relative stops confirming for the elder."""
+    return _end_helper(link_id, as_elder=False, back=url_for(".family"))
 
 
 @bp.route("/family", methods=["GET", "POST"])
@@ -100,7 +130,7 @@ def family():
     elders = [(link, elder, ops.standing_of(elder.id, today))
               for link, elder in ops.helpers_for(current_user)]
     return render_template("resident/family.html", form=form, elders=elders,
-                           mask=ids.mask), status
+                           mask=ids.mask, end_form=EndHelperForm()), status
 
 
 @bp.route("/family/<int:link_id>", methods=["GET", "POST"])

@@ -4,12 +4,11 @@
 
 from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
 
 from .. import queries
 from ..auth.resident import resident_required
 from ..extensions import db
-from ..models import Application, BenefitDecision, PensionNotice
+from ..models import Application
 from ..operations import benefits, eligibility
 from ..rules import contact
 from ..rules.benefits import next_payment_date, payment_day_in
@@ -20,16 +19,10 @@ from .views import bp
 @bp.get("/pension")
 @resident_required()
 def pension():
-    notice = db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id))
+    notice = queries.pension_notice_of(current_user.id)
     # The claim's decision to confirm, or the one paid now; a re-determination waiting for
     # confirmation is confirmed with its dispute (第二十五条) and only announced here.
-    decision = db.session.scalar(
-        select(BenefitDecision).filter(
-            BenefitDecision.person_id == current_user.id,
-            or_(BenefitDecision.status == "confirmed",
-                and_(BenefitDecision.status == "checked",
-                     BenefitDecision.replaces_id.is_(None))))
-        .order_by(BenefitDecision.id.desc()))
+    decision = benefits.decision_to_show(current_user.id)
     pending = benefits.pending_redetermination(current_user.id)
     relation = queries.current_relation(current_user.id)
     today, day = china_today(), current_app.config["PENSION_PAYMENT_DAY"]
@@ -40,6 +33,7 @@ def pension():
         "resident/pension.html", notice=notice, decision=decision, relation=relation,
         claim=claim, payments=benefits.payments_of(current_user.id), standing=standing,
         confirmations=eligibility.history(current_user.id) if standing else [],
+        helpers=eligibility.helpers_of(current_user) if standing else [],
         # 第二十七条: this month's amount at this year's basic pension, not the decided one.
         current=benefits.current_amount(current_user.id, today) if receiving else None,
         next_payment=max(next_payment_date(today, day),
@@ -55,8 +49,7 @@ def pension():
 @resident_required("face", back="resident.pension")
 def confirm_pension():
     """第二十四条: the resident accepts the 核定表 they have read."""
-    decision = db.session.scalar(select(BenefitDecision).filter_by(
-        person_id=current_user.id, status="checked", replaces_id=None))
+    decision = benefits.claim_decision(current_user.id)
     if decision is None:
         abort(404)
     try:
@@ -70,7 +63,7 @@ def confirm_pension():
 @bp.get("/pension/notice")
 @resident_required()
 def pension_notice():
-    notice = db.session.scalar(select(PensionNotice).filter_by(person_id=current_user.id))
+    notice = queries.pension_notice_of(current_user.id)
     if notice is None:
         abort(404)
     return render_template("resident/pension_notice.html", notice=notice)

@@ -383,6 +383,89 @@ def test_a_relative_registers_with_the_elders_face_and_confirms_for_them(app, co
     assert "亲情认证" in helper.get(f"/me/family/{link_id}").get_data(as_text=True)
 
 
+def _registered_helper(app, elder, relative) -> int:
+    """The relative registered as the elder's helper (the household register links them)."""
+    with app.app_context():
+        db.session.add(RegistryRelative(id_number=relative["id_number"],
+                                        relative_id_number=elder["id_number"],
+                                        relation="child"))
+        db.session.commit()
+        link = ops.register_helper(db.session.get(Person, relative["id"]), elder["name"],
+                                   elder["id_number"], "match")
+        link_id = link.id
+        db.session.remove()
+    return link_id
+
+
+def test_the_elder_or_the_relative_ends_a_registration_and_the_relative_can_no_longer_confirm(
+        app, county):
+    """第三十一条 (亲情认证): the elder sees who may confirm for them, masked, and ends it; the
+    relative is told and can no longer do the face check. The relative may stop by themselves;
+    the elder is told. Nobody else can end it."""
+    elder = pensioner(app, due_in(5))
+    child = pensioner(app, due_in(300), name="测试小明")
+    other_child = pensioner(app, due_in(300), name="测试小红")
+    stranger = pensioner(app, due_in(300))
+    link_id = _registered_helper(app, elder, child)
+    other_link = _registered_helper(app, elder, other_child)
+
+    own = app.test_client()
+    sign_in(own, app, elder)
+    assert "/me/eligibility#helpers" in own.get("/me/pension").get_data(as_text=True)
+    page = own.get("/me/eligibility")
+    text = page.get_data(as_text=True)
+    assert "谁可以为我做资格认证" in text and "测**明" in text and "测试小明" not in text
+    assert f"/me/eligibility/helpers/{link_id}/end" in text
+
+    # Nobody else ends it: a stranger, nor the relative through the elder's button.
+    intruder = app.test_client()
+    sign_in(intruder, app, stranger)
+    token = csrf_token(intruder.get("/me/eligibility"))
+    assert intruder.post(f"/me/eligibility/helpers/{link_id}/end",
+                         data={"csrf_token": token}).status_code == 404
+    assert intruder.post(f"/me/family/{link_id}/end",
+                         data={"csrf_token": token}).status_code == 404
+    helper = app.test_client()
+    sign_in(helper, app, child)
+    family = helper.get("/me/family")
+    assert f"/me/family/{link_id}/end" in family.get_data(as_text=True)
+    assert helper.post(f"/me/eligibility/helpers/{link_id}/end",
+                       data={"csrf_token": csrf_token(family)}).status_code == 404
+    assert own.post(f"/me/eligibility/helpers/{link_id}/end").status_code == 400  # no CSRF
+
+    ended = own.post(f"/me/eligibility/helpers/{link_id}/end",
+                     data={"csrf_token": csrf_token(page)})
+    assert ended.status_code == 303 and ended.location.endswith("/me/eligibility#helpers")
+    with app.app_context():
+        link = db.session.get(FamilyHelper, link_id)
+        assert link.ended_at is not None
+        record = db.session.scalar(select(AuditRecord).filter_by(
+            action="family_helper_ended", object_id=str(link_id)))
+        assert record.actor == f"resident:{elder['id']}" and record.detail == {"by": "elder"}
+        with pytest.raises(LookupError):
+            ops.confirm_by_helper(db.session.get(Person, child["id"]), link_id, "match",
+                                  "online", TODAY)
+        db.session.remove()
+    assert any("测试" in body and "不能" in body
+               for _c, body in messages(app, child["id"], "family_helper_ended_by_elder"))
+    text = own.get("/me/eligibility").get_data(as_text=True)
+    assert "测**明" not in text and "测**红" in text
+    assert helper.get(f"/me/family/{link_id}").status_code == 404
+    assert f"/me/family/{link_id}" not in helper.get("/me/family").get_data(as_text=True)
+    assert own.post(f"/me/eligibility/helpers/{link_id}/end",
+                    data={"csrf_token": csrf_token(page)}).status_code == 404
+
+    # The other relative stops by themselves; the elder is told.
+    second = app.test_client()
+    sign_in(second, app, other_child)
+    stopped = second.post(f"/me/family/{other_link}/end",
+                          data={"csrf_token": csrf_token(second.get("/me/family"))})
+    assert stopped.status_code == 303
+    assert messages(app, elder["id"], "family_helper_ended_by_helper")
+    assert second.get(f"/me/family/{other_link}").status_code == 404
+    assert "谁可以为我做资格认证" not in own.get("/me/eligibility").get_data(as_text=True)
+
+
 # 6. The village assistant's home visit -------------------------------------------------------
 
 def _png(colour=(200, 100, 50)) -> bytes:

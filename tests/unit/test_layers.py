@@ -69,3 +69,17 @@ def test_no_view_imports_another_blueprints_views(module):
     path = ROOT / (module.replace(".", "/") + ".py")
     others = {m for m, blueprint in VIEWS.items() if blueprint != VIEWS[module]}
     assert not imports_of(path) & others
+
+
+def calls_select(path: Path) -> bool:
+    return any(isinstance(node, ast.Call) and getattr(node.func, "id", None) == "select"
+               for node in ast.walk(ast.parse(path.read_text())))
+
+
+@pytest.mark.parametrize("module", sorted(VIEWS))
+def test_views_hold_no_select(module):
+    """Views are thin: their look-ups are named queries (portal/queries.py) or operations."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = ROOT / module.replace(".", "/") / "__init__.py"
+    assert not calls_select(path), f"{module} calls select(); name the query in queries.py"

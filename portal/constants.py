@@ -201,6 +201,8 @@ class PayoutKind(Labelled):
     REISSUE = "reissue", _l("Re-issue of failed pension payments (再次发放)")
     REDETERMINATION = "redetermination", _l("Difference from a re-determined pension (重新核定)")
     LEDGER_CORRECTION = "ledger_correction", _l("Correction of account entries (冲正)")
+    TRANSFER_CORRECTION = "transfer_correction", _l(
+        "Correction of a transferred record on both sides (第四十四条)")
 
 
 class PayoutStatus(Labelled):

@@ -113,6 +113,8 @@ STAFF_ONLY = {
     "agency.ask_old_county": ("POST", "/agency/applications/5399012611240000/ask-old-county"),
     "agency.transfer_resolution": (
         "POST", "/agency/applications/5399012611240000/transfer-resolution"),
+    "agency.transfer_correction_check": (
+        "POST", "/agency/applications/5399012611240000/transfer-correction-check"),
     "agency.old_county_answer": (
         "POST", "/agency/applications/5399012611240000/old-county-answer"),
     "agency.inquiries": ("GET", "/agency/inquiries"),

@@ -223,6 +223,8 @@ def walk(f):
             "POST", f"/agency/applications/{f['dispute']}/ask-old-county", "none"),
         "agency.transfer_resolution": (
             "POST", f"/agency/applications/{f['dispute']}/transfer-resolution", "none"),
+        "agency.transfer_correction_check": (
+            "POST", f"/agency/applications/{f['dispute']}/transfer-correction-check", "none"),
         "agency.old_county_answer": (
             "POST", f"/agency/applications/{f['dispute']}/old-county-answer", "none"),
         "agency.inquiries": ("GET", "/agency/inquiries", "absent"),

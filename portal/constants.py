@@ -208,6 +208,7 @@ class PayoutKind(Labelled):
 class PayoutStatus(Labelled):
     AWAITING = "awaiting", _l("Waiting for a second member of staff to approve")
     APPROVED = "approved", _l("Approved and released")
+    RETURNED = "returned", _l("Sent back to the member of staff who prepared it")
 
 
 class SettlementStatus(Labelled):

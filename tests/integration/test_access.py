@@ -104,6 +104,7 @@ STAFF_ONLY = {
                                 "/agency/applications/5399012611240000/correction-check"),
     "agency.approvals_queue": ("GET", "/agency/approvals"),
     "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
+    "agency.return_payout": ("POST", "/agency/approvals/999999/return"),
     "agency.eligibility_missed": ("GET", "/agency/eligibility"),  # test_eligibility.py
     # Disputes that re-decide (第二十五条, 第四十四条): test_disputes_redecide.py
     "agency.redetermine": ("POST", "/agency/applications/5399012611240000/redetermine"),

@@ -213,6 +213,7 @@ def walk(f):
             "POST", f"/agency/applications/{f['dispute']}/correction-check", "none"),
         "agency.approvals_queue": ("GET", "/agency/approvals", "absent"),
         "agency.approve_payout": ("POST", f"/agency/approvals/{f['payout']}/approve", "none"),
+        "agency.return_payout": ("POST", f"/agency/approvals/{f['payout']}/return", "none"),
         "agency.redetermine": ("POST", f"/agency/applications/{f['dispute']}/redetermine",
                                "none"),
         "agency.redetermination_check": (

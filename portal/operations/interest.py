@@ -161,7 +161,8 @@ def _credit(year: int, rate_bp: int, county: str | None,
             if notify:
                 told = insert(OutboxMessage).from_select(
                     OUTBOX_COLUMNS, _statement_ready_rows(
-                        year, now, select(credited_now.c.account_id).subquery())).returning(
+                        year, now, select(credited_now.c.account_id).subquery()),
+                    include_defaults=False).returning(
                     OutboxMessage.id).cte("told")
                 counts.append(select(func.count()).select_from(told).scalar_subquery())
             batch_count, batch_total, *_told = session.execute(select(*counts)).one()

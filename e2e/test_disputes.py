@@ -170,6 +170,18 @@ def test_the_old_county_answers_a_question_about_a_record_it_transferred(
     expect(console.get_by_text("漏划转2021年缴费500元").first).to_be_visible()
     checks.page(console, "agency-transfer-resolution")
     console.get_by_label("核查情况（居民可查看）").fill("转出地确认漏划转2021年缴费500元，已补记")
-    console.get_by_role("button", name="在转出地和转入地同时更正").click()
+    console.get_by_role("button", name="提交转出地和转入地的更正（待复核）").click()
     expect(console.get_by_role("heading", level=1)).to_have_text("待审核的申请")
     context.close()
+    # 第六十二条: booked on both sides only once a different member of staff approves it.
+    with app.app_context():
+        item = db.session.scalar(select(Application).filter_by(reference=dispute))
+        assert item.status == "prepared"
+        version = str(item.version)
+        db.session.remove()
+    staff_act(app, dispute, "checker.qingshan", "transfer-correction-check",
+              verdict="approve", version=version)
+    with app.app_context():
+        assert db.session.scalar(select(Application.status).filter_by(
+            reference=dispute)) == "corrected"
+        db.session.remove()

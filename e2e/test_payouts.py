@@ -58,12 +58,12 @@ def test_a_resident_names_a_beneficiary_on_a_phone(page, live_url, demo, checks)
     expect(page.get_by_text("您尚未指定受益人。")).to_be_visible()
 
 
-def reissue_prepared_by(app, username) -> str:
+def reissue_prepared_by(app, username, month=date(1993, 3, 1), serial=931,
+                        basic_fen=16300) -> str:
     """A failed payment of 青山县 whose re-issue `username` prepared."""
     with app.app_context():
-        month = date(1993, 3, 1)
         person = Person(id_type=ids.RESIDENT_ID, name="重发测试",
-                        id_number=ids.compose_resident_id("539901", date(1950, 2, 2), 931),
+                        id_number=ids.compose_resident_id("539901", date(1950, 2, 2), serial),
                         birth_date=date(1950, 2, 2))
         db.session.add(person)
         db.session.flush()
@@ -71,11 +71,11 @@ def reissue_prepared_by(app, username) -> str:
                                          status="receiving", started_on=date(2009, 10, 1),
                                          benefit_from=date(2010, 1, 1)))
         run = PaymentRun(month=month, created_by="test", payments=1, people=1,
-                         basic_fen=16300, account_fen=0, bank_file="")
+                         basic_fen=basic_fen, account_fen=0, bank_file="")
         db.session.add(run)
         db.session.flush()
         payment = BenefitPayment(run_id=run.id, person_id=person.id, month=month,
-                                 basic_fen=16300, account_fen=0,
+                                 basic_fen=basic_fen, account_fen=0,
                                  bank_account="6222020200000000", status="failed")
         db.session.add(payment)
         db.session.commit()
@@ -116,4 +116,30 @@ def test_a_second_member_of_staff_approves_a_payout(browser, live_url, app, demo
     context.close()
     with app.app_context():
         assert db.session.get(BenefitPayment, payment_id).status == "reissued"
+        db.session.remove()
+
+
+def test_a_second_member_of_staff_sends_a_payout_back(browser, live_url, app, demo, checks):
+    """第六十二条: the checker sends a re-issue back with the reason; nothing is paid."""
+    payment_id = reissue_prepared_by(app, "reviewer.qingshan", month=date(1993, 4, 1),
+                                     serial=932, basic_fen=16400)
+    context, console = staff_page(browser, live_url, app, demo, "checker.qingshan")
+    console.goto(live_url + "/agency/approvals")
+    section = console.locator("section", has_text="发放失败的养老金再次发放").filter(
+        has_text="¥164.00")
+    section.get_by_role("button", name="退回经办人").click()
+    expect(console.locator(".error-summary")).to_be_visible()
+    checks.page(console, "agency-approvals-return-error")
+    section = console.locator("section", has_text="发放失败的养老金再次发放").filter(
+        has_text="¥164.00")
+    section.get_by_label("退回原因（经办人可查看）").fill("银行账号未更正，请核对后再发放")
+    section.get_by_role("button", name="退回经办人").click()
+    expect(console.get_by_role("heading", name="最近退回的支付")).to_be_visible()
+    expect(console.get_by_text("银行账号未更正，请核对后再发放")).to_be_visible()
+    checks.page(console, "agency-approvals-returned")
+    console.set_viewport_size(PHONE)
+    checks.page(console, "agency-approvals-returned-phone")
+    context.close()
+    with app.app_context():
+        assert db.session.get(BenefitPayment, payment_id).status == "failed"
         db.session.remove()

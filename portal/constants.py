@@ -201,11 +201,14 @@ class PayoutKind(Labelled):
     REISSUE = "reissue", _l("Re-issue of failed pension payments (再次发放)")
     REDETERMINATION = "redetermination", _l("Difference from a re-determined pension (重新核定)")
     LEDGER_CORRECTION = "ledger_correction", _l("Correction of account entries (冲正)")
+    TRANSFER_CORRECTION = "transfer_correction", _l(
+        "Correction of a transferred record on both sides (第四十四条)")
 
 
 class PayoutStatus(Labelled):
     AWAITING = "awaiting", _l("Waiting for a second member of staff to approve")
     APPROVED = "approved", _l("Approved and released")
+    RETURNED = "returned", _l("Sent back to the member of staff who prepared it")
 
 
 class SettlementStatus(Labelled):

@@ -89,6 +89,18 @@ class ApprovalForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
+class ReturnPayoutForm(FlaskForm):
+    """复核 finds a payout wrong: it goes back to its preparer with the reason (第六十二条)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    reason = TextAreaField(_l("Why it goes back (the member of staff who prepared it reads this)"))
+
+    def validate_reason(self, field):
+        field.data = (field.data or "").strip()
+        if len(field.data) < 4:
+            raise ValidationError(_("Write why it goes back (at least 4 characters)"))
+
+
 def yuan_to_fen(text: str) -> int | None:
     """'500', '500.5', '-12.30' → fen; None when it is not an amount."""
     value = (text or "").strip().replace(",", "")

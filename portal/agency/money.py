@@ -34,6 +34,7 @@ from ..operations import (
 from ..rules import ids
 from .forms import (
     ApprovalForm,
+    ReturnPayoutForm,
 )
 from .views import (
     CHECKERS,
@@ -114,12 +115,17 @@ def approvals_queue():
     return render_approvals()
 
 
-def render_approvals(notice=None, status=200):
+def render_approvals(notice=None, status=200, returning=None):
     county = current_user.region_code
     waiting, done = approvals.awaiting(county), approvals.recently_approved(county)
+    returned = approvals.recently_returned(county)
+    returning = returning or {}
     return render_template(
-        "agency/approvals.html", waiting=waiting, done=done, notice=notice,
-        payout_names=approvals.names(waiting + done),
+        "agency/approvals.html", waiting=waiting, done=done, notice=notice, returned=returned,
+        return_forms={item.id: returning.get(item.id) or ReturnPayoutForm(
+            formdata=None, prefix=f"p{item.id}", version=item.version) for item in waiting},
+        error=next((f for f in returning.values() if f.errors), None),
+        payout_names=approvals.names(waiting + done + returned),
         people=db.by_id(Person, (a.person_id for a in waiting + done if a.person_id)),
         applications=db.by_id(Application, (a.application_id for a in waiting + done
                                             if a.application_id)),
@@ -149,6 +155,33 @@ def approve_payout(approval_id):
         if form.version.data == item.version:
             approvals.approve(item, actor=current_user.get_id(), commit=True)
         # Otherwise someone else approved it first: the loser sees the winner's answer.
+    except (transitions.ConcurrentDecision, transitions.NotOpen):
+        db.session.rollback()
+    except approvals.SamePerson:
+        db.session.rollback()
+        return render_approvals(SAME_PERSON, 403)
+    return redirect(url_for(".approvals_queue"), 303)
+
+
+@bp.post("/approvals/<int:approval_id>/return")
+@staff_required(*CHECKERS)
+def return_payout(approval_id):
+    """复核 finds a payout not bound to an application wrong: back to its preparer with the
+    reason, nothing paid (第六十二条)."""
+    item = approvals.in_county(approval_id, current_user.region_code)
+    if item is None:
+        abort(404)
+    if item.application_id is not None:
+        return redirect(url_for(".application", reference=db.session.get(
+            Application, item.application_id).reference), 303)
+    form = ReturnPayoutForm(prefix=f"p{item.id}")
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_approvals(status=400, returning={item.id: form})
+    try:
+        if form.version.data == item.version:
+            approvals.send_back(item, actor=current_user.get_id(), reason=form.reason.data)
     except (transitions.ConcurrentDecision, transitions.NotOpen):
         db.session.rollback()
     except approvals.SamePerson:

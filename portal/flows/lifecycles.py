@@ -183,8 +183,8 @@ DISPUTE = Lifecycle(actions=(
            outcomes={"": Outcome(S.EXPLAINED, E.EXPLAINED, notify="explained_with_note",
                                  audit="dispute_explained", with_note=True)}),
     # 第四十四条: a transferred record. The old county is asked (in-process or through the
-    # transfer interface); with its answer the dispute is closed here, a correction booked on
-    # both sides.
+    # transfer interface); with its answer the dispute is closed here, a correction prepared
+    # and, once a different person approves it, booked on both sides.
     Action(name="ask-old-county", label=_l("Ask the old county (第四十四条)"),
            sources=(S.SUBMITTED, S.TOWNSHIP_CHECKED), roles=REVIEWERS,
            form=forms.AskOldCountyForm, template="agency/actions/ask_old_county.html",
@@ -206,11 +206,19 @@ DISPUTE = Lifecycle(actions=(
            template="agency/actions/transfer_resolution.html",
            hook=closure.book_transfer_correction, note_field="explanation",
            applies=_about("transfer"),
-           outcomes={"corrected": Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
-                                          audit="dispute_corrected"),
+           outcomes={"corrected": Outcome(S.PREPARED, E.CORRECTION_PREPARED,
+                                          audit="dispute_correction_prepared"),
                      "explained": Outcome(S.EXPLAINED, E.EXPLAINED,
                                           notify="explained_with_note",
                                           audit="dispute_explained", with_note=True)}),
+    # 第六十二条: the correction on both sides is booked only when a different person approves.
+    payout_check(name="transfer-correction-check",
+                 label=_l("Approve the correction on both sides (复核)"),
+                 kind=PayoutKind.TRANSFER_CORRECTION,
+                 subject_of=closure.transfer_correction_subject,
+                 hook=closure.approve_transfer_correction,
+                 approved=Outcome(S.CORRECTED, E.CORRECTED, notify="corrected",
+                                  audit="dispute_corrected")),
 ))
 
 QUESTION = Lifecycle(actions=(

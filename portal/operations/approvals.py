@@ -23,6 +23,7 @@ from . import audit
 from .transitions import ConcurrentDecision, NotOpen, SameStaff
 
 RELEASES: dict[str, Callable] = {}
+RETURNS: dict[str, Callable] = {}
 
 
 class SamePerson(SameStaff):
@@ -37,6 +38,14 @@ def releases(kind: str):
     """Register what pays a kind of payout once approved: fn(approval, actor, channel)."""
     def register(fn):
         RELEASES[str(kind)] = fn
+        return fn
+    return register
+
+
+def on_return(kind: str):
+    """Register what undoes a prepared payout that is sent back: fn(approval, actor, channel)."""
+    def register(fn):
+        RETURNS[str(kind)] = fn
         return fn
     return register
 
@@ -107,6 +116,57 @@ def approve(approval: PayoutApproval, *, actor: str, channel: str = "counter",
     return approval
 
 
+def send_back(approval: PayoutApproval, *, actor: str, reason: str,
+              channel: str = "counter") -> PayoutApproval:
+    """复核 finds it wrong: a different member of staff sends a payout not bound to an
+    application (a re-issue, a transfer's balance) back to its preparer with the reason.
+    Nothing is paid; what the preparation set aside is released (the failed payments go back to
+    the failed list) and the same payout may be prepared again. Committed here."""
+    reason = (reason or "").strip()
+    if approval.status != "awaiting" or approval.application_id is not None:
+        raise NotOpen()
+    if not reason:
+        raise ValueError("sending back needs its reason")
+    if not rules.may_approve(approval.prepared_by, actor):
+        audit.record("payout_return_refused", actor=actor, channel=channel,
+                     outcome="refused", object_type="payout_approval", object_id=approval.id,
+                     detail={"kind": approval.kind, "reason": "same_person"})
+        db.session.commit()
+        raise SamePerson()
+    approval.status = "returned"
+    # The (kind, subject) slot is freed so that the payout can be prepared again.
+    approval.subject = f"{approval.subject}:returned:{approval.id}"
+    approval.detail = {**approval.detail, "returned_by": actor,
+                       "returned_at": utcnow().isoformat(), "return_reason": reason}
+    try:
+        db.session.flush()  # the version check: approved or sent back by someone else first
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConcurrentDecision() from error
+    _load_releases()
+    if approval.kind in RETURNS:
+        RETURNS[approval.kind](approval, actor, channel)
+    audit.record("payout_returned", actor=actor, channel=channel, object_type="payout_approval",
+                 object_id=approval.id,
+                 on_behalf_of=f"resident:{approval.person_id}" if approval.person_id else None,
+                 detail={"kind": approval.kind, "amount_fen": approval.amount_fen,
+                         "prepared_by": approval.prepared_by, "reason": reason})
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConcurrentDecision() from error
+    return approval
+
+
+def recently_returned(county_code: str, limit: int = 20) -> list[PayoutApproval]:
+    """Payouts sent back to their preparers, newest first: the preparer reads why."""
+    return db.session.scalars(select(PayoutApproval).filter(
+        PayoutApproval.status == "returned",
+        PayoutApproval.county_code.startswith(county_code[:6]))
+        .order_by(PayoutApproval.id.desc()).limit(limit)).all()
+
+
 def of_subject(kind: PayoutKind | str, subject: str) -> PayoutApproval | None:
     return db.session.scalar(select(PayoutApproval).filter_by(kind=str(kind), subject=subject))
 
@@ -163,7 +223,7 @@ def in_county(approval_id: int, county_code: str) -> PayoutApproval | None:
 def names(approvals) -> dict[str, str]:
     """Actor id → staff member's name, for showing both names on a record."""
     ids = {int(actor.split(":")[1]) for a in approvals
-           for actor in (a.prepared_by, a.approved_by)
+           for actor in (a.prepared_by, a.approved_by, (a.detail or {}).get("returned_by"))
            if actor and actor.startswith("staff:") and actor.split(":")[1].isdigit()}
     if not ids:
         return {}

@@ -659,6 +659,15 @@ def _county_of(person_id: int) -> str:
     return relation.region_code if relation is not None else "000000000000"
 
 
+@approvals.on_return(PayoutKind.REISSUE)
+def _reissue_sent_back(approval, actor: str, channel: str) -> None:
+    """Sent back: the payments it held go back to the failed list, to be prepared again."""
+    for payment_id in approval.detail["payments"]:
+        payment = db.session.get(BenefitPayment, payment_id)
+        if payment is not None and payment.status == "to_reissue":
+            payment.status = "failed"
+
+
 @approvals.releases(PayoutKind.REISSUE)
 def _send_reissue(approval, actor: str, channel: str) -> None:
     """复核 done: each payment is sent again once, to the account on the decision now (the

@@ -597,12 +597,10 @@ def _account_in_old_county(inquiry: RecordInquiry) -> PersonalAccount | None:
 def book_transfer_correction(application: Application, *, actor: str, choice: str,
                              data: dict | None = None, channel: str = "counter",
                              **_kwargs) -> dict:
-    """第四十四条: the new county closes the dispute with the old county's answer. A correction
-    is booked on both sides in one transaction: in the old county's closed account the
-    corrected amount and the same amount transferred out (it stays at zero and its history
-    shows the correction), and in the account here the amount transferred in, with the
-    contribution year carried over where the answer names one. An old county outside this
-    system books its own side; only this side is booked here (the lifecycle's hook)."""
+    """第四十四条: the new county closes the dispute with the old county's answer (the
+    lifecycle's hook). "corrected" only prepares the correction (经办): nothing is booked until a
+    different member of staff approves it (第六十二条, `approve_transfer_correction`), which
+    books it on both sides in one transaction."""
     inquiry = inquiry_for(application)
     if inquiry is None or inquiry.status != "answered":
         raise NotOpen()
@@ -611,27 +609,69 @@ def book_transfer_correction(application: Application, *, actor: str, choice: st
     amount, year = inquiry.correction_fen, inquiry.correction_year
     if not amount:
         raise NoCorrection()
-    today, reason = china_today(), inquiry.answer
-    key = f"dispute:{application.reference}"
-    booked = []
+    old_id = None
     if inquiry.route == "in_process":
         old = _account_in_old_county(inquiry)
         if old is None:
             raise NoTransferredRecord()
-        booked += [LedgerEntry(account_id=old.id, kind="reversal", amount_fen=amount,
-                               booked_on=today, year=year or today.year, reason=reason,
-                               source_key=f"{key}:old"),
-                   LedgerEntry(account_id=old.id, kind="transfer_out", amount_fen=-amount,
-                               booked_on=today, year=today.year, reason=reason,
-                               source_key=f"{key}:old-out")]
+        old_id = old.id
     account = ledger.account_of(application.person_id)
     if account is None:
         raise NoTransferredRecord()
+    approval = approvals.prepare(
+        PayoutKind.TRANSFER_CORRECTION, transfer_correction_subject(application), actor=actor,
+        channel=channel, county_code=application.region_code, amount_fen=amount,
+        person_id=application.person_id, application_id=application.id,
+        detail={"inquiry_id": inquiry.id, "old_account_id": old_id, "account_id": account.id,
+                "year": year, "reference": application.reference,
+                "explanation": (data or {}).get("explanation") or ""})
+    return {"inquiry": inquiry.id, "correction_fen": amount, "correction_year": year,
+            "both_sides": old_id is not None, "payout": approval.id}
+
+
+def transfer_correction_subject(application: Application) -> str:
+    return f"transfer-correction:dispute:{application.reference}"
+
+
+def approve_transfer_correction(application: Application, *, actor: str,
+                                channel: str = "counter", **_kwargs) -> dict:
+    """复核 of a transferred record's correction (the lifecycle's hook): a different member of
+    staff approves and it is booked on both sides; the resident reads the explanation given
+    when it was prepared."""
+    approval = approvals.of_subject(PayoutKind.TRANSFER_CORRECTION,
+                                    transfer_correction_subject(application))
+    if approval is None:
+        raise NotOpen()
+    approvals.approve(approval, actor=actor, channel=channel)
+    if approval.detail.get("explanation"):
+        application.decision_reason = approval.detail["explanation"]
+    return {"prepared_by": approval.prepared_by, "payout": approval.id}
+
+
+@approvals.releases(PayoutKind.TRANSFER_CORRECTION)
+def _book_transfer_correction(approval, actor: str, channel: str) -> None:
+    """Approved: in the old county's closed account (on this system) the corrected amount and
+    the same amount transferred out (it stays at zero and its history shows the correction),
+    and in the account here the amount transferred in, with the contribution year carried over
+    where the answer names one. An old county outside this system books its own side."""
+    detail = approval.detail
+    inquiry = db.session.get(RecordInquiry, detail["inquiry_id"])
+    amount, year = approval.amount_fen, detail.get("year")
+    today, reason = china_today(), inquiry.answer
+    key = f"dispute:{detail['reference']}"
+    booked = []
+    if detail.get("old_account_id"):
+        old_id = detail["old_account_id"]
+        booked += [LedgerEntry(account_id=old_id, kind="reversal", amount_fen=amount,
+                               booked_on=today, year=year or today.year, reason=reason,
+                               source_key=f"{key}:old"),
+                   LedgerEntry(account_id=old_id, kind="transfer_out", amount_fen=-amount,
+                               booked_on=today, year=today.year, reason=reason,
+                               source_key=f"{key}:old-out")]
+    account = db.session.get(PersonalAccount, detail["account_id"])
     booked.append(LedgerEntry(account_id=account.id, kind="transfer_in", amount_fen=amount,
                               booked_on=today, year=today.year, reason=reason,
                               source_key=f"{key}:in"))
     if year and amount > 0 and year not in (account.carried_years or []):
         account.carried_years = sorted({*(account.carried_years or []), year})
     db.session.add_all(booked)
-    return {"inquiry": inquiry.id, "correction_fen": amount, "correction_year": year,
-            "both_sides": inquiry.route == "in_process"}

@@ -104,6 +104,7 @@ STAFF_ONLY = {
                                 "/agency/applications/5399012611240000/correction-check"),
     "agency.approvals_queue": ("GET", "/agency/approvals"),
     "agency.approve_payout": ("POST", "/agency/approvals/999999/approve"),
+    "agency.return_payout": ("POST", "/agency/approvals/999999/return"),
     "agency.eligibility_missed": ("GET", "/agency/eligibility"),  # test_eligibility.py
     # Disputes that re-decide (第二十五条, 第四十四条): test_disputes_redecide.py
     "agency.redetermine": ("POST", "/agency/applications/5399012611240000/redetermine"),
@@ -113,6 +114,8 @@ STAFF_ONLY = {
     "agency.ask_old_county": ("POST", "/agency/applications/5399012611240000/ask-old-county"),
     "agency.transfer_resolution": (
         "POST", "/agency/applications/5399012611240000/transfer-resolution"),
+    "agency.transfer_correction_check": (
+        "POST", "/agency/applications/5399012611240000/transfer-correction-check"),
     "agency.old_county_answer": (
         "POST", "/agency/applications/5399012611240000/old-county-answer"),
     "agency.inquiries": ("GET", "/agency/inquiries"),

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from portal.constants import PayoutKind
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -29,7 +30,7 @@ from portal.models import (
     Settlement,
     TransferCase,
 )
-from portal.operations import benefits, closure, ledger, transitions
+from portal.operations import approvals, benefits, closure, ledger, transitions
 from portal.rules.benefits import months_between
 from tests.integration.helpers import (
     apply_transfer,
@@ -469,9 +470,51 @@ def test_transferred_record_asked_in_process_answered_and_corrected_on_both_side
     assert "漏划转2021年缴费500元" in client.get(f"/me/applications/{dispute}").get_data(
         as_text=True)
 
-    assert staff_post(new_county, dispute, "transfer-resolution", outcome="corrected",
+    # Prepared by a member of staff who may also check (the county's administrator) …
+    preparer = staff(app, "admin.qingshan")
+    assert staff_post(preparer, dispute, "transfer-resolution", outcome="corrected",
                       explanation="转出地确认漏划转2021年缴费500元，已补记").status_code == 302
+    # 第六十二条: prepared, nothing booked yet; the preparer cannot approve it, in the
+    # operation or over HTTP; a different checker books both sides.
+    assert application(app, dispute).status == "prepared"
+    with app.app_context():
+        assert not db.session.scalars(select(LedgerEntry).filter(
+            LedgerEntry.source_key.like(f"dispute:{dispute}:%"))).all()
+        payout = approvals.of_subject(PayoutKind.TRANSFER_CORRECTION,
+                                      f"transfer-correction:dispute:{dispute}")
+        assert payout.status == "awaiting" and payout.amount_fen == 50000
+        assert payout.detail["account_id"] == new_account.id
+        assert payout.detail["old_account_id"] and payout.detail["year"] == 2021
+        with pytest.raises(approvals.SamePerson):
+            approvals.approve(payout, actor=payout.prepared_by)
+        db.session.rollback()
+        db.session.remove()
+    assert "transfer-correction-check" not in new_county.get(  # a reviewer never checks
+        f"/agency/applications/{dispute}").get_data(as_text=True)
+    assert staff_post(new_county, dispute, "transfer-correction-check", verdict="approve",
+                      version=str(application(app, dispute).version)).status_code == 403
+    refused = staff_post(preparer, dispute, "transfer-correction-check", verdict="approve",
+                         version=str(application(app, dispute).version))
+    assert refused.status_code == 403 and "第六十二条" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalars(select(LedgerEntry).filter(
+            LedgerEntry.source_key.like(f"dispute:{dispute}:%"))).all()
+        db.session.remove()
+    assert application(app, dispute).status == "prepared"
+    new_checker = staff(app, "checker.qingshan")
+    assert staff_post(new_checker, dispute, "transfer-correction-check",
+                      verdict="approve").status_code == 302
     assert application(app, dispute).status == "corrected"
+    assert "已补记" in application(app, dispute).decision_reason
+    with app.app_context():
+        payout = approvals.of_subject(PayoutKind.TRANSFER_CORRECTION,
+                                      f"transfer-correction:dispute:{dispute}")
+        assert payout.status == "approved"
+        assert payout.prepared_by.startswith("staff:") and payout.approved_by.startswith("staff:")
+        assert payout.approved_by != payout.prepared_by  # both names on the record
+        names = approvals.names([payout])
+        assert set(names) == {payout.prepared_by, payout.approved_by}
+        db.session.remove()
     with app.app_context():
         entries = db.session.scalars(select(LedgerEntry).filter(
             LedgerEntry.source_key.like(f"dispute:{dispute}:%"))).all()
@@ -540,6 +583,55 @@ def test_transferred_record_from_outside_goes_through_the_interface(client, app)
     assert application(app, dispute).status == "explained"
     sent = messages_of(app, pid, "application_explained_with_note")
     assert sent and "2019年未在该县缴费" in sent[-1]
+
+
+def test_an_outside_county_correction_is_booked_here_only_once_a_different_person_approves(
+        client, app):
+    """第四十四条 with 第六十二条: an old county outside this system books its own side; the
+    side here is prepared by one member of staff and booked when a different one approves."""
+    person = enrolled_in(app, "519901000000")
+    reference = apply_transfer(client, app, person)
+    approve(app, reference)
+    with app.app_context():
+        case = db.session.scalar(select(TransferCase).join(
+            Application, Application.id == TransferCase.application_id).filter(
+            Application.reference == reference))
+        closure.receive_from_outside(case, 1_234_500, [2020, 2021, 2022])
+        closure.confirm_funds(db.session.get(TransferCase, case.id), actor="test")
+        pid = case.person_id
+        account_id = ledger.account_of(pid).id
+        before = ledger.balance_fen(account_id)
+        db.session.remove()
+    dispute = file_dispute(client, "transfer", "转过来的记录少了2019年的缴费300元")
+    preparer = staff(app, "admin.qingshan")
+    assert staff_post(preparer, dispute, "ask-old-county",
+                      question="请核对2019年缴费").status_code == 302
+    assert staff_post(preparer, dispute, "old-county-answer", answer="漏划转2019年缴费300元",
+                      correction="300", year="2019").status_code == 302
+    assert staff_post(preparer, dispute, "transfer-resolution", outcome="corrected",
+                      explanation="转出地确认漏划转，已补记").status_code == 302
+    assert application(app, dispute).status == "prepared"
+    with app.app_context():
+        assert ledger.balance_fen(account_id) == before  # nothing booked yet
+        db.session.remove()
+    refused = staff_post(preparer, dispute, "transfer-correction-check", verdict="approve",
+                         version=str(application(app, dispute).version))
+    assert refused.status_code == 403 and "第六十二条" in refused.get_data(as_text=True)
+    assert staff_post(staff(app, "checker.qingshan"), dispute, "transfer-correction-check",
+                      verdict="approve").status_code == 302
+    assert application(app, dispute).status == "corrected"
+    with app.app_context():
+        entries = db.session.scalars(select(LedgerEntry).filter(
+            LedgerEntry.source_key.like(f"dispute:{dispute}:%"))).all()
+        assert [(e.source_key.rsplit(":", 1)[1], e.account_id, e.amount_fen)
+                for e in entries] == [("in", account_id, 30000)]  # only this side
+        assert ledger.balance_fen(account_id) == before + 30000
+        payout = approvals.of_subject(PayoutKind.TRANSFER_CORRECTION,
+                                      f"transfer-correction:dispute:{dispute}")
+        assert payout.detail["old_account_id"] is None
+        assert payout.approved_by not in (None, payout.prepared_by)
+        db.session.remove()
+    assert messages_of(app, pid, "application_corrected")
 
 
 def test_a_dispute_about_a_transfer_that_never_happened_is_refused_with_a_reason(

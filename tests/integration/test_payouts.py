@@ -311,6 +311,100 @@ def test_prepared_reissues_are_not_paid_by_the_next_payment_run(app):
         db.session.remove()
 
 
+def test_a_checker_sends_a_reissue_back_with_a_reason_and_nothing_is_paid(app):
+    """第六十二条: the second person may find a payout not bound to an application wrong. They send
+    it back with the reason (not its preparer: refused); nothing is paid, the payments go back
+    to the failed list, it can be prepared again, the preparer reads why, and it is audited."""
+    from portal.models import AuditRecord
+
+    person_id, payment_id = failed_payment(app)
+    admin = signed_in(app, "admin.qingshan")
+    page = admin.get("/agency/payments")
+    assert admin.post("/agency/payments/reissue",
+                      data={"csrf_token": csrf_token(page)}).status_code == 303
+    with app.app_context():
+        payout = next(a for a in db.session.scalars(select(PayoutApproval).filter_by(
+            kind="reissue", status="awaiting")) if payment_id in a.detail["payments"])
+        payout_id, version = payout.id, payout.version
+        db.session.remove()
+
+    def send_back(client, reason, version=version):
+        page = client.get("/agency/approvals")
+        return client.post(f"/agency/approvals/{payout_id}/return", data={
+            "csrf_token": csrf_token(page), f"p{payout_id}-version": version,
+            f"p{payout_id}-reason": reason})
+
+    refused = send_back(admin, "金额有误，请重新核对")  # its preparer cannot send it back
+    assert refused.status_code == 403 and "第六十二条" in refused.get_data(as_text=True)
+    checker = signed_in(app, "checker.qingshan")
+    assert f"/agency/approvals/{payout_id}/return" in checker.get(
+        "/agency/approvals").get_data(as_text=True)
+    bad = send_back(checker, " ")
+    assert bad.status_code == 400 and "请填写退回原因" in bad.get_data(as_text=True)
+    assert approval_version(app, payout_id) == version  # nothing changed
+    assert send_back(checker, "银行账号未更正，请核对后再发放").status_code == 303
+    with app.app_context():
+        payout = db.session.get(PayoutApproval, payout_id)
+        assert payout.status == "returned" and payout.approved_by is None
+        assert payout.detail["return_reason"] == "银行账号未更正，请核对后再发放"
+        assert payout.detail["returned_by"] != payout.prepared_by
+        assert db.session.get(BenefitPayment, payment_id).status == "failed"
+        assert db.session.scalars(select(BenefitPayment).filter_by(
+            person_id=person_id, attempt=2)).all() == []  # nothing paid
+        assert db.session.scalar(select(AuditRecord).filter_by(
+            action="payout_returned", object_id=str(payout_id))) is not None
+        with pytest.raises(approvals.NotOpen):  # sent back: it can no longer be approved
+            approvals.approve(payout, actor="staff:999")
+        db.session.rollback()
+        db.session.remove()
+    # The preparer reads why, with both names; the payments can be prepared again.
+    listed = admin.get("/agency/approvals").get_data(as_text=True)
+    assert "银行账号未更正" in listed and "已退回给您" in listed
+    page = admin.get("/agency/payments")
+    assert admin.post("/agency/payments/reissue",
+                      data={"csrf_token": csrf_token(page)}).status_code == 303
+    with app.app_context():
+        assert db.session.get(BenefitPayment, payment_id).status == "to_reissue"
+        db.session.remove()
+
+
+def test_a_transfer_balance_sent_back_leaves_nothing_and_can_be_prepared_again(app):
+    """第六十二条 and 第四十三条: a transfer's balance sent back by the checker moves nothing; the
+    case still waits at the old county and the balance can be prepared again, once."""
+    case_id, account_id = transfer_waiting_here(app)
+    admin, checker = signed_in(app, "admin.qingshan"), signed_in(app, "checker.qingshan")
+    page = admin.get("/agency/transfers")
+    assert admin.post(f"/agency/transfers/{case_id}/settle",
+                      data={"csrf_token": csrf_token(page)}).status_code == 302
+    with app.app_context():
+        payout = closure.transfer_approval(db.session.get(TransferCase, case_id))
+        payout_id, version = payout.id, payout.version
+        balance = ledger.balance_fen(account_id)
+        db.session.remove()
+    page = checker.get("/agency/approvals")
+    assert checker.post(f"/agency/approvals/{payout_id}/return", data={
+        "csrf_token": csrf_token(page), f"p{payout_id}-version": version,
+        f"p{payout_id}-reason": "缴费年限与档案不符，请核对"}).status_code == 303
+    with app.app_context():
+        case = db.session.get(TransferCase, case_id)
+        assert case.stage == "old_county_settling" and closure.transfer_approval(case) is None
+        assert db.session.get(PayoutApproval, payout_id).status == "returned"
+        assert ledger.balance_fen(account_id) == balance  # nothing left the account
+        db.session.remove()
+    assert approve_on_console(checker, payout_id, version + 1).status_code == 303
+    with app.app_context():
+        assert db.session.get(PayoutApproval, payout_id).status == "returned"  # not approved
+        db.session.remove()
+    page = admin.get("/agency/transfers")
+    assert admin.post(f"/agency/transfers/{case_id}/settle",
+                      data={"csrf_token": csrf_token(page)}).status_code == 302
+    with app.app_context():
+        again = closure.transfer_approval(db.session.get(TransferCase, case_id))
+        assert again.id != payout_id and again.status == "awaiting"
+        assert again.amount_fen == balance == ledger.balance_fen(account_id)  # interest once
+        db.session.remove()
+
+
 def test_the_command_line_reissue_needs_two_members_of_staff(app, tmp_path):
     _person_id, payment_id = failed_payment(app)
     runner = app.test_cli_runner()

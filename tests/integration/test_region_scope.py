@@ -213,6 +213,7 @@ def walk(f):
             "POST", f"/agency/applications/{f['dispute']}/correction-check", "none"),
         "agency.approvals_queue": ("GET", "/agency/approvals", "absent"),
         "agency.approve_payout": ("POST", f"/agency/approvals/{f['payout']}/approve", "none"),
+        "agency.return_payout": ("POST", f"/agency/approvals/{f['payout']}/return", "none"),
         "agency.redetermine": ("POST", f"/agency/applications/{f['dispute']}/redetermine",
                                "none"),
         "agency.redetermination_check": (
@@ -223,6 +224,8 @@ def walk(f):
             "POST", f"/agency/applications/{f['dispute']}/ask-old-county", "none"),
         "agency.transfer_resolution": (
             "POST", f"/agency/applications/{f['dispute']}/transfer-resolution", "none"),
+        "agency.transfer_correction_check": (
+            "POST", f"/agency/applications/{f['dispute']}/transfer-correction-check", "none"),
         "agency.old_county_answer": (
             "POST", f"/agency/applications/{f['dispute']}/old-county-answer", "none"),
         "agency.inquiries": ("GET", "/agency/inquiries", "absent"),

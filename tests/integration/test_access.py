@@ -50,6 +50,10 @@ RESIDENT_ONLY = {
     "resident.eligibility": ("GET", "/me/eligibility"),
     "resident.family": ("GET", "/me/family"),
     "resident.family_confirm": ("GET", "/me/family/999999"),
+    # ending a 亲情认证 registration: record-level checks (404 for anyone else) in
+    # test_eligibility.py
+    "resident.end_my_helper": ("POST", "/me/eligibility/helpers/999999/end"),
+    "resident.stop_helping": ("POST", "/me/family/999999/end"),
     # 第二十五条: the resident confirms a re-decided pension; test_disputes_redecide.py
     "resident.confirm_redetermination": ("POST", "/me/applications/5399012611240000/confirm"),
     "resident.consents": ("GET", "/me/consents"),

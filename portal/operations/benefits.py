@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..rules import benefits as rules
 from ..rules import csvfiles, redetermination
+from ..rules.approval import may_approve
 from ..schemes import scheme_for
 from . import approvals, audit, beneficiaries, ledger, notify
 from .applications import china_today, record_event
@@ -293,11 +294,11 @@ def check_redetermination(application: Application, *, actor: str, choice: str,
                           **_kwargs) -> dict:
     """复核 of a re-determination (第六十二条): approved for the resident to confirm, or
     returned to be computed again. Refused here, whatever the page offered, when the checker
-    is the one who prepared it (rules.redetermination.checked_by_another)."""
+    is the one who prepared it (rules.approval.may_approve, one rule for every second check)."""
     decision = decision_for(application)
     if decision is None or decision.status != "prepared":
         raise NotOpen()
-    if not redetermination.checked_by_another(decision.prepared_by, actor):
+    if not may_approve(decision.prepared_by, actor):
         raise SameStaff()
     if choice == "approve":
         decision.status, decision.checked_by, decision.checked_at = "checked", actor, utcnow()

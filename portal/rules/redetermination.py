@@ -1,15 +1,9 @@
-"""Re-deciding a pension after a dispute found right (重新核定, 第二十五条): who may check it,
-what each month already paid should have been, and how much of the difference one month's
-payment can carry. Pure: no Flask, no database."""
+"""Re-deciding a pension after a dispute found right (重新核定, 第二十五条): what each month
+already paid should have been, and how much of the difference one month's payment can carry
+(who may check it is rules.approval.may_approve). Pure: no Flask, no database."""
 
 from dataclasses import dataclass
 from datetime import date
-
-
-def checked_by_another(prepared_by: str | None, checker: str) -> bool:
-    """第六十二条: the 核定表 is checked (复核) by somebody other than the one who prepared it.
-    A decision nobody is recorded as preparing cannot be checked either."""
-    return bool(prepared_by) and bool(checker) and prepared_by != checker
 
 
 @dataclass(frozen=True)

@@ -593,15 +593,8 @@ def account_state(app, resident):
 
 
 def file_dispute(client, text="2025年的个人缴费金额不对，我交的是500元"):
-    assert answer(client, "/apply/dispute/step/subject", subject="account").status_code == 302
-    assert answer(client, "/apply/dispute/step/what_is_wrong",
-                  what_is_wrong=text).status_code == 302
-    page = client.get("/apply/dispute/step/evidence")
-    response = client.post("/apply/dispute/step/evidence",
-                           data={"csrf_token": csrf_token(page)},
-                           content_type="multipart/form-data")
-    assert response.location.endswith("/apply/dispute/check")
-    return confirm(client, "dispute")
+    """A dispute about the personal account record (第二十条)."""
+    return file_dispute_about(client, "account", text)
 
 
 # --- money examples (inside an app context; the caller commits) ---------------------------------

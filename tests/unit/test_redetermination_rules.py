@@ -3,15 +3,16 @@ each month already paid, and how much of it one payment carries. Worked examples
 
 from datetime import date
 
+from portal.rules.approval import may_approve
 from portal.rules.benefits import months_between
-from portal.rules.redetermination import checked_by_another, differences, settle_now
+from portal.rules.redetermination import differences, settle_now
 
 
 def test_the_checker_is_never_the_preparer():
-    assert checked_by_another("staff:3", "staff:4")
-    assert not checked_by_another("staff:3", "staff:3")
-    assert not checked_by_another(None, "staff:4")  # nobody prepared it: nothing to check
-    assert not checked_by_another("staff:3", "")
+    assert may_approve("staff:3", "staff:4")
+    assert not may_approve("staff:3", "staff:3")
+    assert not may_approve(None, "staff:4")  # nobody prepared it: nothing to check
+    assert not may_approve("staff:3", "")
 
 
 def test_decided_too_low_by_100_yuan_for_three_months_pays_300_yuan_extra():

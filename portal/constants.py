@@ -314,6 +314,8 @@ class CalendarYearStatus(Labelled):
 
     ENTERED = "entered", _l("Entered, waiting for a second person to confirm it")
     CONFIRMED = "confirmed", _l("Confirmed")
+
+
 class DeliveryStatus(Labelled):
     """An SMS in the outbox (operations/outbox.py); in-portal messages are pending until read."""
 

@@ -162,9 +162,16 @@ def database_template(tmp_path_factory, live_server):
     with app.app_context():
         loader.load_demo()
         db.session.remove()
-    app.extensions["portal_engine"].dispose()
+    dispose_engines(app)
     yield instance, databases
     databases.finish()
+
+
+def dispose_engines(app):
+    """Close the app's connections (the session's pool and the attempt counters' own), so its
+    database can serve as a template or be dropped."""
+    app.extensions["portal_engine"].dispose()
+    app.extensions["portal_counting_engine"].dispose()
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +183,7 @@ def live_server_and_app(database_template, live_server):
     app = create_app(app_config(instance, url, base_url))
     dispatcher.app = app
     yield base_url, app
-    app.extensions["portal_engine"].dispose()
+    dispose_engines(app)
     databases.drop(url)
 
 

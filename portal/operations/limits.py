@@ -61,8 +61,9 @@ def hit(subject: str, limit: int, window: timedelta) -> Verdict:
               "resets_at": case((ended, statement.excluded.resets_at),
                                 else_=table.c.resets_at)},
     ).returning(table.c.attempts, table.c.resets_at)
-    # Its own connection and commit: the count stands even when the request rolls back.
-    with db.engine.begin() as connection:
+    # Its own connection (and pool) and commit: the count stands even when the request rolls
+    # back, and never waits for the request's own pool.
+    with db.counting_engine.begin() as connection:
         attempts, resets_at = connection.execute(statement).one()
     return Verdict(attempts, limit, resets_at)
 
@@ -77,19 +78,19 @@ def check(subject: str, rule: tuple[int, timedelta]) -> Verdict:
 
 def refund(subject: str) -> None:
     """A successful attempt does not count against the person (their mistakes do)."""
-    with db.engine.begin() as connection:
+    with db.counting_engine.begin() as connection:
         connection.execute(update(AttemptCounter).where(
             AttemptCounter.subject == subject, AttemptCounter.attempts > 0)
             .values(attempts=AttemptCounter.attempts - 1))
 
 
 def clear(subject: str) -> None:
-    with db.engine.begin() as connection:
+    with db.counting_engine.begin() as connection:
         connection.execute(delete(AttemptCounter).where(AttemptCounter.subject == subject))
 
 
 def purge_ended() -> int:
     """Housekeeping: windows that ended long ago (run with purge-sessions)."""
-    with db.engine.begin() as connection:
+    with db.counting_engine.begin() as connection:
         return connection.execute(delete(AttemptCounter).where(
             AttemptCounter.resets_at < utcnow() - timedelta(days=1))).rowcount

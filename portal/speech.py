@@ -37,9 +37,15 @@ def init_app(app):
 
 
 def engine() -> str | None:
-    """The espeak-ng binary, or None: then nothing is spoken and nothing else changes."""
-    configured = current_app.config.get("ESPEAK_NG")
-    return configured if configured and Path(configured).exists() else shutil.which("espeak-ng")
+    """The espeak-ng binary, or None: then nothing is spoken and nothing else changes. Looked
+    up once per app (every page asks; searching PATH each time cost more than the answer)."""
+    found = current_app.extensions.get("portal_espeak", False)
+    if found is False:
+        configured = current_app.config.get("ESPEAK_NG")
+        found = configured if configured and Path(configured).exists() \
+            else shutil.which("espeak-ng")
+        current_app.extensions["portal_espeak"] = found
+    return found
 
 
 def voice_on() -> bool:

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import applog, assets, cli, presenters, ratelimit, speech
+from . import applog, assets, chrome, cli, presenters, ratelimit, speech
 from .auth import resident, sessions
 from .extensions import babel, csrf, db, login_manager
 from .operations import limits
@@ -60,6 +60,7 @@ def init_app(app):
     app.register_blueprint(assist_views.bp)
     cli.init_app(app)
     speech.init_app(app)
+    chrome.init_app(app)
 
     app.before_request(refuse_nul_bytes)
     app.before_request(load_preferences)
@@ -104,9 +105,20 @@ def install_template_gettext(app):
         newstyle=True)
 
 
+_LOCALES = {}
+
+
 def select_locale():
+    """The `lang` cookie's language, else Chinese. A parsed Locale (made once per language):
+    Flask-Babel takes it as it is instead of parsing the name again on every request."""
     wanted = request.cookies.get("lang")
-    return wanted if wanted in ("zh_Hans_CN", "en") else "zh_Hans_CN"
+    name = wanted if wanted in ("zh_Hans_CN", "en") else "zh_Hans_CN"
+    locale = _LOCALES.get(name)
+    if locale is None:
+        from babel import Locale
+
+        locale = _LOCALES[name] = Locale.parse(name)
+    return locale
 
 
 def refuse_nul_bytes():

@@ -20,11 +20,12 @@ from datetime import timedelta
 
 from flask import request
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
 from ..extensions import db
-from ..models import WebSession, utcnow
+from ..models import Person, WebSession, utcnow
 
 TOUCH_INTERVAL = timedelta(seconds=30)
 CSRF_KEY = "csrf_token"  # where Flask-WTF keeps its raw secret in the session
@@ -63,6 +64,25 @@ class ServerSession(CallbackDict, SessionMixin):
         self.end_requested = True
 
 
+RESIDENT_PREFIX = "resident:"
+_signed_in_user = WebSession.data["_user_id"].as_string()
+# The resident a session is signed in as, from its data ("resident:42" → 42), in SQL.
+# CASE, not AND: PostgreSQL may evaluate a join condition's terms in any order, and "staff:3"
+# must never reach the cast.
+_RESIDENT_OF_SESSION = Person.id == case(
+    (func.substr(_signed_in_user, 1, len(RESIDENT_PREFIX)) == RESIDENT_PREFIX,
+     cast(func.substr(_signed_in_user, len(RESIDENT_PREFIX) + 1), Integer)))
+
+
+def _session_row(store, id_hash: str) -> tuple[WebSession | None, Person | None]:
+    """The session row and, for a signed-in resident, their person in the same query: the
+    user loader then finds the person in the session's identity map instead of asking the
+    database again (one round trip per signed-in page, not two)."""
+    found = store.execute(select(WebSession, Person).outerjoin(Person, _RESIDENT_OF_SESSION)
+                          .where(WebSession.id_hash == id_hash)).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
 def csrf_cookie_name(app) -> str:
     return "__Host-csrf" if app.config["SESSION_COOKIE_NAME"].startswith("__Host-") \
         else "portal_csrf"
@@ -83,7 +103,7 @@ class DatabaseSessionInterface(SessionInterface):
         # per request instead of two. Nothing else has happened yet, so the commit below
         # (an expired session's deletion) commits only that; save_session writes apart.
         store = db.session
-        row = store.get(WebSession, _hash(token))
+        row, person = _session_row(store, _hash(token))
         if row is None:
             return _anonymous(app, request)
         now = utcnow()
@@ -109,7 +129,11 @@ class DatabaseSessionInterface(SessionInterface):
                     fresh["csrf_token"] = row.data["csrf_token"]
             return fresh
         store.expunge(row)  # a view's commit must never write the session row
-        return ServerSession(row.data, token, row.created_at, row.last_seen_at)
+        opened = ServerSession(row.data, token, row.created_at, row.last_seen_at)
+        # The identity map holds objects weakly: this reference keeps the person there until
+        # Flask-Login's user loader asks for them.
+        opened.person = person
+        return opened
 
     def save_session(self, app, session, response):
         name = self.get_cookie_name(app)

@@ -18,6 +18,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length, Optional
 
 from .. import queries
+from ..chrome import cached_for_visitors
 from ..ratelimit import limiter, verification_rate
 from ..rules.sign_in import local_path
 
@@ -27,6 +28,7 @@ PREFERENCE_COOKIE_AGE = 365 * 24 * 3600
 
 
 @bp.get("/")
+@cached_for_visitors
 def start():
     if current_user.is_authenticated and current_user.kind == "resident":
         return redirect(url_for("resident.home"))

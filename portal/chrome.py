@@ -1,0 +1,89 @@
+"""The page chrome: the header with its display-preference and sign-out forms, the idle dialogs,
+the footer and the asset links. They are the same on every page for the same language and display
+preferences, so each is rendered once per combination and reused; the two values that differ per
+request (the form token and the address to come back to) are put in afterwards. A page then spends
+its time on its own content (issue 19: pages that cost almost nothing to serve).
+
+A fragment may use only what its key holds (`_key`): language, 长辈版, kiosk, voice guidance and
+whether someone is signed in, besides the app's configuration.
+"""
+
+from flask import current_app, g, request
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from . import speech
+
+# Stand-ins for the per-request values: private-use characters that no template, translation or
+# configuration value contains, and that HTML escaping leaves alone.
+CSRF_MARK = "\ue000csrf\ue000"
+RETURN_MARK = "\ue000return\ue000"
+
+
+def _key(name: str, locale: str) -> tuple:
+    signed_in = bool(current_user and current_user.is_authenticated)
+    return (name, locale, g.get("elder_mode", False), g.get("kiosk", False),
+            speech.engine() is not None, speech.voice_on(), signed_in)
+
+
+def chrome(name: str) -> Markup:
+    """The fragment `name` for this request (a template global used by layouts/base.html)."""
+    from flask_babel import get_locale
+    from flask_wtf.csrf import generate_csrf
+
+    locale = str(get_locale())
+    cache = current_app.extensions.setdefault("portal_chrome", {})
+    key = _key(name, locale)
+    html = cache.get(key)
+    if html is None:
+        template = current_app.jinja_env.get_template(name)
+        html = template.render(
+            csrf=CSRF_MARK, return_to=RETURN_MARK, current_locale=locale,
+            elder_mode=key[2], kiosk=key[3], voice_available=key[4], voice_on=key[5],
+            current_user=current_user, helpline=current_app.config["HELPLINE"],
+            reporting_phone=current_app.config["REPORTING_PHONE"],
+            supervision_phone=current_app.config["SUPERVISION_PHONE"])
+        cache[key] = html
+    if CSRF_MARK in html:
+        html = html.replace(CSRF_MARK, generate_csrf())
+    if RETURN_MARK in html:
+        html = html.replace(RETURN_MARK, str(escape(
+            request.full_path if request.method == "GET" else "/")))
+    return Markup(html)
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["chrome"] = chrome
+
+
+def cached_for_visitors(view):
+    """A public page that is the same for every visitor who is not signed in: rendered once per
+    language and display preference and then served from memory, with this request's form token
+    put in. Signed-in people, visitors whose session holds anything (a "signed out after
+    inactivity" notice, a sign-in under way) and addresses with a query string always get the page
+    rendered afresh."""
+    from functools import wraps
+
+    @wraps(view)
+    def serve(*args, **kwargs):
+        from flask import session
+        from flask_babel import get_locale
+        from flask_wtf.csrf import generate_csrf
+
+        from .auth.sessions import ANONYMOUS_KEYS
+
+        if (request.query_string or set(session) - ANONYMOUS_KEYS
+                or (current_user and current_user.is_authenticated)):
+            return view(*args, **kwargs)
+        cache = current_app.extensions.setdefault("portal_pages", {})
+        key = (request.endpoint, *_key("page", str(get_locale())))
+        page = cache.get(key)
+        token = generate_csrf()
+        if page is None:
+            page = view(*args, **kwargs)
+            if not isinstance(page, str):
+                return page  # a redirect or an error: never kept
+            cache[key] = page = page.replace(token, CSRF_MARK)
+        return page.replace(CSRF_MARK, token)
+
+    return serve

@@ -180,3 +180,108 @@ def test_the_shipped_gunicorn_settings_are_sane(monkeypatch):
     monkeypatch.setenv("PORT", "5000")
     settings = runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
     assert settings["workers"] == 3 and settings["bind"].endswith(":5000")
+
+
+# --- The chrome rendered once, the public home served from memory (issue 19 part 4) ---------
+
+
+def test_each_page_view_carries_its_own_form_token_and_return_address(app):
+    """The header is rendered once per language and preference, but its preference form still
+    returns to the page it is on and carries this browser's own token."""
+    first, second = app.test_client(), app.test_client()
+    token_one, token_two = csrf_token(first.get("/")), csrf_token(second.get("/"))
+    assert token_one != token_two
+    estimate = first.get("/estimate?age=45&years=10").get_data(as_text=True)
+    assert 'name="return_to" value="/estimate?age=45&amp;years=10"' in estimate
+    assert 'name="return_to" value="/?"' in first.get("/").get_data(as_text=True)
+    # Each browser's token works for its own form, and only there.
+    assert first.post("/preferences", data={"csrf_token": token_one, "lang": "en"}
+                      ).status_code == 302
+    assert second.post("/preferences", data={"csrf_token": token_one, "lang": "en"}
+                       ).status_code == 400
+
+
+def test_the_chrome_follows_language_and_display_preferences(app):
+    browser = app.test_client()
+    chinese = browser.get("/").get_data(as_text=True)
+    assert "English</button>" in chinese and "长辈版" in chinese
+    browser.set_cookie("lang", "en")
+    english = browser.get("/").get_data(as_text=True)
+    assert "中文</button>" in english and "Urban and rural residents" in english
+    browser.set_cookie("elder", "1")
+    elder = browser.get("/").get_data(as_text=True)
+    assert 'class="elder' in elder and "Standard view" in elder
+    browser.set_cookie("kiosk", "1")
+    kiosk = browser.get("/").get_data(as_text=True)
+    assert 'id="kiosk-exit"' in kiosk and "kiosk-idle-dialog" in kiosk
+    assert "kiosk-idle-dialog" not in elder
+
+
+def test_a_signed_in_resident_gets_their_own_chrome_not_a_visitors(app, resident_client,
+                                                                    new_person):
+    visitor = app.test_client().get("/").get_data(as_text=True)
+    assert "Sign out" not in visitor and "退出登录" not in visitor
+    resident = resident_client(new_person())
+    page = resident.get("/me/").get_data(as_text=True)
+    assert 'action="/auth/logout"' in page or "logout" in page
+    assert "idle-dialog" in page
+    # The public home sends a signed-in resident on to their own page instead of the cache.
+    assert resident.get("/").status_code == 302
+
+
+def test_a_visitor_signed_out_for_inactivity_is_told_so_on_the_home_page(app):
+    """The cached home is only for visitors whose session holds nothing: one with the
+    "signed out after inactivity" notice gets it rendered for them."""
+    notice = "You were signed out because the page was not used for a while"
+    browser, other = app.test_client(), app.test_client()
+    for client in (browser, other):
+        client.set_cookie("lang", "en")
+        assert notice not in client.get("/").get_data(as_text=True)  # now in the cache
+    with browser.session_transaction() as session:
+        session["timed_out"] = True
+    assert notice in browser.get("/").get_data(as_text=True)
+    assert notice not in browser.get("/").get_data(as_text=True)  # said once
+    assert notice not in other.get("/").get_data(as_text=True)
+
+
+def test_a_signed_in_page_reads_session_and_resident_in_one_statement(app, resident_client,
+                                                                      new_person):
+    from sqlalchemy import event
+
+    resident = resident_client(new_person())
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert resident.get("/me/services").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    person_reads = [sql for sql in statements if "person.id" in sql.split("FROM")[0]]
+    assert len(person_reads) == 1 and "web_session" in person_reads[0], statements
+
+
+def test_a_connection_the_database_closed_while_it_rested_is_replaced(app, monkeypatch,
+                                                                      resident_client,
+                                                                      new_person):
+    """No ping on every checkout, but a pooled connection that rested is checked first: when
+    the database ended it meanwhile (restart, failover, idle timeout), the request gets a new
+    one instead of an error."""
+    import pytest
+    from sqlalchemy import text
+
+    from portal import extensions
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite files have no server to close a connection")
+    resident = resident_client(new_person())
+    assert resident.get("/me/services").status_code == 200
+    with app.app_context():
+        with extensions._engine_for(app.config["DATABASE_URL"]).connect() as killer:
+            killer.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    monkeypatch.setattr(extensions, "IDLE_BEFORE_PING", 0.0)
+    assert resident.get("/me/services").status_code == 200

@@ -595,6 +595,8 @@ def parse_args(argv):
     parser.add_argument("--max-requests", type=int, default=100_000, help="per load run")
     parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--out", help="also write the result's JSON to this file "
+                                      "(bench/table.py turns it into the README's tables)")
     return parser.parse_args(argv)
 
 
@@ -637,7 +639,7 @@ def run(args, folder: Path) -> dict:
             db.session.remove()
             run_tax_import(args, folder, url, environment, app, years, scheme, result)
             app.extensions["portal_engine"].dispose()
-            print(json.dumps(result, ensure_ascii=False))
+            finish(args, result)
             return result
 
         rows = min(int(args.import_rows), args.residents)
@@ -723,8 +725,16 @@ def run(args, folder: Path) -> dict:
         for stop in stops:
             stop()
         app.extensions["portal_engine"].dispose()
-    print(json.dumps(result, ensure_ascii=False))
+    finish(args, result)
     return result
+
+
+def finish(args, result: dict) -> None:
+    """The result as one JSON line on stdout, and in --out when given."""
+    line = json.dumps(result, ensure_ascii=False)
+    print(line)
+    if args.out:
+        Path(args.out).write_text(line + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ def test_bench_runs_end_to_end(tmp_path):
     args = run.parse_args([
         "--residents", "50", "--years", "2", "--import-rows", "10", "--sessions", "5",
         "--clients", "2", "--duration", "10", "--max-requests", "10", "--server", "werkzeug",
-        "--database-url", f"sqlite:///{tmp_path / 'bench.db'}"])
+        "--database-url", f"sqlite:///{tmp_path / 'bench.db'}", "--out",
+        str(tmp_path / "result.json")])
     result = run.run(args, tmp_path)
     assert result["fill_ledger_rows"] == 50 * 2 * 2
     assert result["import"]["rows"] == 10 and result["import"]["entries"] == 20
@@ -23,3 +24,20 @@ def test_bench_runs_end_to_end(tmp_path):
     assert result["baseline"][0]["x_bare"] == 1.0
     # First views are of residents whose statement nobody has opened yet: one request each.
     assert result["statement_first_view"][0]["requests"] == 10
+
+    # The README's tables come from the result file, not typed by hand.
+    from bench import table
+
+    printed = capsys_output(table.main, [str(tmp_path / "result.json")])
+    assert "| bare Flask (`bench/bare.py`) | 2 |" in printed
+    assert "statement, first view" in printed and "tax import, 10 rows" in printed
+
+
+def capsys_output(function, argv) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        function(argv)
+    return out.getvalue()

@@ -28,7 +28,8 @@ from ..models import (
     StaffUser,
     Upload,
 )
-from ..operations import assist, audit, benefits, closure, ledger, transitions
+from ..operations import assist, audit, benefits, closure, transitions
+from ..operations.applications import shown_status
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..presenters import qr_svg
@@ -52,26 +53,38 @@ def own_application(reference: str) -> Application:
 @resident_required()
 def home():
     """What this person needs now comes first, by life stage (not enrolled, contributing,
-    within a year of pension age, receiving, an application open); then the services."""
+    within a year of pension age, receiving, an application open); then the services. Two
+    round trips in the common case (the relation with this year's contributions, and the
+    applications): everyone signed in lands here."""
     today = china_today()
-    relation = queries.current_relation(current_user.id)
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
-    if relation is not None and relation.status == RelationStatus.CONTRIBUTING:
+    relation = queries.relation_with_year(current_user.id, today.year)
+    if relation is not None and relation.status == RelationStatus.CONTRIBUTING \
+            and benefit_rules.notice_due(current_user.birth_date, today,
+                                         scheme.get("pension_age", 60)):
         # The 告知书 is due three months ahead (第二十二条): whoever looks first gets it made,
-        # the monthly job or this page; it is made once either way.
+        # the monthly job or this page; it is made once either way. Outside those months the
+        # birth date alone says none can be, so most visits skip the look-up.
         benefits.generate_notices(scheme, today, person_id=current_user.id,
                                   actor="system:home")
+    pension_age = near_pension_age(relation, scheme, today)
+    this_year = this_years_contribution(relation, today)
+    recent, under_way = queries.recent_and_under_way(current_user.id, 3)
+    # A level chosen this year shows 待缴费 until its money arrives: this_year knows.
+    arrived = {this_year["year"]: this_year["arrived_on"] is not None} if this_year else {}
     return render_template(
         "resident/home.html",
         person=current_user,
         masked_id=ids.mask(current_user.id_number),
         assurance=session.get("acr"),
-        applications=queries.applications_of(current_user.id, limit=3),
-        open_applications=queries.applications_under_way(current_user.id),
+        applications=[(item, shown_status(item, arrived)) for item in recent],
+        open_applications=[(item, shown_status(item, arrived)) for item in under_way],
+        enrolling=any(item.kind == ApplicationKind.ENROLMENT for item in under_way),
         relation=relation,
-        this_year=this_years_contribution(relation),
-        notice=queries.pension_notice_of(current_user.id),
-        pension_age=near_pension_age(relation, scheme, today),
+        this_year=this_year,
+        # Shown only beside the pension age (第二十二条), so looked up only then.
+        notice=queries.pension_notice_of(current_user.id) if pension_age else None,
+        pension_age=pension_age,
         receiving=receiving_now(relation, today),
         today=today,
     )
@@ -115,16 +128,13 @@ def receiving_now(relation, today) -> dict | None:
             "eligibility": eligibility.standing_of(current_user.id, today, relation)}
 
 
-def this_years_contribution(relation) -> dict | None:
-    """Whether this year's contribution has reached the account (from the tax import)."""
+def this_years_contribution(relation, today) -> dict | None:
+    """Whether this year's contribution has reached the account (from the tax import); the
+    relation row carries the year's sum (queries.relation_with_year)."""
     if relation is None or relation.status != RelationStatus.CONTRIBUTING:
         return None
-    year = china_today().year
-    account = ledger.account_of(current_user.id)
-    arrived = ledger.contributions_in(account.id, year) if account else []
-    return {"year": year, "arrived_on": arrived[0].booked_on if arrived else None,
-            "amount_fen": sum(e.amount_fen for e in arrived),
-            "tier_fen": relation.contribution_tier_fen}
+    return {"year": today.year, "arrived_on": relation.arrived_on,
+            "amount_fen": relation.arrived_fen, "tier_fen": relation.contribution_tier_fen}
 
 
 @bp.get("/applications")

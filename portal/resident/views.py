@@ -7,13 +7,17 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import queries
 from ..agency.forms import ConfirmForm
@@ -87,6 +91,7 @@ def home():
         pension_age=pension_age,
         receiving=receiving_now(relation, today),
         today=today,
+        services=None if g.get("kiosk") else service_cards(relation, on_home=True),
     )
 
 
@@ -94,8 +99,27 @@ def home():
 @resident_required()
 def services():
     """Every service, for the kiosk's 更多服务 (the home page shows the most used)."""
-    return render_template("resident/services.html",
-                           relation=queries.current_relation(current_user.id))
+    return render_template("resident/services.html", services=service_cards(
+        queries.current_relation(current_user.id), on_home=False))
+
+
+def service_cards(relation, on_home: bool) -> Markup:
+    """resident/_services.html, rendered once per language, insurance state and page and then
+    kept: it holds only words and links, the same for everyone in that state, and rendering it
+    on every visit was a tenth of the home page's time (issue 19)."""
+    key = (str(get_locale()), relation.status if relation is not None else None, on_home,
+           request.script_root)
+    kept = current_app.extensions.setdefault("resident_service_cards", {})
+    cards = kept.get(key)
+    if cards is None:
+        cards = Markup(render_template("resident/_services.html", relation=relation,
+                                       on_home=on_home))
+        # Not kept where a link may differ by request (inside an assisted task the flows'
+        # links carry its consent) or while templates reload; and a bounded few.
+        if not g.get("consent_id") and not current_app.jinja_env.auto_reload \
+                and len(kept) < 64:
+            kept[key] = cards
+    return cards
 
 
 def near_pension_age(relation, scheme: dict, today) -> dict | None:

@@ -3,7 +3,7 @@
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, false, func, or_, select, true
+from sqlalchemy import bindparam, case, exists, false, func, or_, select, true
 
 from . import lifecycle
 from .constants import ApplicationStatus, RelationStatus
@@ -34,17 +34,19 @@ def current_relation(person_id: int) -> InsuranceRelation | None:
         .order_by(InsuranceRelation.id.desc()).limit(1))
 
 
-def relation_with_year(person_id: int, year: int):
-    """The home page's facts in one round trip: the current relation (as current_relation, a
-    row of its columns) with what of `year`'s contributions reached the current account (as
-    ledger.account_of and ledger.contributions_in): `arrived_on`, the first day one was booked
-    (None when none was), and `arrived_fen`, their sum. None when there is no such relation."""
-    return db.session.execute(_relation_with_year(), {"person_id": person_id,
-                                                      "year": year}).first()
+def home_facts(person_id: int, year: int):
+    """What the home page needs of the person's records, in one round trip: the current
+    relation (as current_relation, a row of its columns) with what of `year`'s contributions
+    reached the current account (as ledger.account_of and ledger.contributions_in):
+    `arrived_on`, the first day one was booked (None when none was), and `arrived_fen`, their
+    sum; and whether they have a 告知书 (`has_notice`) and any application at all
+    (`has_applications`, so a page can skip listing none). None when there is no such
+    relation."""
+    return db.session.execute(_home_facts(), {"person_id": person_id, "year": year}).first()
 
 
 @cache
-def _relation_with_year():
+def _home_facts():
     # Built once: every signed-in resident lands on the home page, and building a statement
     # costs more than running it. Plain table columns: rows, no ORM objects.
     relation, account, entry = (InsuranceRelation.__table__, PersonalAccount.__table__,
@@ -58,7 +60,11 @@ def _relation_with_year():
                    select(func.min(entry.c.booked_on)).where(*this_year)
                    .scalar_subquery().label("arrived_on"),
                    select(func.coalesce(func.sum(entry.c.amount_fen), 0)).where(*this_year)
-                   .scalar_subquery().label("arrived_fen"))
+                   .scalar_subquery().label("arrived_fen"),
+                   exists().where(PensionNotice.__table__.c.person_id == person_id)
+                   .label("has_notice"),
+                   exists().where(Application.__table__.c.person_id == person_id)
+                   .label("has_applications"))
             .where(relation.c.person_id == person_id,
                    relation.c.status != RelationStatus.TERMINATED)
             .order_by(relation.c.id.desc()).limit(1))

@@ -58,22 +58,26 @@ def own_application(reference: str) -> Application:
 def home():
     """What this person needs now comes first, by life stage (not enrolled, contributing,
     within a year of pension age, receiving, an application open); then the services. Two
-    round trips in the common case (the relation with this year's contributions, and the
-    applications): everyone signed in lands here."""
+    round trips at most in the common case (queries.home_facts, then the applications if there
+    are any): everyone signed in lands here."""
     today = china_today()
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
-    relation = queries.relation_with_year(current_user.id, today.year)
+    relation = queries.home_facts(current_user.id, today.year)
+    notice = relation is not None and relation.has_notice
     if relation is not None and relation.status == RelationStatus.CONTRIBUTING \
-            and benefit_rules.notice_due(current_user.birth_date, today,
-                                         scheme.get("pension_age", 60)):
+            and not notice and benefit_rules.notice_due(current_user.birth_date, today,
+                                                        scheme.get("pension_age", 60)):
         # The 告知书 is due three months ahead (第二十二条): whoever looks first gets it made,
         # the monthly job or this page; it is made once either way. Outside those months the
         # birth date alone says none can be, so most visits skip the look-up.
         benefits.generate_notices(scheme, today, person_id=current_user.id,
                                   actor="system:home")
+        notice = queries.pension_notice_of(current_user.id) is not None
     pension_age = near_pension_age(relation, scheme, today)
     this_year = this_years_contribution(relation, today)
-    recent, under_way = queries.recent_and_under_way(current_user.id, 3)
+    # Many residents (enrolled before this service, or at the counter) filed nothing here.
+    recent, under_way = queries.recent_and_under_way(current_user.id, 3) \
+        if relation is None or relation.has_applications else ([], [])
     # A level chosen this year shows 待缴费 until its money arrives: this_year knows.
     arrived = {this_year["year"]: this_year["arrived_on"] is not None} if this_year else {}
     return render_template(
@@ -86,8 +90,7 @@ def home():
         enrolling=any(item.kind == ApplicationKind.ENROLMENT for item in under_way),
         relation=relation,
         this_year=this_year,
-        # Shown only beside the pension age (第二十二条), so looked up only then.
-        notice=queries.pension_notice_of(current_user.id) if pension_age else None,
+        notice=notice,
         pension_age=pension_age,
         receiving=receiving_now(relation, today),
         today=today,

@@ -1,7 +1,9 @@
 """Named look-ups, one place each, so views and operations never write the same query twice
 (like notifications-api's dao modules)."""
 
-from sqlalchemy import case, false, or_, select, true
+from functools import cache
+
+from sqlalchemy import bindparam, case, exists, false, func, or_, select, true
 
 from . import lifecycle
 from .constants import ApplicationStatus, RelationStatus
@@ -13,12 +15,15 @@ from .models import (
     InsuranceRelation,
     IssuedStatement,
     KioskTerminal,
+    LedgerEntry,
     OutboxMessage,
     PensionNotice,
     Person,
+    PersonalAccount,
     Region,
     Upload,
 )
+from .models.ledger import CONTRIBUTION_KINDS
 
 
 def current_relation(person_id: int) -> InsuranceRelation | None:
@@ -27,6 +32,42 @@ def current_relation(person_id: int) -> InsuranceRelation | None:
         InsuranceRelation.person_id == person_id,
         InsuranceRelation.status != RelationStatus.TERMINATED)
         .order_by(InsuranceRelation.id.desc()).limit(1))
+
+
+def home_facts(person_id: int, year: int):
+    """What the home page needs of the person's records, in one round trip: the current
+    relation (as current_relation, a row of its columns) with what of `year`'s contributions
+    reached the current account (as ledger.account_of and ledger.contributions_in):
+    `arrived_on`, the first day one was booked (None when none was), and `arrived_fen`, their
+    sum; and whether they have a 告知书 (`has_notice`) and any application at all
+    (`has_applications`, so a page can skip listing none). None when there is no such
+    relation."""
+    return db.session.execute(_home_facts(), {"person_id": person_id, "year": year}).first()
+
+
+@cache
+def _home_facts():
+    # Built once: every signed-in resident lands on the home page, and building a statement
+    # costs more than running it. Plain table columns: rows, no ORM objects.
+    relation, account, entry = (InsuranceRelation.__table__, PersonalAccount.__table__,
+                                LedgerEntry.__table__)
+    person_id = bindparam("person_id")
+    account_id = (select(account.c.id).where(account.c.person_id == person_id)
+                  .order_by(account.c.id.desc()).limit(1).scalar_subquery())
+    this_year = (entry.c.account_id == account_id, entry.c.kind.in_(CONTRIBUTION_KINDS),
+                 entry.c.year == bindparam("year"))
+    return (select(*relation.c,
+                   select(func.min(entry.c.booked_on)).where(*this_year)
+                   .scalar_subquery().label("arrived_on"),
+                   select(func.coalesce(func.sum(entry.c.amount_fen), 0)).where(*this_year)
+                   .scalar_subquery().label("arrived_fen"),
+                   exists().where(PensionNotice.__table__.c.person_id == person_id)
+                   .label("has_notice"),
+                   exists().where(Application.__table__.c.person_id == person_id)
+                   .label("has_applications"))
+            .where(relation.c.person_id == person_id,
+                   relation.c.status != RelationStatus.TERMINATED)
+            .order_by(relation.c.id.desc()).limit(1))
 
 
 def relation_in(person_id: int, status: RelationStatus) -> InsuranceRelation | None:
@@ -69,6 +110,32 @@ def applications_under_way(person_id: int) -> list[Application]:
         Application.person_id == person_id,
         Application.status.in_(lifecycle.OPEN + (ApplicationStatus.FROZEN,)))
         .order_by(Application.due_on)).all()
+
+
+UNDER_WAY = lifecycle.OPEN + (ApplicationStatus.FROZEN,)
+
+
+def recent_and_under_way(person_id: int, recent: int = 3) -> tuple[list, list]:
+    """applications_of(limit=recent) and applications_under_way in one round trip, as rows of
+    the columns a list shows (reference, kind, status, dates; shown_status works on them)."""
+    rows = db.session.execute(_recent_and_under_way(recent), {"person_id": person_id}).all()
+    # The `recent` newest all came back, and in their own order nothing else comes before them.
+    return (rows[:recent],
+            sorted((row for row in rows if row.status in UNDER_WAY), key=lambda row: row.due_on))
+
+
+@cache
+def _recent_and_under_way(recent: int):
+    table = Application.__table__
+    person_id = bindparam("person_id")
+    newest = (select(table.c.id).where(table.c.person_id == person_id)
+              .order_by(table.c.submitted_at.desc(), table.c.id.desc()).limit(recent))
+    return (select(table.c.id, table.c.reference, table.c.kind, table.c.status,
+                   table.c.person_id, table.c.submitted_at, table.c.received_on, table.c.due_on,
+                   table.c.deadline_uncertain)
+            .where(table.c.person_id == person_id,
+                   or_(table.c.id.in_(newest), table.c.status.in_(UNDER_WAY)))
+            .order_by(table.c.submitted_at.desc(), table.c.id.desc()))
 
 
 def open_application(person_id: int, kind: str) -> Application | None:

@@ -194,16 +194,22 @@ def open_insurance(application: Application, actor: str, channel: str) -> None:
                                   application, application.answers.get("address"))
 
 
-def shown_status(application: Application) -> str:
+def shown_status(application: Application, arrived: dict[int, bool] | None = None) -> str:
     """The status a person reads. A level choice takes effect at once (第十一条) but nothing is
-    done until the money arrives from the tax department: until then it is 待缴费."""
+    done until the money arrives from the tax department: until then it is 待缴费. `arrived`:
+    whether a year's contributions reached the current account, where the caller knows already
+    (the home page has this year's); other years are looked up."""
     if (application.kind == ApplicationKind.TIER_CHOICE
             and application.status == ApplicationStatus.COMPLETED):
-        from . import ledger
-
-        account = ledger.account_of(application.person_id)
         year = application.received_on.year
-        if account is None or not ledger.contributions_in(account.id, year):
+        if arrived is not None and year in arrived:
+            paid = arrived[year]
+        else:
+            from . import ledger
+
+            account = ledger.account_of(application.person_id)
+            paid = account is not None and bool(ledger.contributions_in(account.id, year))
+        if not paid:
             return ApplicationStatus.AWAITING_PAYMENT
     return application.status
 

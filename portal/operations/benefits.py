@@ -66,7 +66,7 @@ def generate_notices(scheme: dict, today: date, months_ahead: int = 3,
     paying, and give each their 告知书 once (SMS and message centre). Idempotent: run it as
     often as you like (the monthly job, or for one person when they open their home page)."""
     age = scheme.get("pension_age", 60)
-    horizon = today + timedelta(days=31 * months_ahead)
+    horizon = rules.notice_horizon(today, months_ahead)
     query = (
         select(Person, InsuranceRelation)
         .join(InsuranceRelation, InsuranceRelation.person_id == Person.id)
@@ -79,9 +79,9 @@ def generate_notices(scheme: dict, today: date, months_ahead: int = 3,
     candidates = db.session.execute(query).all()
     made = []
     for person, relation in candidates:
-        eligible_on = rules.pension_age_date(person.birth_date, age)
-        if not today <= eligible_on <= horizon:
+        if not rules.notice_due(person.birth_date, today, age, months_ahead):
             continue
+        eligible_on = rules.pension_age_date(person.birth_date, age)
         facts, comparison, balance = claim_facts(person, relation, today)
         if not facts.alive:
             continue

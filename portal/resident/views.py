@@ -7,13 +7,17 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import queries
 from ..agency.forms import ConfirmForm
@@ -28,7 +32,8 @@ from ..models import (
     StaffUser,
     Upload,
 )
-from ..operations import assist, audit, benefits, closure, ledger, transitions
+from ..operations import assist, audit, benefits, closure, transitions
+from ..operations.applications import shown_status
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
 from ..presenters import qr_svg
@@ -52,28 +57,44 @@ def own_application(reference: str) -> Application:
 @resident_required()
 def home():
     """What this person needs now comes first, by life stage (not enrolled, contributing,
-    within a year of pension age, receiving, an application open); then the services."""
+    within a year of pension age, receiving, an application open); then the services. Two
+    round trips at most in the common case (queries.home_facts, then the applications if there
+    are any): everyone signed in lands here."""
     today = china_today()
-    relation = queries.current_relation(current_user.id)
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
-    if relation is not None and relation.status == RelationStatus.CONTRIBUTING:
+    relation = queries.home_facts(current_user.id, today.year)
+    notice = relation is not None and relation.has_notice
+    if relation is not None and relation.status == RelationStatus.CONTRIBUTING \
+            and not notice and benefit_rules.notice_due(current_user.birth_date, today,
+                                                        scheme.get("pension_age", 60)):
         # The 告知书 is due three months ahead (第二十二条): whoever looks first gets it made,
-        # the monthly job or this page; it is made once either way.
+        # the monthly job or this page; it is made once either way. Outside those months the
+        # birth date alone says none can be, so most visits skip the look-up.
         benefits.generate_notices(scheme, today, person_id=current_user.id,
                                   actor="system:home")
+        notice = queries.pension_notice_of(current_user.id) is not None
+    pension_age = near_pension_age(relation, scheme, today)
+    this_year = this_years_contribution(relation, today)
+    # Many residents (enrolled before this service, or at the counter) filed nothing here.
+    recent, under_way = queries.recent_and_under_way(current_user.id, 3) \
+        if relation is None or relation.has_applications else ([], [])
+    # A level chosen this year shows 待缴费 until its money arrives: this_year knows.
+    arrived = {this_year["year"]: this_year["arrived_on"] is not None} if this_year else {}
     return render_template(
         "resident/home.html",
         person=current_user,
         masked_id=ids.mask(current_user.id_number),
         assurance=session.get("acr"),
-        applications=queries.applications_of(current_user.id, limit=3),
-        open_applications=queries.applications_under_way(current_user.id),
+        applications=[(item, shown_status(item, arrived)) for item in recent],
+        open_applications=[(item, shown_status(item, arrived)) for item in under_way],
+        enrolling=any(item.kind == ApplicationKind.ENROLMENT for item in under_way),
         relation=relation,
-        this_year=this_years_contribution(relation),
-        notice=queries.pension_notice_of(current_user.id),
-        pension_age=near_pension_age(relation, scheme, today),
+        this_year=this_year,
+        notice=notice,
+        pension_age=pension_age,
         receiving=receiving_now(relation, today),
         today=today,
+        services=None if g.get("kiosk") else service_cards(relation, on_home=True),
     )
 
 
@@ -81,8 +102,27 @@ def home():
 @resident_required()
 def services():
     """Every service, for the kiosk's 更多服务 (the home page shows the most used)."""
-    return render_template("resident/services.html",
-                           relation=queries.current_relation(current_user.id))
+    return render_template("resident/services.html", services=service_cards(
+        queries.current_relation(current_user.id), on_home=False))
+
+
+def service_cards(relation, on_home: bool) -> Markup:
+    """resident/_services.html, rendered once per language, insurance state and page and then
+    kept: it holds only words and links, the same for everyone in that state, and rendering it
+    on every visit was a tenth of the home page's time (issue 19)."""
+    key = (str(get_locale()), relation.status if relation is not None else None, on_home,
+           request.script_root)
+    kept = current_app.extensions.setdefault("resident_service_cards", {})
+    cards = kept.get(key)
+    if cards is None:
+        cards = Markup(render_template("resident/_services.html", relation=relation,
+                                       on_home=on_home))
+        # Not kept where a link may differ by request (inside an assisted task the flows'
+        # links carry its consent) or while templates reload; and a bounded few.
+        if not g.get("consent_id") and not current_app.jinja_env.auto_reload \
+                and len(kept) < 64:
+            kept[key] = cards
+    return cards
 
 
 def near_pension_age(relation, scheme: dict, today) -> dict | None:
@@ -115,16 +155,13 @@ def receiving_now(relation, today) -> dict | None:
             "eligibility": eligibility.standing_of(current_user.id, today, relation)}
 
 
-def this_years_contribution(relation) -> dict | None:
-    """Whether this year's contribution has reached the account (from the tax import)."""
+def this_years_contribution(relation, today) -> dict | None:
+    """Whether this year's contribution has reached the account (from the tax import); the
+    relation row carries the year's sum (queries.relation_with_year)."""
     if relation is None or relation.status != RelationStatus.CONTRIBUTING:
         return None
-    year = china_today().year
-    account = ledger.account_of(current_user.id)
-    arrived = ledger.contributions_in(account.id, year) if account else []
-    return {"year": year, "arrived_on": arrived[0].booked_on if arrived else None,
-            "amount_fen": sum(e.amount_fen for e in arrived),
-            "tier_fen": relation.contribution_tier_fen}
+    return {"year": today.year, "arrived_on": relation.arrived_on,
+            "amount_fen": relation.arrived_fen, "tier_fen": relation.contribution_tier_fen}
 
 
 @bp.get("/applications")

@@ -99,6 +99,21 @@ def pension_age_date(birth: date, pension_age: int = 60) -> date:
         return date(birth.year + pension_age, 2, 28)
 
 
+def notice_horizon(today: date, months_ahead: int = 3) -> date:
+    """The last day of pension age a 告知书 is made for today: three months ahead (第二十二条),
+    counted as 31 days a month so no one falls between two monthly runs."""
+    return today + timedelta(days=31 * months_ahead)
+
+
+def notice_due(birth: date | None, today: date, pension_age: int = 60,
+               months_ahead: int = 3) -> bool:
+    """Whether this person reaches pension age between today and the horizon, the only time a
+    告知书 is made (第二十二条); from the birth date alone, so a page can skip the look-up."""
+    if birth is None:
+        return False
+    return today <= pension_age_date(birth, pension_age) <= notice_horizon(today, months_ahead)
+
+
 def first_payment_month(eligible_on: date) -> date:
     """第二十六条: payment starts the month after the resident becomes eligible."""
     if eligible_on.month == 12:

@@ -3,7 +3,7 @@ service and the date; the 告知书 appears without anyone running a command (�
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.extensions import db
 from portal.models import AuditRecord, PensionNotice
@@ -103,3 +103,32 @@ def test_every_link_on_the_home_page_has_its_own_name(app, demo):
             sign_in(client, app, demo["by_key"][key])
             names = link_names(client.get("/me/").get_data(as_text=True))
             assert len(names) == len(set(names)), (key, kiosk, names)
+
+
+def statements_during(app, request) -> list[str]:
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def note(connection, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_contributors_home_page_is_one_look_up(client, app, demo):
+    """Everyone signed in lands here (issue 19): the relation, this year's contributions, the
+    告知书 and whether anything was filed come in one statement, and far from pension age no
+    notice is looked for. (Opening the session and loading the person are not this page's.)"""
+    sign_in(client, app, demo["by_key"]["contributor"])
+    client.get("/me/")
+    statements = statements_during(app, lambda: client.get("/me/"))
+    own = [s for s in statements if "FROM web_session" not in s
+           and not re.search(r"FROM person WHERE person\.id = \S+$", s)]
+    assert len(own) == 1, own
+    assert "FROM insurance_relation" in own[0]

@@ -67,3 +67,17 @@ def test_ineligible_claims_say_why():
     # Born 1955: 60 in 2015, six years from 2009, so six years are enough.
     assert benefits.claim_obstacles(facts(birth_date=date(1955, 1, 1), years_paid=6,
                                           today=date(2026, 11, 25)), SCHEME) == []
+
+
+@pytest.mark.parametrize(("birth", "due"), [
+    (date(1966, 11, 26), True),  # 60 today
+    (date(1967, 2, 26), True),  # 60 in 92 days: inside the three months (31 days each)
+    (date(1967, 2, 27), True),  # the 93rd day, the last one
+    (date(1967, 2, 28), False),  # one day too early to make it
+    (date(1966, 11, 25), False),  # 60 yesterday: past pension age, no notice any more
+    (date(1980, 5, 1), False),
+    (None, False),  # no birth date, nothing to tell
+])
+def test_the_notice_is_due_only_in_the_three_months_before_pension_age(birth, due):
+    """第二十二条: the home page skips every look-up when the birth date says no."""
+    assert benefits.notice_due(birth, date(2026, 11, 26), 60, 3) is due

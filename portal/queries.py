@@ -189,7 +189,11 @@ def death_return(village_code: str, month) -> DeathReturn | None:
                                                            month=month))
 
 
-def issued_statements(account_id: int, period: str) -> list[IssuedStatement]:
-    """The account's issued statements of one period, newest first (operations.statements)."""
-    return db.session.scalars(select(IssuedStatement).filter_by(
+def issued_statements(account_id: int, period: str) -> list:
+    """The account's issued statements of one period, newest first (operations.statements), as
+    read-only rows (id, closing_fen, masked_name, issued_on, qr_url, qr_svg): a statement page
+    reads them on every view and changes them almost never, so no ORM objects to build."""
+    return db.session.execute(select(
+        IssuedStatement.id, IssuedStatement.closing_fen, IssuedStatement.masked_name,
+        IssuedStatement.issued_on, IssuedStatement.qr_url, IssuedStatement.qr_svg).filter_by(
         account_id=account_id, period=period).order_by(IssuedStatement.id.desc()).limit(5)).all()

@@ -9,6 +9,7 @@ from ..constants import PayoutKind
 from ..extensions import db
 from ..models import LedgerEntry, PayoutApproval, PersonalAccount
 from ..models.ledger import CONTRIBUTION_KINDS
+from ..rules import statement as statement_rules
 from . import approvals, audit
 
 
@@ -79,20 +80,19 @@ class Statement:
 
 
 def statement(account_id: int, year: int | None) -> Statement:
-    entries_query = select(LedgerEntry).filter_by(account_id=account_id).order_by(
-        LedgerEntry.booked_on, LedgerEntry.id)
-    if year is None:
-        entries = db.session.scalars(entries_query).all()
-        opening = 0
-    else:
-        start, end = date(year, 1, 1), date(year, 12, 31)
-        entries = db.session.scalars(entries_query.filter(
-            LedgerEntry.booked_on >= start, LedgerEntry.booked_on <= end)).all()
-        opening = balance_fen(account_id, date(year - 1, 12, 31))
-    closing = opening + sum(e.amount_fen for e in entries)
-    return Statement(account_id=account_id, year=year, opening_fen=opening, entries=entries,
-                     closing_fen=closing,
-                     contribution_years=len(contribution_years(account_id, year)))
+    """One query: every line of the account as plain rows (no ORM objects), summed and filtered by
+    rules.statement. Each line has id, kind, amount_fen, booked_on, year and reverses_id."""
+    lines = db.session.execute(
+        select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.amount_fen, LedgerEntry.booked_on,
+               LedgerEntry.year, LedgerEntry.reverses_id)
+        .filter(LedgerEntry.account_id == account_id)
+        .order_by(LedgerEntry.booked_on, LedgerEntry.id)).all()
+    # No query when the account is already loaded (my_account): the identity map has it.
+    carried = db.session.get(PersonalAccount, account_id).carried_years or []
+    found = statement_rules.figures(lines, year, carried, CONTRIBUTION_KINDS)
+    return Statement(account_id=account_id, year=year, opening_fen=found.opening_fen,
+                     entries=found.entries, closing_fen=found.closing_fen,
+                     contribution_years=len(found.contribution_years))
 
 
 def reverse_entry(entry: LedgerEntry, reason: str, *, actor: str, channel: str,

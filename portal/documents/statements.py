@@ -23,6 +23,10 @@ class StatementView:
     qr: Markup = Markup("")  # the verification QR code, inline SVG drawn when first issued
     issuer: str = ""  # the agency that issues it, named on the statement
     seal: str | None = None  # its electronic seal as a data: URI (no extra request)
+    # Formatted once here rather than in the template (each is shown once or twice).
+    opening: str = ""
+    closing: str = ""
+    issued_on_label: str = ""
 
 
 def period_label(year: int | None) -> str:
@@ -36,12 +40,19 @@ def prepare(person, account, year: int | None) -> StatementView:
     issued = issuing.issue(account_id=account.id, period=str(year) if year else "all",
                            masked_name=verification.mask_name(person.name),
                            closing_fen=found.closing_fen)
-    rows = [[format_date(e.booked_on, "medium"), str(ledger_kind(e.kind)), str(e.year),
-             yuan(e.amount_fen)] for e in found.entries]
+    kinds = {}  # a year has a few kinds of line: each label looked up once
+    rows = []
+    for e in found.entries:
+        if e.kind not in kinds:
+            kinds[e.kind] = str(ledger_kind(e.kind))
+        rows.append([format_date(e.booked_on, "medium"), kinds[e.kind], str(e.year),
+                     yuan(e.amount_fen)])
     return StatementView(
         statement=found, period_label=period_label(year), rows=rows, issued_on=issued.issued_on,
         verify_url=issued.qr_url, qr=Markup(issued.qr_svg),
-        issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_data_uri())
+        issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_data_uri(),
+        opening=yuan(found.opening_fen), closing=yuan(found.closing_fen),
+        issued_on_label=format_date(issued.issued_on, "long"))
 
 
 def pdf(person, view: StatementView) -> bytes:

@@ -18,7 +18,7 @@ from ..queries import issued_statements
 from ..rules.dates import china_today
 
 
-def _reusable(found: IssuedStatement, today) -> bool:
+def _reusable(found, today) -> bool:
     days = current_app.config["STATEMENT_VERIFY_DAYS"]
     return today - found.issued_on < timedelta(days=days / 2)
 
@@ -28,24 +28,27 @@ def verify_url(statement_id: int) -> str:
         "public.verify", token=verification.token_for(statement_id))
 
 
-def issue(*, account_id: int, period: str, masked_name: str, closing_fen: int
-          ) -> IssuedStatement:
-    """The issued statement for these figures, issued now (and committed) if there is none to
-    reuse. Its `qr_svg` is drawn here, or redrawn when the portal's address changed."""
+def issue(*, account_id: int, period: str, masked_name: str, closing_fen: int):
+    """The issued statement for these figures (id, issued_on, qr_url, qr_svg), issued now (and
+    committed) if there is none to reuse. Its `qr_svg` is drawn here, or redrawn when the portal's
+    address changed. A view of a statement already issued reads one row and writes nothing."""
     today = china_today()
     found = next((s for s in issued_statements(account_id, period)
                   if s.closing_fen == closing_fen and s.masked_name == masked_name
                   and _reusable(s, today)), None)
-    if found is None:
+    if found is not None:
+        url = verify_url(found.id)
+        if found.qr_url == url and found.qr_svg:
+            return found
+        found = db.session.get(IssuedStatement, found.id)
+    else:
         found = IssuedStatement(account_id=account_id, period=period, masked_name=masked_name,
                                 closing_fen=closing_fen, issued_on=today)
         db.session.add(found)
         db.session.flush()  # the id makes the token
-    url = verify_url(found.id)
-    if found.qr_url != url or not found.qr_svg:
-        found.qr_url, found.qr_svg = url, verification.qr_svg(url)
-    if db.session.dirty or db.session.new:
-        db.session.commit()
+        url = verify_url(found.id)
+    found.qr_url, found.qr_svg = url, verification.qr_svg(url)
+    db.session.commit()
     return found
 
 

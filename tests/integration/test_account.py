@@ -18,6 +18,7 @@ from portal.models import (
 from portal.operations import ledger
 from portal.operations.interest import credit_year
 from portal.rules import ids
+from portal.rules.dates import china_today
 from portal.rules.interest import yearly_interest
 from tests.integration.helpers import (  # noqa: F401  (importable from here too)
     csv_batch,
@@ -232,6 +233,40 @@ def test_statement_figures_equal_the_ledger(client, app, demo):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"].startswith("attachment")
     assert client.get("/me/account/statement/1999").status_code == 404
+
+
+def test_statement_figures_agree_with_the_ledger_queries(app, demo):
+    """The statement reads the account's lines once and sums them in Python: its opening,
+    closing and contribution years equal the SQL sums and the contribution-years query, with a
+    reversed contribution and a contribution booked after its year on the account."""
+    person = demo["by_key"]["contributor"]
+    with app.app_context():
+        account = db.session.scalar(select(PersonalAccount).join(Person).filter(
+            Person.id_number == person["id_number"]))
+        assert not {2009, 2010} & set(ledger.contribution_years(account.id))
+        paid = LedgerEntry(account_id=account.id, kind="personal", amount_fen=30_000,
+                           booked_on=date(2009, 4, 2), year=2009, source_key="test:stmt:paid")
+        late = LedgerEntry(account_id=account.id, kind="personal", amount_fen=20_000,
+                           booked_on=date(2011, 1, 5), year=2010, source_key="test:stmt:late")
+        db.session.add_all([paid, late])
+        db.session.flush()
+        ledger.reverse_entry(paid, "test", actor="test", channel="test")
+        db.session.commit()
+        for year in [None, *range(2008, china_today().year + 1)]:
+            found = ledger.statement(account.id, year)
+            opening = 0 if year is None else ledger.balance_fen(account.id,
+                                                                date(year - 1, 12, 31))
+            closing = ledger.balance_fen(account.id, None if year is None
+                                         else date(year, 12, 31))
+            assert (found.opening_fen, found.closing_fen) == (opening, closing), year
+            assert found.closing_fen == opening + sum(e.amount_fen for e in found.entries)
+            assert found.contribution_years == len(ledger.contribution_years(account.id, year))
+            assert all(year is None or e.booked_on.year == year for e in found.entries)
+        assert 2009 not in ledger.contribution_years(account.id)
+        assert ledger.contribution_years(account.id, 2010) == [2010]
+        assert ledger.statement(account.id, 2010).contribution_years == 1
+        assert ledger.statement(account.id, 2010).entries == []  # booked in 2011
+        db.session.remove()
 
 
 def test_verification_genuine_altered_and_expired(client, app, demo):

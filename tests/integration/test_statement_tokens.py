@@ -138,18 +138,30 @@ def test_long_tokens_printed_before_still_verify(app):
 
 
 def test_the_qr_code_encodes_the_verification_address(app):
-    """The compact SVG is a real QR code of the address (decoded back with the qrcode model)."""
+    """The compact SVG is a real QR code of the address: module for module the code qrcode
+    draws for it (level M, version ≤ 4) with one of the eight masks, whichever it is (any mask
+    decodes the same; the code's format information names it)."""
     import qrcode
 
     url = "https://ylbx.example.gov.cn/verify/" + "a1" + "B" * 16
     svg = verification.qr_svg(url)
-    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(url)
-    code.make(fit=True)
-    modules = code.get_matrix()
-    dark = sum(sum(row) for row in modules)
-    drawn = sum(int(w) for w in re.findall(r"h(\d+)", svg))
-    assert drawn == dark and code.version <= 4 and len(svg) < 5000
+    border = 2
+    drawn = set()
+    for x, y, width in re.findall(r"M(\d+) (\d+)\.5h(\d+)", svg):
+        drawn |= {(int(x) - border + i, int(y) - border) for i in range(int(width))}
+    matches = []
+    for mask in range(8):
+        code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                             mask_pattern=mask)
+        code.add_data(url)
+        code.make(fit=True)
+        dark = {(x, y) for y, row in enumerate(code.get_matrix()) for x, on in enumerate(row)
+                if on}
+        if dark == drawn:
+            matches.append(mask)
+    assert len(matches) == 1 and code.version <= 4 and len(svg) < 5000
+    # Drawn with the same mask each time (chosen once per address shape, not per code).
+    assert verification.qr_svg(url) == svg
 
 
 def test_a_job_can_issue_a_credited_years_statements_ahead(app, demo):

@@ -18,9 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
-    union_all,
 )
 
 from ..crypto import Encrypted, EncryptedJSON
@@ -212,33 +210,30 @@ def _interest_rows(year: int, rate_bp: int, low: int, high: int, county: str | N
     return rows
 
 
-OUTBOX_COLUMNS = ["kind", "person_id", "status", "created_at", "channel", "recipient",
+OUTBOX_COLUMNS = ["kind", "person_id", "status", "created_at", "channel", "in_app", "recipient",
                   "recipient_hash", "body", "params"]
 
 
 def _statement_ready_rows(year: int, now, credited):
-    """第十九条: tell each resident credited now, once a year, that the statement is ready:
-    a message in the portal and, where a phone is known, an SMS. `credited` has the account
-    ids; the phone is copied sealed as it is, with its look-up hash (portal/crypto.py)."""
+    """第十九条: tell each resident credited now, once a year, that the statement is ready: one
+    outbox row per account, shown in the message centre (rendered from `params` in the reader's
+    language) and, where a phone is known, sent as SMS by the dispatcher (an SMS row marked
+    `in_app`, models/notification.py). One row, not one per channel: a million accounts are a
+    million rows. `credited` has the account ids; the phone is copied sealed as it is, with its
+    look-up hash (portal/crypto.py)."""
     from ..models import Person
 
-    people = (select(PersonalAccount.person_id, Person.phone, Person.phone_hash)
-              .join(credited, credited.c.account_id == PersonalAccount.id)
-              .join(Person, Person.id == PersonalAccount.person_id)).subquery()
     text, sms = notify.chinese_texts("statement_ready", {"year": year})
-    channels = union_all(select(literal("in_app").label("channel")),
-                         select(literal("sms").label("channel"))).subquery()
-    is_sms = channels.c.channel == "sms"
+    has_phone = Person.phone.is_not(None)
     return select(
-        literal("statement_ready"), people.c.person_id, literal("pending"),
-        literal(now, UTCDateTime()), channels.c.channel,
-        case((is_sms, people.c.phone), else_=literal(None, String)),
-        case((is_sms, people.c.phone_hash), else_=literal(None, String)),
-        case((is_sms, literal(sms, Encrypted())), else_=literal(text, Encrypted())),
-        case((is_sms, literal(None, EncryptedJSON())),
-             else_=literal({"year": year}, EncryptedJSON())),
-    ).select_from(people).join(channels, literal(True)).where(
-        or_(~is_sms, people.c.phone.is_not(None)))
+        literal("statement_ready"), PersonalAccount.person_id, literal("pending"),
+        literal(now, UTCDateTime()),
+        case((has_phone, literal("sms")), else_=literal("in_app")), literal(True),
+        Person.phone, Person.phone_hash,
+        case((has_phone, literal(sms, Encrypted())), else_=literal(text, Encrypted())),
+        literal({"year": year}, EncryptedJSON()),
+    ).select_from(credited).join(PersonalAccount, PersonalAccount.id == credited.c.account_id
+                                 ).join(Person, Person.id == PersonalAccount.person_id)
 
 
 def _notify_statement_ready(year: int, low: int, high: int, now) -> None:

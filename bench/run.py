@@ -242,7 +242,7 @@ import json, os, sys, time
 from portal import create_app
 from sqlalchemy import text
 from portal.extensions import db
-from bench.run import backend_cpu_seconds
+from bench.run import _spent, backend_cpu
 year, rate, county, start_at = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 app = create_app()
 with app.app_context():
@@ -250,22 +250,36 @@ with app.app_context():
     db.session.execute(text("SELECT 1"))
     db.session.commit()
     time.sleep(max(0.0, start_at - time.time()))
+    before = backend_cpu(os.environ["PGAPPNAME"])  # this process's backends only
     began, cpu = time.time(), time.process_time()
     result = credit_county(year, rate, county, notify=True, actor="system:bench")
     ended = time.time()
     result.update(started=began, ended=ended, process_cpu_s=time.process_time() - cpu,
-                  db_cpu_s=backend_cpu_seconds())
+                  db_cpu_s=_spent(before, backend_cpu(os.environ["PGAPPNAME"])))
     app.extensions["portal_engine"].dispose()
 print(json.dumps(result))
 """
 
 
-def backend_cpu_seconds() -> float | None:
-    """CPU time of this session's PostgreSQL backend since it started (local database only;
-    one session, one pooled connection, so the backend did nothing but this process's work)."""
+def backend_cpu(application_name: str | None = None) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL client backend on this database (a local one),
+    or of those of one application (PGAPPNAME). Each is counted: the pool hands a session
+    its connections in turn, so a run's work is spread over several backends."""
     if db.engine.dialect.name != "postgresql":
         return None
-    return _cpu_seconds(db.session.scalar(text("SELECT pg_backend_pid()")))
+    with db.engine.connect() as connection:
+        pids = connection.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' "
+            "AND (CAST(:name AS text) IS NULL OR application_name = :name)"),
+            {"name": application_name}).all()
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def _spent(before: dict | None, after: dict | None) -> float | None:
+    if before is None or after is None:
+        return None
+    return round(sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()), 2)
 
 
 def measure_crediting(year: int, rate: int, url: str, environment: dict) -> dict:
@@ -274,18 +288,18 @@ def measure_crediting(year: int, rate: int, url: str, environment: dict) -> dict
     (credit_county, as the workers of credit_year_by_county do). Wall time of each, and the
     CPU time of the Python process(es) and of their PostgreSQL backends: on a shared machine
     the wall time measures the neighbours too."""
-    backend_before = backend_cpu_seconds()
+    backend_before = backend_cpu()
     clock, cpu = time.perf_counter(), time.process_time()
     credited = credit_year(year, rate, actor="system:bench", notify=True)
     seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
-    backend = backend_cpu_seconds()
+    backend = _spent(backend_before, backend_cpu())
     measured = {"year": year, "accounts": credited["accounts"],
                 "interest_fen": credited["interest_fen"], "notify": True,
                 "seconds": round(seconds, 2), "process_cpu_s": round(cpu, 2),
                 "outbox_rows": db.session.scalar(text(
                     "SELECT count(*) FROM outbox_message WHERE kind = 'statement_ready'"))}
-    if backend is not None and backend_before is not None:
-        measured["db_cpu_s"] = round(backend - backend_before, 2)
+    if backend is not None:
+        measured["db_cpu_s"] = backend
     log(f"interest {year} (notifications on): {credited['accounts']} accounts in "
         f"{seconds:.1f} s (CPU: {measured['process_cpu_s']} s Python, "
         f"{measured.get('db_cpu_s')} s PostgreSQL; {measured['outbox_rows']} outbox rows)")
@@ -295,7 +309,8 @@ def measure_crediting(year: int, rate: int, url: str, environment: dict) -> dict
     start_at = time.time() + 10  # after every child has imported and connected
     children = [subprocess.Popen(
         [sys.executable, "-c", CREDIT_CHILD, str(year), str(rate), county, str(start_at)],
-        env={**os.environ, **environment}, cwd=ROOT, stdout=subprocess.PIPE,
+        env={**os.environ, **environment, "PGAPPNAME": f"bench-credit-{county}"}, cwd=ROOT,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True) for county in counties]
     reports = []
     for child in children:

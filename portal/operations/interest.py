@@ -47,7 +47,7 @@ def _weighted_sums(year: int, low: int, high: int, ids: list[int] | None = None)
     the year's interest is already booked. Both come from one pass over the batch's entries: a
     NOT EXISTS on "interest of this year" made PostgreSQL plan an anti-join against a sequential
     scan (the statistics say no such rows exist yet), which grew with every batch it credited.
-    `ids` (PostgreSQL) narrows the range to those accounts: one county's (see _credit)."""
+    `ids` (PostgreSQL) narrows the range to those accounts: one county's (see _batches)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     month = cast(extract("month", LedgerEntry.booked_on), Integer)
     weighted = func.sum(case(

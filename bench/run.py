@@ -49,7 +49,7 @@ from portal.models import LedgerEntry, Person, PersonalAccount, Region, WebSessi
 from portal.models.base import UTCDateTime
 from portal.operations import ledger, ledger_partitions
 from portal.operations.applications import china_today
-from portal.operations.interest import credit_year
+from portal.operations.interest import counties_to_credit, credit_year
 from portal.operations.tax_import import import_batch
 from portal.rules import contributions, ids
 from portal.rules.interest import rate_for
@@ -216,6 +216,126 @@ def credit_prior_years(years: list[int], scheme: dict) -> dict:
         seconds[year] = round(time.perf_counter() - clock, 2)
         log(f"  interest {year}: {result['accounts']} accounts in {seconds[year]:.1f} s")
     return seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# Interest crediting: one process (credit_year), then one process per county (credit_county)
+
+
+def _undo_crediting(year: int, url: str) -> None:
+    """Take back what the measured crediting wrote (the year's interest and the statement
+    notices), so the county-parallel run credits the same accounts from the same state."""
+    session = db.session
+    session.execute(text("DELETE FROM ledger_entry WHERE kind = 'interest' AND year = :year"),
+                    {"year": year})
+    session.execute(text("DELETE FROM outbox_message WHERE kind = 'statement_ready'"))
+    session.commit()
+    if url.startswith("postgresql"):
+        with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.execute(text("VACUUM ANALYZE ledger_entry"))
+            connection.execute(text("VACUUM ANALYZE outbox_message"))
+            connection.execute(text("CHECKPOINT"))
+
+
+CREDIT_CHILD = """
+import json, os, sys, time
+from portal import create_app
+from sqlalchemy import text
+from portal.extensions import db
+from bench.run import _spent, backend_cpu
+year, rate, county, start_at = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+app = create_app()
+with app.app_context():
+    from portal.operations.interest import credit_county
+    db.session.execute(text("SELECT 1"))
+    db.session.commit()
+    time.sleep(max(0.0, start_at - time.time()))
+    before = backend_cpu(os.environ["PGAPPNAME"])  # this process's backends only
+    began, cpu = time.time(), time.process_time()
+    result = credit_county(year, rate, county, notify=True, actor="system:bench")
+    ended = time.time()
+    result.update(started=began, ended=ended, process_cpu_s=time.process_time() - cpu,
+                  db_cpu_s=_spent(before, backend_cpu(os.environ["PGAPPNAME"])))
+    app.extensions["portal_engine"].dispose()
+print(json.dumps(result))
+"""
+
+
+def backend_cpu(application_name: str | None = None) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL client backend on this database (a local one),
+    or of those of one application (PGAPPNAME). Each is counted: the pool hands a session
+    its connections in turn, so a run's work is spread over several backends."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    with db.engine.connect() as connection:
+        pids = connection.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' "
+            "AND (CAST(:name AS text) IS NULL OR application_name = :name)"),
+            {"name": application_name}).all()
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def _spent(before: dict | None, after: dict | None) -> float | None:
+    if before is None or after is None:
+        return None
+    return round(sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()), 2)
+
+
+def measure_crediting(year: int, rate: int, url: str, environment: dict) -> dict:
+    """Issue 19: crediting a year (notifications on) on every account, first in this process
+    (credit_year), then taken back and done again by one process per county at once
+    (credit_county, as the workers of credit_year_by_county do). Wall time of each, and the
+    CPU time of the Python process(es) and of their PostgreSQL backends: on a shared machine
+    the wall time measures the neighbours too."""
+    backend_before = backend_cpu()
+    clock, cpu = time.perf_counter(), time.process_time()
+    credited = credit_year(year, rate, actor="system:bench", notify=True)
+    seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
+    backend = _spent(backend_before, backend_cpu())
+    measured = {"year": year, "accounts": credited["accounts"],
+                "interest_fen": credited["interest_fen"], "notify": True,
+                "seconds": round(seconds, 2), "process_cpu_s": round(cpu, 2),
+                "outbox_rows": db.session.scalar(text(
+                    "SELECT count(*) FROM outbox_message WHERE kind = 'statement_ready'"))}
+    if backend is not None:
+        measured["db_cpu_s"] = backend
+    log(f"interest {year} (notifications on): {credited['accounts']} accounts in "
+        f"{seconds:.1f} s (CPU: {measured['process_cpu_s']} s Python, "
+        f"{measured.get('db_cpu_s')} s PostgreSQL; {measured['outbox_rows']} outbox rows)")
+
+    _undo_crediting(year, url)
+    counties = counties_to_credit()  # the relations' region codes, as the jobs get them
+    start_at = time.time() + 10  # after every child has imported and connected
+    children = [subprocess.Popen(
+        [sys.executable, "-c", CREDIT_CHILD, str(year), str(rate), county, str(start_at)],
+        env={**os.environ, **environment, "PGAPPNAME": f"bench-credit-{county}"}, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True) for county in counties]
+    reports = []
+    for child in children:
+        stdout, stderr = child.communicate()
+        if child.returncode != 0:
+            raise SystemExit(f"credit_county failed ({child.returncode}): {stderr[-2000:]}")
+        reports.append(json.loads(stdout.strip().splitlines()[-1]))
+    wall = max(r["ended"] for r in reports) - min(r["started"] for r in reports)
+    parallel = {"processes": len(counties), "counties": counties, "seconds": round(wall, 2),
+                "accounts": sum(r["accounts"] for r in reports),
+                "interest_fen": sum(r["interest_fen"] for r in reports),
+                "per_county": [{"county": county, "accounts": r["accounts"],
+                                "seconds": round(r["ended"] - r["started"], 2),
+                                "process_cpu_s": round(r["process_cpu_s"], 2),
+                                "db_cpu_s": r["db_cpu_s"] and round(r["db_cpu_s"], 2)}
+                               for county, r in zip(counties, reports, strict=True)]}
+    if (parallel["accounts"], parallel["interest_fen"]) != (credited["accounts"],
+                                                            credited["interest_fen"]):
+        raise SystemExit(f"by county {parallel} differs from one process {credited}")
+    measured["by_county"] = parallel
+    each = ", ".join(f"{c['county']}: {c['seconds']} s, CPU {c['process_cpu_s']} s Python, "
+                     f"{c['db_cpu_s']} s PostgreSQL" for c in parallel["per_county"])
+    log(f"interest {year} by county, {len(counties)} processes at once: "
+        f"{parallel['accounts']} accounts in {wall:.1f} s ({each})")
+    return measured
 
 
 # ---------------------------------------------------------------------------------------------
@@ -597,6 +717,8 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--out", help="also write the result's JSON to this file "
                                       "(bench/table.py turns it into the README's tables)")
+    parser.add_argument("--no-pages", action="store_true",
+                        help="stop after the crediting: no servers, no page load")
     return parser.parse_args(argv)
 
 
@@ -655,16 +777,13 @@ def run(args, folder: Path) -> dict:
             f"{seconds:.1f} s = {rows / seconds:.0f} rows/s")
 
         year = years[-1]
-        clock = time.perf_counter()
-        credited = credit_year(year, rate_for(scheme, year), actor="system:bench", notify=True)
-        seconds = time.perf_counter() - clock
-        result["credit"] = {"year": year, "accounts": credited["accounts"],
-                            "interest_fen": credited["interest_fen"], "notify": True,
-                            "seconds": round(seconds, 2)}
-        log(f"interest {year} (notifications on): {credited['accounts']} accounts in "
-            f"{seconds:.1f} s")
+        result["credit"] = measure_crediting(year, rate_for(scheme, year), url, environment)
         entries = db.session.scalar(select(func.count(LedgerEntry.id)))
         result["ledger_rows_total"] = entries
+        if args.no_pages:
+            app.extensions["portal_engine"].dispose()
+            finish(args, result)
+            return result
         sessions = signed_in_sessions(app, args.sessions, year)
         levels = [int(c) for c in args.clients.split(",")]
         fresh = signed_in_sessions(app, args.first_views * len(levels), year,

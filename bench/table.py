@@ -57,11 +57,15 @@ def batch_rows(result: dict) -> list[str]:
                      f"peak RSS {found['peak_rss_mb']} MB |")
     if "credit" in result:
         found = result["credit"]
+        cpu = (f" (CPU: {found['process_cpu_s']} s Python + {found['db_cpu_s']} s PostgreSQL)"
+               if found.get("db_cpu_s") is not None else "")
         lines.append(f"| interest {found['year']} on {whole(found['accounts'])} accounts, "
-                     f"notifications on, one process | {found['seconds']} s |")
-        if "parallel_seconds" in found:
-            lines.append(f"| the same, one job per county in parallel processes "
-                         f"| {found['parallel_seconds']} s |")
+                     f"notifications on ({whole(found.get('outbox_rows'))} outbox rows), one "
+                     f"process | {found['seconds']} s{cpu} |")
+        county = found.get("by_county")
+        if county:
+            lines.append(f"| the same, taken back and done again by one process per county "
+                         f"({county['processes']} at once) | {county['seconds']} s |")
     return lines
 
 

@@ -163,10 +163,11 @@ def pension_notice_of(person_id: int) -> PensionNotice | None:
 
 
 def in_app_messages(person_id: int) -> list[OutboxMessage]:
-    """The resident's message centre, newest first."""
-    return db.session.scalars(select(OutboxMessage).filter_by(person_id=person_id,
-                                                              channel="in_app")
-                              .order_by(OutboxMessage.id.desc())).all()
+    """The resident's message centre, newest first: in-app rows and the SMS shown there too
+    (models/notification.py)."""
+    return db.session.scalars(select(OutboxMessage).filter(
+        OutboxMessage.person_id == person_id, OutboxMessage.in_message_centre)
+        .order_by(OutboxMessage.id.desc())).all()
 
 
 def counties() -> list[Region]:

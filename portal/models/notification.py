@@ -1,11 +1,14 @@
 """Notification outbox: every message to a resident (in-portal and SMS) is written here first.
 
 The dispatcher job (operations/outbox.py) hands pending SMS to the gateway, each at most once.
+A message usually has one row per channel; the yearly statement notice, written for every
+account at once, is one row for both: an SMS row that the message centre shows too (`in_app`).
 """
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..crypto import Encrypted, EncryptedJSON, blind_index
@@ -43,6 +46,21 @@ class OutboxMessage(Base):
     # For system channels (tax): the file it went out in, and the receiver's answer.
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_batch.id"), index=True)
     receiver_note: Mapped[str | None] = mapped_column(Text)
+    # An SMS the resident's message centre shows as well (rendered from `params` in the
+    # reader's language): the yearly statement notice is one row per account, not two, so that
+    # crediting a million accounts writes a million outbox rows (issue 19). Its `status` is
+    # the SMS's; the dispatcher sends it like any other SMS.
+    in_app: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @hybrid_property
+    def in_message_centre(self) -> bool:
+        """Shown in the resident's message centre: an in-app row, or an SMS marked `in_app`."""
+        return self.channel == "in_app" or bool(self.in_app)
+
+    @in_message_centre.inplace.expression
+    @classmethod
+    def _in_message_centre(cls):
+        return or_(cls.channel == "in_app", cls.in_app.is_(True))
 
     @validates("recipient")
     def _index(self, key, value):

@@ -227,7 +227,7 @@ def _reminded_since(person_id: int, kind: str, since: date) -> bool:
 
     start = datetime.combine(since, time.min, tzinfo=UTC)
     return db.session.scalar(select(OutboxMessage.id).filter(
-        OutboxMessage.person_id == person_id, OutboxMessage.channel == "in_app",
+        OutboxMessage.person_id == person_id, OutboxMessage.in_message_centre,
         OutboxMessage.kind == kind, OutboxMessage.created_at >= start).limit(1)) is not None
 
 

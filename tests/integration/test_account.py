@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from portal import queries
 from portal.extensions import db
 from portal.models import (
     ImportBatch,
@@ -199,9 +200,13 @@ def test_interest_twice_is_once_and_totals_agree(client, app, account_holder):
                                            LedgerEntry.kind != "interest"))]
             expected += yearly_interest(opening, bookings, 150)
         assert first["interest_fen"] == expected and first["accounts"] == len(credited)
-        ready = db.session.scalars(select(OutboxMessage.channel).filter_by(
+        # One row: an SMS the message centre shows too (rendered from its parameters).
+        ready = db.session.scalars(select(OutboxMessage).filter_by(
             person_id=account_holder["person_id"], kind="statement_ready")).all()
-        assert sorted(ready) == ["in_app", "sms"]
+        assert [(m.channel, m.in_app, m.params) for m in ready] == [("sms", True, {"year": 2025})]
+        holder = db.session.get(Person, account_holder["person_id"])
+        assert ready[0].recipient == holder.phone and "2025" in ready[0].body
+        assert ready[0] in queries.in_app_messages(holder.id)
         db.session.remove()
 
 

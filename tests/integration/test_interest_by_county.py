@@ -69,13 +69,17 @@ def test_a_county_is_credited_once_with_the_rules_amounts(app, monkeypatch):
                                                [first, second, closed]))).all())
         assert credited == expected  # the closed account: nothing
         assert result == {"year": YEAR, "accounts": 2, "interest_fen": sum(expected.values())}
-        # 第十九条: each resident told once, by SMS only where a phone is known.
-        told = db.session.execute(select(OutboxMessage.person_id, OutboxMessage.channel)
+        # 第十九条: each resident told once, in the message centre, and by SMS only where a
+        # phone is known: one outbox row per resident either way.
+        told = db.session.execute(select(OutboxMessage.person_id, OutboxMessage.channel,
+                                         OutboxMessage.in_app)
                                   .filter_by(kind="statement_ready")
                                   .join(PersonalAccount,
                                         PersonalAccount.person_id == OutboxMessage.person_id)
                                   .filter(PersonalAccount.id.in_([first, second]))).all()
-        assert sorted(channel for _p, channel in told) == ["in_app", "in_app", "sms"]
+        assert sorted((channel, shown) for _p, channel, shown in told) == [
+            ("in_app", True), ("sms", True)]
+        assert len({person for person, _c, _s in told}) == 2
 
         again = interest.credit_county(YEAR, RATE, COUNTY)
         assert again == {"year": YEAR, "accounts": 0, "interest_fen": 0}

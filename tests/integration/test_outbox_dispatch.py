@@ -158,6 +158,31 @@ def test_two_dispatchers_at_once_send_each_message_exactly_once(app):
         db.session.remove()
 
 
+def test_an_sms_shown_in_the_message_centre_is_sent_once_and_stays_there(app_context):
+    """The yearly statement notice is one row per account (issue 19): an SMS marked `in_app`.
+    The dispatcher sends it like any SMS; the resident's message centre shows it throughout."""
+    from portal import queries
+    from portal.models import Person
+
+    person = Person(id_type="resident_id", id_number=f"X{next(_kinds):017d}", name="合并",
+                    birth_date=utcnow().date())
+    db.session.add(person)
+    db.session.flush()
+    kind, [message_id] = messages(1)
+    db.session.get(OutboxMessage, message_id).person_id = person.id
+    db.session.get(OutboxMessage, message_id).in_app = True
+    db.session.commit()
+    assert [m.id for m in queries.in_app_messages(person.id)] == [message_id]
+    gateway = FlakyGateway(failures=1)
+    moment = utcnow()
+    dispatch(gateway, now=moment, kinds=(kind,), base_seconds=1, cap_seconds=1)
+    dispatch(gateway, now=moment + timedelta(seconds=2), kinds=(kind,), base_seconds=1)
+    dispatch(gateway, now=moment + timedelta(days=1), kinds=(kind,))
+    assert gateway.sent == [message_id] and gateway.tries[message_id] == 2
+    assert state(message_id).status == "sent"
+    assert [m.id for m in queries.in_app_messages(person.id)] == [message_id]
+
+
 def test_the_log_gateway_writes_no_number_and_no_text(caplog):
     import logging
 

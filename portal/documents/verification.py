@@ -131,8 +131,8 @@ def _qr_modules(url: str, mask: int | None = None) -> list[list[bool]]:
 
 def _mask_for(url: str) -> int:
     """The QR mask pattern for verification addresses shaped like `url`. An encoder picks the
-    mask whose penalty (QR standard, 7.8.3: blocks, runs, finder-like patterns) is lowest, and
-    qrcode does that by drawing the code eight times: 4 of the 5 ms a statement's first view
+    mask whose penalty (ISO/IEC 18004: runs, blocks, finder-like patterns, dark share) is lowest;
+    qrcode does that by drawing the code eight times, 4 of the 5 ms a statement's first view
     spent on its QR. Every address differs only in its token, so the mask that scores best on
     average over a few sample tokens of the same length is chosen once per portal address and
     process (~40 ms), and each code is then drawn once. Any of the eight masks decodes the same

@@ -77,6 +77,28 @@ def test_a_statement_is_issued_and_drawn_once(client, app, demo):
     assert len({token_on(page) for page in pages}) == 1
 
 
+def test_a_new_portal_address_redraws_the_code_of_the_same_statement(client, app, demo):
+    """Views of an issued statement write nothing, but when the portal's address changed the
+    same statement (same token) gets its address and code drawn again, once."""
+    sign_in(client, app, demo["by_key"]["contributor"])
+    first = client.get("/me/account/statement/2023").get_data(as_text=True)
+    before = issued_count(app)
+    old_address = app.config["EXTERNAL_URL"]
+    app.config["EXTERNAL_URL"] = "https://moved.example.gov.cn"
+    try:
+        moved = client.get("/me/account/statement/2023").get_data(as_text=True)
+        with mock.patch.object(verification, "qr_svg", side_effect=AssertionError("drawn again")):
+            again = client.get("/me/account/statement/2023").get_data(as_text=True)
+    finally:
+        app.config["EXTERNAL_URL"] = old_address
+    assert issued_count(app) == before
+    assert token_on(moved) == token_on(first) == token_on(again)
+    assert 'href="https://moved.example.gov.cn/verify/' in moved
+    svg = moved[moved.index('<div class="qr"><svg'):moved.index("</svg>")]
+    assert svg != first[first.index('<div class="qr"><svg'):first.index("</svg>")]
+    assert again == moved
+
+
 def test_a_changed_balance_is_a_new_statement(client, app, demo, enrolled):
     """The same period with another closing balance is another statement: a new token; the old
     one still verifies but says the record has changed since."""

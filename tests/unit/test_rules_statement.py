@@ -48,3 +48,4 @@ def test_an_empty_year():
     found = figures(LINES, 2021, [], KINDS)
     assert (found.opening_fen, found.entries, found.closing_fen) == (0, [], 0)
     assert found.contribution_years == []
+

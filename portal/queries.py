@@ -104,20 +104,14 @@ def applications_of(person_id: int, limit: int | None = None) -> list[Applicatio
                               .order_by(Application.submitted_at.desc()).limit(limit)).all()
 
 
-def applications_under_way(person_id: int) -> list[Application]:
-    """Open ones and the ones on hold after an objection, the earliest deadline first."""
-    return db.session.scalars(select(Application).filter(
-        Application.person_id == person_id,
-        Application.status.in_(lifecycle.OPEN + (ApplicationStatus.FROZEN,)))
-        .order_by(Application.due_on)).all()
-
-
+# Under way: waiting for somebody, or on hold after the resident objected to it.
 UNDER_WAY = lifecycle.OPEN + (ApplicationStatus.FROZEN,)
 
 
 def recent_and_under_way(person_id: int, recent: int = 3) -> tuple[list, list]:
-    """applications_of(limit=recent) and applications_under_way in one round trip, as rows of
-    the columns a list shows (reference, kind, status, dates; shown_status works on them)."""
+    """The `recent` newest applications (as applications_of) and those under way: open, or on
+    hold after an objection, the earliest deadline first; in one round trip, as rows of the
+    columns a list shows (reference, kind, status, dates; shown_status works on them)."""
     rows = db.session.execute(_recent_and_under_way(recent), {"person_id": person_id}).all()
     # The `recent` newest all came back, and in their own order nothing else comes before them.
     return (rows[:recent],

@@ -57,9 +57,9 @@ def own_application(reference: str) -> Application:
 @resident_required()
 def home():
     """What this person needs now comes first, by life stage (not enrolled, contributing,
-    within a year of pension age, receiving, an application open); then the services. Two
-    round trips at most in the common case (queries.home_facts, then the applications if there
-    are any): everyone signed in lands here."""
+    within a year of pension age, receiving, an application open); then the services.
+    Everyone signed in lands here, so it is one round trip for most (queries.home_facts) and a
+    second only for someone who filed anything here."""
     today = china_today()
     scheme = scheme_for(current_app.config["SCHEME_PROVINCE"])
     relation = queries.home_facts(current_user.id, today.year)
@@ -109,7 +109,7 @@ def services():
 def service_cards(relation, on_home: bool) -> Markup:
     """resident/_services.html, rendered once per language, insurance state and page and then
     kept: it holds only words and links, the same for everyone in that state, and rendering it
-    on every visit was a tenth of the home page's time (issue 19)."""
+    on every visit was about a tenth of the home page's time (issue 19)."""
     key = (str(get_locale()), relation.status if relation is not None else None, on_home,
            request.script_root)
     kept = current_app.extensions.setdefault("resident_service_cards", {})
@@ -157,7 +157,7 @@ def receiving_now(relation, today) -> dict | None:
 
 def this_years_contribution(relation, today) -> dict | None:
     """Whether this year's contribution has reached the account (from the tax import); the
-    relation row carries the year's sum (queries.relation_with_year)."""
+    relation row carries the year's sum (queries.home_facts)."""
     if relation is None or relation.status != RelationStatus.CONTRIBUTING:
         return None
     return {"year": today.year, "arrived_on": relation.arrived_on,

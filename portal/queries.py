@@ -28,10 +28,16 @@ from .models.ledger import CONTRIBUTION_KINDS
 
 def current_relation(person_id: int) -> InsuranceRelation | None:
     """The person's insurance relation here that has not ended (contributing or receiving)."""
-    return db.session.scalar(select(InsuranceRelation).filter(
-        InsuranceRelation.person_id == person_id,
-        InsuranceRelation.status != RelationStatus.TERMINATED)
-        .order_by(InsuranceRelation.id.desc()).limit(1))
+    return db.session.scalar(_current_relation(), {"person_id": person_id})
+
+
+@cache
+def _current_relation():
+    # Built once: most signed-in pages ask, and building costs more than running it.
+    return (select(InsuranceRelation)
+            .filter(InsuranceRelation.person_id == bindparam("person_id"),
+                    InsuranceRelation.status != RelationStatus.TERMINATED)
+            .order_by(InsuranceRelation.id.desc()).limit(1))
 
 
 def home_facts(person_id: int, year: int):

@@ -17,10 +17,11 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -78,9 +79,15 @@ def _session_row(store, id_hash: str) -> tuple[WebSession | None, Person | None]
     """The session row and, for a signed-in resident, their person in the same query: the
     user loader then finds the person in the session's identity map instead of asking the
     database again (one round trip per signed-in page, not two)."""
-    found = store.execute(select(WebSession, Person).outerjoin(Person, _RESIDENT_OF_SESSION)
-                          .where(WebSession.id_hash == id_hash)).first()
+    found = store.execute(_session_with_resident(), {"id_hash": id_hash}).first()
     return (found[0], found[1]) if found else (None, None)
+
+
+@cache
+def _session_with_resident():
+    # Built once: every signed-in request runs it, and building it cost more than running it.
+    return (select(WebSession, Person).outerjoin(Person, _RESIDENT_OF_SESSION)
+            .where(WebSession.id_hash == bindparam("id_hash")))
 
 
 def csrf_cookie_name(app) -> str:

@@ -423,14 +423,20 @@ STAGING = Table(
     Column("id_hash", String(64)), Column("year", Integer), Column("amount_fen", BigInteger),
     Column("paid_on", Date), Column("payer", String(10)),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-PEOPLE = Table(  # the person behind each identity number's keyed hash
+PEOPLE = Table(  # the person behind each identity number's keyed hash, and its rows in the batch
     "tax_people", _TEMP, Column("id_hash", String(64)), Column("person_id", Integer),
-    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    Column("rows", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 HOLDER = Table(  # who each identity number in the batch is, and where they stand
     "tax_holder", _TEMP,
     Column("id_hash", String(64)), Column("person_id", Integer), Column("account_id", Integer),
     Column("status", String(20)), Column("county_code", String(12)),
     Column("first_started", Date), Column("birth_date", Date), Column("back_pay", Boolean),
+    Column("rows", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+TIERS = Table(  # rules.intake.plain_tiers of the batch's years
+    "tax_tiers", _TEMP, Column("year", Integer), Column("amount_fen", BigInteger),
+    Column("subsidy_fen", BigInteger), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+REPEATED = Table(  # tax references on more than one well-formed row of the batch
+    "tax_repeated", _TEMP, Column("tax_ref", String(80)),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 SUMMARY = Table(  # per account: "year:personal:government:subsidy:counts;…" from the ledger
     "tax_summary", _TEMP,
@@ -446,6 +452,8 @@ DECISION = Table(
     Column("county_code", String(12)), Column("kind", String(20)),
     Column("subsidy_fen", BigInteger),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+TEMP_TABLES = (STAGING, PEOPLE, HOLDER, TIERS, REPEATED, SUMMARY, BOOKED, DECISION)
 
 
 def _postgres() -> bool:
@@ -494,7 +502,7 @@ def _analyze(table: Table) -> None:
 
 def _create_temp_tables() -> None:
     connection = db.session.connection()
-    for table in (STAGING, PEOPLE, HOLDER, SUMMARY, BOOKED, DECISION):
+    for table in TEMP_TABLES:
         table.drop(connection, checkfirst=True)
         table.create(connection)
 
@@ -502,7 +510,7 @@ def _create_temp_tables() -> None:
 def _drop_temp_tables() -> None:
     if not _postgres():  # PostgreSQL drops them at commit
         connection = db.session.connection()
-        for table in (STAGING, PEOPLE, HOLDER, SUMMARY, BOOKED, DECISION):
+        for table in TEMP_TABLES:
             table.drop(connection, checkfirst=True)
 
 
@@ -584,11 +592,12 @@ def _look_up(years: list[int]) -> None:
     reference in the ledger for the same year: PostgreSQL keeps source keys unique per year
     (ledger_partitions), and a resend is always the same year."""
     session = db.session
+    numbers = (select(STAGING.c.id_hash, func.count().label("rows"))
+               .where(STAGING.c.bad.is_(False)).group_by(STAGING.c.id_hash).subquery())
     session.execute(insert(PEOPLE).from_select(
-        ["id_hash", "person_id"],
-        select(Person.id_number_hash, func.min(Person.id))
-        .where(Person.id_number_hash.in_(select(STAGING.c.id_hash)
-                                         .where(STAGING.c.bad.is_(False))))
+        ["id_hash", "person_id", "rows"],
+        select(Person.id_number_hash, func.min(Person.id), func.min(numbers.c.rows))
+        .join(numbers, numbers.c.id_hash == Person.id_number_hash)
         .group_by(Person.id_number_hash)))
     _analyze(PEOPLE)
     mine = select(PEOPLE.c.person_id)
@@ -610,10 +619,10 @@ def _look_up(years: list[int]) -> None:
                  .subquery())
     session.execute(insert(HOLDER).from_select(
         ["id_hash", "person_id", "account_id", "status", "county_code", "first_started",
-         "birth_date", "back_pay"],
+         "birth_date", "back_pay", "rows"],
         select(PEOPLE.c.id_hash, PEOPLE.c.person_id, accounts.c.id, current.c.status,
                last.c.region_code, relations.c.first_started, Person.birth_date,
-               PEOPLE.c.id_hash.in_(select(back_paid.c.id_hash)))
+               PEOPLE.c.id_hash.in_(select(back_paid.c.id_hash)), PEOPLE.c.rows)
         .select_from(PEOPLE)
         .join(Person, Person.id == PEOPLE.c.person_id)
         .outerjoin(relations, relations.c.person_id == PEOPLE.c.person_id)
@@ -623,6 +632,18 @@ def _look_up(years: list[int]) -> None:
         .outerjoin(accounts, accounts.c.person_id == PEOPLE.c.person_id)))
     _analyze(HOLDER)
 
+    session.execute(insert(BOOKED).from_select(
+        ["source_key", "year"], select(LedgerEntry.source_key, LedgerEntry.year).where(
+            LedgerEntry.year.in_(years),
+            LedgerEntry.source_key.in_(select(literal("tax:") + STAGING.c.tax_ref)
+                                       .where(STAGING.c.bad.is_(False))))))
+    _analyze(BOOKED)
+
+
+def _summarise(years: list[int]) -> None:
+    """What the ledger holds per account and year, for the accounts whose rows are left to
+    the judging pass (the plain ones are decided already)."""
+    session = db.session
     # What the ledger holds per account and year (rules.intake.YearSoFar, and whether the year
     # counts as a contribution year); a reversed entry counts for nothing.
     entry = LedgerEntry.__table__.alias("entry")
@@ -662,19 +683,77 @@ def _look_up(years: list[int]) -> None:
             ["account_id", "summary"],
             select(per_year.c.account_id, joined).group_by(per_year.c.account_id)))
 
-    with_account = HOLDER.c.account_id.is_not(None)
-    summaries(select(HOLDER.c.account_id).where(with_account, HOLDER.c.back_pay.is_(True)),
-              None)
-    summaries(select(HOLDER.c.account_id).where(with_account, HOLDER.c.back_pay.is_(False)),
+    undecided = HOLDER.c.account_id.is_not(None) & ~(
+        select(literal(1)).where(DECISION.c.account_id == HOLDER.c.account_id).exists())
+    summaries(select(HOLDER.c.account_id).where(undecided, HOLDER.c.back_pay.is_(True)), None)
+    summaries(select(HOLDER.c.account_id).where(undecided, HOLDER.c.back_pay.is_(False)),
               years)
     _analyze(SUMMARY)
 
-    session.execute(insert(BOOKED).from_select(
-        ["source_key", "year"], select(LedgerEntry.source_key, LedgerEntry.year).where(
-            LedgerEntry.year.in_(years),
-            LedgerEntry.source_key.in_(select(literal("tax:") + STAGING.c.tax_ref)
-                                       .where(STAGING.c.bad.is_(False))))))
-    _analyze(BOOKED)
+
+CONTRIBUTION_KINDS = ("personal", "government_paid", "subsidy")
+
+
+def _judge_plain(scheme: dict, years: list[int]) -> None:
+    """Step 4a: the common case decided in SQL, rules.intake.plain_tiers read as a table. An
+    account's rows are decided here only if all of them are plain (intake.plain_tiers says
+    what that means; the test of tax_import compares this with rules.intake row by row):
+    well-formed, its tax reference once in the batch and never booked, personal, for the year
+    paid in, the relation contributing, nothing for that year in the ledger, and every running
+    total of the year a tier. Such rows are accepted, each with the highest tier subsidy
+    reached so far less what the earlier ones added. Everything else is judged by the
+    Python pass (`_judge`), which never sees these accounts."""
+    session = db.session
+    memo: dict = {}
+    _write(TIERS, [(year, amount, subsidy) for year in years
+                   for amount, subsidy in intake.plain_tiers(scheme, year, memo)])
+    _analyze(TIERS)
+    session.execute(insert(REPEATED).from_select(
+        ["tax_ref"], select(STAGING.c.tax_ref).where(STAGING.c.bad.is_(False))
+        .group_by(STAGING.c.tax_ref).having(func.count() > 1)))
+    _analyze(REPEATED)
+    staged, holder = STAGING.c, HOLDER.c
+    held = (select(literal(1)).select_from(LedgerEntry)
+            .where(LedgerEntry.account_id == holder.account_id,
+                   LedgerEntry.year == staged.year, LedgerEntry.year.in_(years),
+                   LedgerEntry.kind.in_(CONTRIBUTION_KINDS)).exists())
+    repeated = (select(literal(1)).select_from(REPEATED)
+                .where(REPEATED.c.tax_ref == staged.tax_ref).exists())
+    booked = (select(literal(1)).select_from(BOOKED)
+              .where(BOOKED.c.source_key == literal("tax:") + staged.tax_ref,
+                     BOOKED.c.year == staged.year).exists())
+    plain = (
+        select(staged.row_no, staged.year, holder.person_id, holder.account_id,
+               holder.county_code, holder.rows,
+               func.count().over(partition_by=holder.account_id).label("plain_rows"),
+               func.sum(staged.amount_fen).over(partition_by=(holder.account_id, staged.year),
+                                                order_by=staged.row_no).label("total"))
+        .join(HOLDER, HOLDER.c.id_hash == staged.id_hash)
+        .where(staged.bad.is_(False), staged.payer == "person",
+               staged.year == _year_of(staged.paid_on), holder.status == "contributing",
+               holder.account_id.is_not(None), ~repeated, ~booked, ~held)
+        .subquery())
+    tiered = (
+        select(plain, TIERS.c.subsidy_fen,
+               func.count(TIERS.c.amount_fen).over(partition_by=plain.c.account_id)
+               .label("tier_rows"))
+        .outerjoin(TIERS, (TIERS.c.year == plain.c.year) & (TIERS.c.amount_fen == plain.c.total))
+        .subquery())
+    in_order = dict(partition_by=(tiered.c.account_id, tiered.c.year), order_by=tiered.c.row_no)
+    reached = (
+        select(tiered.c.row_no, tiered.c.person_id, tiered.c.account_id, tiered.c.county_code,
+               tiered.c.year, func.max(tiered.c.subsidy_fen).over(**in_order).label("reached"))
+        .where(tiered.c.plain_rows == tiered.c.rows, tiered.c.tier_rows == tiered.c.rows)
+        .subquery())
+    in_order = dict(partition_by=(reached.c.account_id, reached.c.year),
+                    order_by=reached.c.row_no)
+    session.execute(insert(DECISION).from_select(
+        ["row_no", "status", "reason", "person_id", "account_id", "county_code", "kind",
+         "subsidy_fen"],
+        select(reached.c.row_no, literal("accepted"), literal(None, String), reached.c.person_id,
+               reached.c.account_id, reached.c.county_code, literal("personal"),
+               reached.c.reached - func.coalesce(func.lag(reached.c.reached).over(**in_order),
+                                                 0))))
 
 
 def _year_of(day):
@@ -726,6 +805,7 @@ def _judge(scheme: dict) -> None:
         .outerjoin(PersonalAccount, PersonalAccount.id == HOLDER.c.account_id)
         .outerjoin(BOOKED, (BOOKED.c.source_key == literal("tax:") + STAGING.c.tax_ref)
                    & (BOOKED.c.year == STAGING.c.year))
+        .where(~select(literal(1)).where(DECISION.c.row_no == STAGING.c.row_no).exists())
         .order_by(HOLDER.c.account_id, STAGING.c.row_no))
     decisions, account_id, account, grades, memo = [], None, None, {}, {}
     postgres = _postgres()
@@ -909,6 +989,8 @@ def _book(batch_id: int, scheme: dict) -> ImportBatch:
     # ledger (it would otherwise wait for itself).
     ledger_partitions.ensure(years)
     _look_up(years)
+    _judge_plain(scheme, years)
+    _summarise(years)
     _judge(scheme)
     now = utcnow()
     rejected = session.scalar(select(func.count()).select_from(DECISION)

@@ -316,10 +316,12 @@ def import_in_child(path: Path, environment: dict) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"import failed ({process.returncode}): {stderr[-2000:]}")
     report, _end = json.JSONDecoder().raw_decode(stdout)
+    steps = [json.loads(line)["message"].split(": ", 1)[1] for line in stderr.splitlines()
+             if line.startswith("{") and "tax import batch" in line]
     peak = max((rss for _t, rss in trace), default=None)
     step = max(1, len(trace) // 20)
     return {"seconds": round(seconds, 1), "report": report, "peak_rss_mb": peak,
-            "cpu_seconds": {"import": round(child_cpu, 1),
+            "steps": steps, "cpu_seconds": {"import": round(child_cpu, 1),
                             "postgres": round(sum(backend_cpu.values()), 1)},
             "rss_trace_mb": trace[::step]}
 
@@ -360,7 +362,7 @@ def run_tax_import(args, folder: Path, url: str, environment: dict, app, years, 
         result["tax_import"].append(measured)
         log(f"tax import: {written} rows ({report['booked_entries']} entries) in "
             f"{measured['seconds']:.1f} s = {measured['rows_per_s']} rows/s, peak RSS "
-            f"{measured['peak_rss_mb']} MB, CPU {measured['cpu_seconds']}")
+            f"{measured['peak_rss_mb']} MB, CPU {measured['cpu_seconds']}; {measured['steps']}")
         path.unlink()
         if args.keep_fill:
             forget_tax_imports(this_year)

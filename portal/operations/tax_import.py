@@ -30,8 +30,10 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import secrets
 import struct
+import time
 from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
@@ -77,6 +79,8 @@ from ..models.base import UTCDateTime
 from ..rules import csvfiles, intake
 from ..rules.ids import N_
 from . import audit, ledger_partitions
+
+log = logging.getLogger(__name__)
 
 FIELDS = ("tax_ref", "id_number", "year", "amount_fen", "paid_on")
 REASONS = {
@@ -733,11 +737,15 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
                staged.year == _year_of(staged.paid_on), holder.status == "contributing",
                holder.account_id.is_not(None), ~repeated, ~booked, ~held)
         .subquery())
+    # The tier as a scalar subquery rather than a join: the rows stay in the order the windows
+    # sorted them in, and the windows below need no second sort.
+    tier_subsidy = (select(TIERS.c.subsidy_fen)
+                    .where(TIERS.c.year == plain.c.year, TIERS.c.amount_fen == plain.c.total)
+                    .scalar_subquery())
     tiered = (
-        select(plain, TIERS.c.subsidy_fen,
-               func.count(TIERS.c.amount_fen).over(partition_by=plain.c.account_id)
+        select(plain, tier_subsidy.label("subsidy_fen"),
+               func.count(tier_subsidy).over(partition_by=plain.c.account_id)
                .label("tier_rows"))
-        .outerjoin(TIERS, (TIERS.c.year == plain.c.year) & (TIERS.c.amount_fen == plain.c.total))
         .subquery())
     in_order = dict(partition_by=(tiered.c.account_id, tiered.c.year), order_by=tiered.c.row_no)
     reached = (
@@ -976,6 +984,15 @@ def _book(batch_id: int, scheme: dict) -> ImportBatch:
     if _postgres():
         # Joins and sorts over a tax year's rows: in memory rather than spilled to disk.
         session.execute(text("SET LOCAL work_mem = '128MB'"))
+    clock = time.perf_counter()
+
+    def done(step: str) -> None:
+        # A tax year takes minutes: the operator (and the bench) see where they go.
+        nonlocal clock
+        now = time.perf_counter()
+        log.info("tax import batch %s: %s in %.1f s", batch_id, step, now - clock)
+        clock = now
+
     try:
         _create_temp_tables()
         _stage(path, batch.content_type or "text/csv")
@@ -987,19 +1004,25 @@ def _book(batch_id: int, scheme: dict) -> ImportBatch:
     years = [y for y in session.scalars(select(STAGING.c.year).distinct()) if y is not None]
     # New partitions are made on a connection of their own, before this transaction reads the
     # ledger (it would otherwise wait for itself).
+    done("staging")
     ledger_partitions.ensure(years)
     _look_up(years)
+    done("look-ups")
     _judge_plain(scheme, years)
+    done("plain rows judged in SQL")
     _summarise(years)
     _judge(scheme)
+    done("other rows judged")
     now = utcnow()
     rejected = session.scalar(select(func.count()).select_from(DECISION)
                               .where(DECISION.c.status == "rejected"))
     booked_entries = 0 if rejected else _book_entries(now)
+    done("booking")
     report = _report(booked_entries)
     if rejected:
         _keep_refused(batch, path)
     _drop_temp_tables()
+    done("report")
     audit.record("tax_import", actor=batch.received_by, channel="system",
                  object_type="import_batch", object_id=batch.content_sha256[:16],
                  outcome="failure" if rejected else "success",

@@ -15,9 +15,12 @@ once per row:
    on the way (`blind_index`): plain numbers never reach the database.
 3. Set-based look-ups join the staging table with people (on `id_number_hash`), relations,
    accounts and what the ledger already holds per account and year, in a handful of statements.
-4. One streaming pass, ordered by account, applies the scheme's intake rules (rules.intake,
-   the same function for one row or five million) with what the batch's earlier rows for the
-   same account added, and writes each row's decision back in chunks.
+4. The common case (all of an account's rows personal payments for the year they are paid in,
+   nothing booked for that year yet, every running total a tier: rules.intake.plain_tiers) is
+   decided by one INSERT … SELECT. The other accounts' rows go through one streaming pass,
+   ordered by account, that applies the scheme's intake rules (rules.intake, the same function
+   for one row or five million) with what the batch's earlier rows for the same account added,
+   and writes each row's decision back in chunks. A test holds the two to the same answers.
 5. If nothing was refused, one `INSERT … SELECT` books contributions and subsidies; refused rows
    are kept as RefusedContribution with their reasons (the acknowledgement file lists them).
 
@@ -60,7 +63,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..crypto import keyring
 from ..exchange.registries import compare_person
@@ -436,9 +439,6 @@ HOLDER = Table(  # who each identity number in the batch is, and where they stan
     Column("status", String(20)), Column("county_code", String(12)),
     Column("first_started", Date), Column("birth_date", Date), Column("back_pay", Boolean),
     Column("rows", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-TIERS = Table(  # rules.intake.plain_tiers of the batch's years
-    "tax_tiers", _TEMP, Column("year", Integer), Column("amount_fen", BigInteger),
-    Column("subsidy_fen", BigInteger), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 REPEATED = Table(  # tax references on more than one well-formed row of the batch
     "tax_repeated", _TEMP, Column("tax_ref", String(80)),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
@@ -457,7 +457,7 @@ DECISION = Table(
     Column("subsidy_fen", BigInteger),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
-TEMP_TABLES = (STAGING, PEOPLE, HOLDER, TIERS, REPEATED, SUMMARY, BOOKED, DECISION)
+TEMP_TABLES = (STAGING, PEOPLE, HOLDER, REPEATED, SUMMARY, BOOKED, DECISION)
 
 
 def _postgres() -> bool:
@@ -618,6 +618,12 @@ def _look_up(years: list[int]) -> None:
                 .group_by(PersonalAccount.person_id).subquery())
     current = InsuranceRelation.__table__.alias("current_relation")
     last = InsuranceRelation.__table__.alias("last_relation")
+    # The county is the last relation's: the current one's but for the few people with an
+    # ended relation newer than an open one (a probe each, not a join over every relation).
+    county = case((relations.c.open_id.is_(None) | (relations.c.open_id == relations.c.last_id),
+                   current.c.region_code),
+                  else_=select(last.c.region_code).where(last.c.id == relations.c.last_id)
+                  .scalar_subquery())
     back_paid = (select(STAGING.c.id_hash).where(STAGING.c.bad.is_(False),
                                                  STAGING.c.year < _year_of(STAGING.c.paid_on))
                  .subquery())
@@ -625,14 +631,13 @@ def _look_up(years: list[int]) -> None:
         ["id_hash", "person_id", "account_id", "status", "county_code", "first_started",
          "birth_date", "back_pay", "rows"],
         select(PEOPLE.c.id_hash, PEOPLE.c.person_id, accounts.c.id, current.c.status,
-               last.c.region_code, relations.c.first_started, Person.birth_date,
+               county, relations.c.first_started, Person.birth_date,
                PEOPLE.c.id_hash.in_(select(back_paid.c.id_hash)), PEOPLE.c.rows)
         .select_from(PEOPLE)
         .join(Person, Person.id == PEOPLE.c.person_id)
         .outerjoin(relations, relations.c.person_id == PEOPLE.c.person_id)
         .outerjoin(current, current.c.id == func.coalesce(relations.c.open_id,
                                                           relations.c.last_id))
-        .outerjoin(last, last.c.id == relations.c.last_id)
         .outerjoin(accounts, accounts.c.person_id == PEOPLE.c.person_id)))
     _analyze(HOLDER)
 
@@ -699,7 +704,7 @@ CONTRIBUTION_KINDS = ("personal", "government_paid", "subsidy")
 
 
 def _judge_plain(scheme: dict, years: list[int]) -> None:
-    """Step 4a: the common case decided in SQL, rules.intake.plain_tiers read as a table. An
+    """Step 4a: the common case decided in SQL, from rules.intake.plain_tiers. An
     account's rows are decided here only if all of them are plain (intake.plain_tiers says
     what that means; the test of tax_import compares this with rules.intake row by row):
     well-formed, its tax reference once in the batch and never booked, personal, for the year
@@ -709,9 +714,10 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
     Python pass (`_judge`), which never sees these accounts."""
     session = db.session
     memo: dict = {}
-    _write(TIERS, [(year, amount, subsidy) for year in years
-                   for amount, subsidy in intake.plain_tiers(scheme, year, memo)])
-    _analyze(TIERS)
+    tiers = [(year, amount, subsidy) for year in years
+             for amount, subsidy in intake.plain_tiers(scheme, year, memo)]
+    if not tiers:
+        return  # no year of the batch has a plain case
     session.execute(insert(REPEATED).from_select(
         ["tax_ref"], select(STAGING.c.tax_ref).where(STAGING.c.bad.is_(False))
         .group_by(STAGING.c.tax_ref).having(func.count() > 1)))
@@ -730,22 +736,23 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
         select(staged.row_no, staged.year, holder.person_id, holder.account_id,
                holder.county_code, holder.rows,
                func.count().over(partition_by=holder.account_id).label("plain_rows"),
-               func.sum(staged.amount_fen).over(partition_by=(holder.account_id, staged.year),
-                                                order_by=staged.row_no).label("total"))
+               cast(func.sum(staged.amount_fen).over(partition_by=(holder.account_id,
+                                                                   staged.year),
+                                                     order_by=staged.row_no),
+                    BigInteger).label("total"))
         .join(HOLDER, HOLDER.c.id_hash == staged.id_hash)
         .where(staged.bad.is_(False), staged.payer == "person",
                staged.year == _year_of(staged.paid_on), holder.status == "contributing",
                holder.account_id.is_not(None), ~repeated, ~booked, ~held)
         .subquery())
-    # The tier as a scalar subquery rather than a join: the rows stay in the order the windows
-    # sorted them in, and the windows below need no second sort.
-    tier_subsidy = (select(TIERS.c.subsidy_fen)
-                    .where(TIERS.c.year == plain.c.year, TIERS.c.amount_fen == plain.c.total)
-                    .scalar_subquery())
+    # The tier of a running total as an expression (a dozen tiers a year) rather than a join
+    # or a subquery per row: the rows stay in the order the windows sorted them in.
+    tier_subsidy = case(*[((plain.c.year == year) & (plain.c.total == amount), subsidy)
+                          for year, amount, subsidy in tiers], else_=None)
+    with_tier = select(plain, tier_subsidy.label("subsidy_fen")).subquery()
     tiered = (
-        select(plain, tier_subsidy.label("subsidy_fen"),
-               func.count(tier_subsidy).over(partition_by=plain.c.account_id)
-               .label("tier_rows"))
+        select(with_tier, func.count(with_tier.c.subsidy_fen)
+               .over(partition_by=with_tier.c.account_id).label("tier_rows"))
         .subquery())
     in_order = dict(partition_by=(tiered.c.account_id, tiered.c.year), order_by=tiered.c.row_no)
     reached = (
@@ -865,7 +872,6 @@ def _judge(scheme: dict) -> None:
         if len(grades) > 10_000:
             grades.clear()
     _write(DECISION, decisions)
-    _analyze(DECISION)
 
 
 def _book_entries(now) -> int:
@@ -984,6 +990,14 @@ def _book(batch_id: int, scheme: dict) -> ImportBatch:
     if _postgres():
         # Joins and sorts over a tax year's rows: in memory rather than spilled to disk.
         session.execute(text("SET LOCAL work_mem = '128MB'"))
+        # The temporary tables (a few hundred MB for a tax year) in the backend's memory
+        # rather than through the default 8 MB of buffers. PostgreSQL refuses the change on
+        # a connection that used temporary tables before: it then keeps what it has.
+        try:
+            with session.begin_nested():
+                session.execute(text("SET LOCAL temp_buffers = '256MB'"))
+        except DBAPIError:
+            pass
     clock = time.perf_counter()
 
     def done(step: str) -> None:
@@ -1010,9 +1024,12 @@ def _book(batch_id: int, scheme: dict) -> ImportBatch:
     done("look-ups")
     _judge_plain(scheme, years)
     done("plain rows judged in SQL")
-    _summarise(years)
-    _judge(scheme)
-    done("other rows judged")
+    staged = session.scalar(select(func.count()).select_from(STAGING))
+    if session.scalar(select(func.count()).select_from(DECISION)) < staged:
+        _summarise(years)
+        _judge(scheme)
+        done("other rows judged")
+    _analyze(DECISION)
     now = utcnow()
     rejected = session.scalar(select(func.count()).select_from(DECISION)
                               .where(DECISION.c.status == "rejected"))

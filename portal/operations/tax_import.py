@@ -429,6 +429,9 @@ STAGING = Table(
     Column("row_no", Integer), Column("bad", Boolean), Column("tax_ref", String(80)),
     Column("id_hash", String(64)), Column("year", Integer), Column("amount_fen", BigInteger),
     Column("paid_on", Date), Column("payer", String(10)),
+    # 补缴: a year before the one paid in. Computed while staging rather than in the queries:
+    # PostgreSQL then knows how many rows it holds (it guesses 0.5 % for an expression).
+    Column("back_pay", Boolean),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 PEOPLE = Table(  # the person behind each identity number's keyed hash, and its rows in the batch
     "tax_people", _TEMP, Column("id_hash", String(64)), Column("person_id", Integer),
@@ -567,19 +570,22 @@ def _stage(path: Path, content_type: str) -> None:
             if postgres:
                 if row is None:
                     chunk.append(f"{number}\tt\t{_copy_text(_raw_tax_ref(raw))}"
-                                 "\t\\N\t\\N\t\\N\t\\N\t\\N\n")
+                                 "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n")
                 else:
                     tax_ref = row["tax_ref"]
                     if "\\" in tax_ref or "\t" in tax_ref or "\n" in tax_ref or "\r" in tax_ref:
                         tax_ref = _copy_text(tax_ref)
                     chunk.append(f"{number}\tf\t{tax_ref}\t{index(row['id_number'])}\t"
                                  f"{row['year']}\t{row['amount_fen']}\t{row['paid_on']}\t"
-                                 f"{row['payer']}\n")
+                                 f"{row['payer']}\t"
+                                 f"{'t' if row['year'] < row['paid_on'].year else 'f'}\n")
             elif row is None:
-                chunk.append((number, True, _raw_tax_ref(raw), None, None, None, None, None))
+                chunk.append((number, True, _raw_tax_ref(raw), None, None, None, None, None,
+                              None))
             else:
                 chunk.append((number, False, row["tax_ref"], index(row["id_number"]),
-                              row["year"], row["amount_fen"], row["paid_on"], row["payer"]))
+                              row["year"], row["amount_fen"], row["paid_on"], row["payer"],
+                              row["year"] < row["paid_on"].year))
             if len(chunk) >= ROWS_PER_WRITE:
                 _write(STAGING, chunk)
                 chunk = []
@@ -625,7 +631,7 @@ def _look_up(years: list[int]) -> None:
                   else_=select(last.c.region_code).where(last.c.id == relations.c.last_id)
                   .scalar_subquery())
     back_paid = (select(STAGING.c.id_hash).where(STAGING.c.bad.is_(False),
-                                                 STAGING.c.year < _year_of(STAGING.c.paid_on))
+                                                 STAGING.c.back_pay.is_(True))
                  .subquery())
     session.execute(insert(HOLDER).from_select(
         ["id_hash", "person_id", "account_id", "status", "county_code", "first_started",
@@ -718,9 +724,9 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
              for amount, subsidy in intake.plain_tiers(scheme, year, memo)]
     if not tiers:
         return  # no year of the batch has a plain case
-    session.execute(insert(REPEATED).from_select(
+    repeats = session.execute(insert(REPEATED).from_select(
         ["tax_ref"], select(STAGING.c.tax_ref).where(STAGING.c.bad.is_(False))
-        .group_by(STAGING.c.tax_ref).having(func.count() > 1)))
+        .group_by(STAGING.c.tax_ref).having(func.count() > 1))).rowcount
     _analyze(REPEATED)
     staged, holder = STAGING.c, HOLDER.c
     held = (select(literal(1)).select_from(LedgerEntry)
@@ -732,6 +738,13 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
     booked = (select(literal(1)).select_from(BOOKED)
               .where(BOOKED.c.source_key == literal("tax:") + staged.tax_ref,
                      BOOKED.c.year == staged.year).exists())
+    # Anti-joins with tables known to be empty are left out: PostgreSQL would still run them
+    # (a nested loop over a million rows when it misjudges their size).
+    unless = [~held]
+    if repeats:
+        unless.append(~repeated)
+    if session.scalar(select(func.count()).select_from(BOOKED)):
+        unless.append(~booked)
     plain = (
         select(staged.row_no, staged.year, holder.person_id, holder.account_id,
                holder.county_code, holder.rows,
@@ -742,8 +755,8 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
                     BigInteger).label("total"))
         .join(HOLDER, HOLDER.c.id_hash == staged.id_hash)
         .where(staged.bad.is_(False), staged.payer == "person",
-               staged.year == _year_of(staged.paid_on), holder.status == "contributing",
-               holder.account_id.is_not(None), ~repeated, ~booked, ~held)
+               staged.back_pay.is_(False), holder.status == "contributing",
+               holder.account_id.is_not(None), *unless)
         .subquery())
     # The tier of a running total as an expression (a dozen tiers a year) rather than a join
     # or a subquery per row: the rows stay in the order the windows sorted them in.
@@ -769,12 +782,6 @@ def _judge_plain(scheme: dict, years: list[int]) -> None:
                reached.c.account_id, reached.c.county_code, literal("personal"),
                reached.c.reached - func.coalesce(func.lag(reached.c.reached).over(**in_order),
                                                  0))))
-
-
-def _year_of(day):
-    if _postgres():
-        return cast(func.extract("year", day), Integer)
-    return cast(func.strftime("%Y", day), Integer)
 
 
 class _Account:

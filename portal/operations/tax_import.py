@@ -594,13 +594,13 @@ def _stage(path: Path, content_type: str) -> None:
 
 
 def _look_up(years: list[int]) -> None:
-    """Step 3: people, relations, accounts and what the ledger holds, a statement each.
+    """Step 3: people, relations, accounts and the batch's tax references already booked, a
+    statement each (what the ledger holds per account and year: `_summarise`, only for the
+    accounts the plain case leaves).
 
-    The ledger is read only in the batch's years (on PostgreSQL: only those partitions), except
-    for accounts with a back-paid row, whose every contribution year counts (rules.intake:
-    the transitional rule looks at the years paid so far). "Already booked" means the same tax
-    reference in the ledger for the same year: PostgreSQL keeps source keys unique per year
-    (ledger_partitions), and a resend is always the same year."""
+    "Already booked" means the same tax reference in the ledger for the same year: PostgreSQL
+    keeps source keys unique per year (ledger_partitions), and a resend is always the same
+    year; only the batch's years' partitions are read."""
     session = db.session
     numbers = (select(STAGING.c.id_hash, func.count().label("rows"))
                .where(STAGING.c.bad.is_(False)).group_by(STAGING.c.id_hash).subquery())
@@ -657,7 +657,10 @@ def _look_up(years: list[int]) -> None:
 
 def _summarise(years: list[int]) -> None:
     """What the ledger holds per account and year, for the accounts whose rows are left to
-    the judging pass (the plain ones are decided already)."""
+    the judging pass (the plain ones are decided already). The ledger is read only in the
+    batch's years (on PostgreSQL: only those partitions), except for accounts with a back-paid
+    row, whose every contribution year counts (rules.intake: the transitional rule looks at the
+    years paid so far)."""
     session = db.session
     # What the ledger holds per account and year (rules.intake.YearSoFar, and whether the year
     # counts as a contribution year); a reversed entry counts for nothing.
@@ -712,7 +715,8 @@ CONTRIBUTION_KINDS = ("personal", "government_paid", "subsidy")
 def _judge_plain(scheme: dict, years: list[int]) -> None:
     """Step 4a: the common case decided in SQL, from rules.intake.plain_tiers. An
     account's rows are decided here only if all of them are plain (intake.plain_tiers says
-    what that means; the test of tax_import compares this with rules.intake row by row):
+    what that means; tests/integration/test_tax_import_plain.py compares this with
+    rules.intake row by row on random batches):
     well-formed, its tax reference once in the batch and never booked, personal, for the year
     paid in, the relation contributing, nothing for that year in the ledger, and every running
     total of the year a tier. Such rows are accepted, each with the highest tier subsidy

@@ -435,7 +435,8 @@ STAGING = Table(
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 PEOPLE = Table(  # the person behind each identity number's keyed hash, and its rows in the batch
     "tax_people", _TEMP, Column("id_hash", String(64)), Column("person_id", Integer),
-    Column("rows", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    Column("rows", Integer), Column("birth_date", Date), Column("alone", Boolean),
+    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 HOLDER = Table(  # who each identity number in the batch is, and where they stand
     "tax_holder", _TEMP,
     Column("id_hash", String(64)), Column("person_id", Integer), Column("account_id", Integer),
@@ -604,9 +605,13 @@ def _look_up(years: list[int]) -> None:
     session = db.session
     numbers = (select(STAGING.c.id_hash, func.count().label("rows"))
                .where(STAGING.c.bad.is_(False)).group_by(STAGING.c.id_hash).subquery())
+    # The birth date read here for a number only one person has (the rule): the few numbers
+    # shared by people of different identity document types look theirs up below.
+    alone = func.count(Person.id) == 1
     session.execute(insert(PEOPLE).from_select(
-        ["id_hash", "person_id", "rows"],
-        select(Person.id_number_hash, func.min(Person.id), func.min(numbers.c.rows))
+        ["id_hash", "person_id", "rows", "birth_date", "alone"],
+        select(Person.id_number_hash, func.min(Person.id), func.min(numbers.c.rows),
+               case((alone, func.min(Person.birth_date))), alone)
         .join(numbers, numbers.c.id_hash == Person.id_number_hash)
         .group_by(Person.id_number_hash)))
     _analyze(PEOPLE)
@@ -637,10 +642,12 @@ def _look_up(years: list[int]) -> None:
         ["id_hash", "person_id", "account_id", "status", "county_code", "first_started",
          "birth_date", "back_pay", "rows"],
         select(PEOPLE.c.id_hash, PEOPLE.c.person_id, accounts.c.id, current.c.status,
-               county, relations.c.first_started, Person.birth_date,
+               county, relations.c.first_started,
+               case((PEOPLE.c.alone, PEOPLE.c.birth_date),
+                    else_=select(Person.birth_date).where(Person.id == PEOPLE.c.person_id)
+                    .scalar_subquery()),
                PEOPLE.c.id_hash.in_(select(back_paid.c.id_hash)), PEOPLE.c.rows)
         .select_from(PEOPLE)
-        .join(Person, Person.id == PEOPLE.c.person_id)
         .outerjoin(relations, relations.c.person_id == PEOPLE.c.person_id)
         .outerjoin(current, current.c.id == func.coalesce(relations.c.open_id,
                                                           relations.c.last_id))

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     create_engine,
+    delete,
     func,
     insert,
     inspect,
@@ -414,21 +415,51 @@ def import_in_child(path: Path, environment: dict) -> dict:
     reader = threading.Thread(target=lambda: samples.append(process.communicate()))
     reader.start()
     trace = []
+    # CPU time of the import itself (the child and the PostgreSQL backends of this database),
+    # whatever else loads the shared machine: a backend's CPU is read while it lives.
+    backends = CpuMeter(None, environment.get("DATABASE_URL", ""))
+    before = backends.snapshot()[1]  # the bench's own connections: only what they add counts
+    backend_cpu: dict[int, float] = {}
+    child_cpu = 0.0
     while reader.is_alive():
         rss = rss_mb(process.pid)
         if rss is not None:
             trace.append((round(time.perf_counter() - clock, 1), round(rss)))
+        child_cpu = max(child_cpu, _cpu_seconds(process.pid))
+        for pid, seconds in backends.snapshot()[1].items():
+            backend_cpu[pid] = max(backend_cpu.get(pid, 0.0), seconds)
         time.sleep(0.2)
     reader.join()
     seconds = time.perf_counter() - clock
+    if backends.engine is not None:
+        backends.engine.dispose()
     stdout, stderr = samples[0]
     if process.returncode != 0:
         raise SystemExit(f"import failed ({process.returncode}): {stderr[-2000:]}")
     report, _end = json.JSONDecoder().raw_decode(stdout)
+    steps = [json.loads(line)["message"].split(": ", 1)[1] for line in stderr.splitlines()
+             if line.startswith("{") and "tax import batch" in line]
     peak = max((rss for _t, rss in trace), default=None)
     step = max(1, len(trace) // 20)
     return {"seconds": round(seconds, 1), "report": report, "peak_rss_mb": peak,
+            "steps": steps, "cpu_seconds": {"import": round(child_cpu, 1),
+                            "postgres": round(sum(seconds - before.get(pid, 0.0)
+                                                  for pid, seconds in backend_cpu.items()), 1)},
             "rss_trace_mb": trace[::step]}
+
+
+def forget_tax_imports(year: int) -> None:
+    """--keep-fill: what the tax imports added (the fill writes only earlier years), so that
+    the next run books the same file into the same state."""
+    connection = db.session.connection()
+    if (connection.dialect.name == "postgresql"
+            and year in ledger_partitions.partition_years(connection)):
+        db.session.execute(text(f"TRUNCATE {ledger_partitions.partition_name(year)}"))
+    else:
+        db.session.execute(delete(LedgerEntry).where(LedgerEntry.year == year))
+    db.session.execute(text("DELETE FROM refused_contribution"))
+    db.session.execute(text("DELETE FROM import_batch WHERE source = 'tax'"))
+    db.session.commit()
 
 
 def run_tax_import(args, folder: Path, url: str, environment: dict, app, years, scheme,
@@ -439,7 +470,13 @@ def run_tax_import(args, folder: Path, url: str, environment: dict, app, years, 
     for rows in [int(n) for n in args.import_rows.split(",")]:
         path = folder / f"tax-{rows}.csv"
         clock = time.perf_counter()
-        written = tax_file(path, rows, this_year, args.residents, scheme)
+        kept = folder / f"tax-{rows}.rows"  # --keep-fill: the same file again (its rows count)
+        if args.keep_fill and kept.exists() and path.exists():
+            written = int(kept.read_text())
+        else:
+            written = tax_file(path, rows, this_year, args.residents, scheme)
+            if args.keep_fill:
+                kept.write_text(str(written))
         log(f"tax file: {written} rows, {path.stat().st_size / 1e6:.0f} MB in "
             f"{time.perf_counter() - clock:.0f} s")
         measured = import_in_child(path, environment)
@@ -453,8 +490,11 @@ def run_tax_import(args, folder: Path, url: str, environment: dict, app, years, 
         result["tax_import"].append(measured)
         log(f"tax import: {written} rows ({report['booked_entries']} entries) in "
             f"{measured['seconds']:.1f} s = {measured['rows_per_s']} rows/s, peak RSS "
-            f"{measured['peak_rss_mb']} MB")
-        path.unlink()
+            f"{measured['peak_rss_mb']} MB, CPU {measured['cpu_seconds']}; {measured['steps']}")
+        if args.keep_fill:
+            forget_tax_imports(this_year)
+        else:
+            path.unlink()
     return result
 
 
@@ -704,6 +744,10 @@ def parse_args(argv):
                              "then tax years of --import-rows rows through the real command")
     parser.add_argument("--import-rows", default="20000",
                         help="rows in the tax batch (tax-import: comma-separated sizes)")
+    parser.add_argument("--keep-fill", metavar="DIR",
+                        help="tax-import: keep the instance folder (keys) in DIR; when DIR "
+                             "says the database was filled with it, skip the fill (the "
+                             "imports' own rows are removed after each run)")
     parser.add_argument("--sessions", type=int, default=200,
                         help="signed-in residents whose pages are viewed again and again (warm)")
     parser.add_argument("--first-views", type=int, default=3000,
@@ -730,7 +774,18 @@ def main(argv=None) -> dict:
 
 def run(args, folder: Path) -> dict:
     url = database_url(args.database_url or f"sqlite:///{folder / 'bench.db'}")
-    if has_tables(url):
+    if args.keep_fill:
+        if args.scenario != "tax-import":
+            raise SystemExit("--keep-fill is for the tax-import scenario")
+        folder = Path(args.keep_fill)
+        folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / "filled.json"
+    wanted = {"url": url, "residents": args.residents, "years": args.years}
+    reuse = (args.keep_fill and has_tables(url) and marker.exists()
+             and json.loads(marker.read_text()) == wanted)
+    if reuse:
+        pass
+    elif has_tables(url):
         if not args.reset:
             raise SystemExit("the database has tables: pass --reset to drop everything in it")
         drop_everything(url)
@@ -749,12 +804,22 @@ def run(args, folder: Path) -> dict:
     log(f"{dialect}: {args.residents} residents, contributions {years[0]}–{years[-1]}")
 
     with app.app_context():
+        if reuse:
+            log("fill: kept from an earlier run (--keep-fill)")
+            forget_tax_imports(this_year)
+            run_tax_import(args, folder, url, environment, app, years, scheme, result)
+            app.extensions["portal_engine"].dispose()
+            print(json.dumps(result, ensure_ascii=False))
+            return result
+        marker.unlink(missing_ok=True)
         clock = time.perf_counter()
         filled = fill(args.residents, years, scheme)
         result["fill_seconds"] = {k: round(v, 1) for k, v in filled["seconds"].items()}
         result["fill_ledger_rows"] = filled["ledger_rows"]
         log(f"fill: {args.residents} residents, {filled['ledger_rows']} ledger rows in "
             f"{time.perf_counter() - clock:.1f} s ({result['fill_seconds']})")
+        if args.keep_fill and args.no_prior_interest:
+            marker.write_text(json.dumps(wanted))
         if not args.no_prior_interest:
             result["prior_interest_seconds"] = credit_prior_years(years, scheme)
         if args.scenario == "tax-import":

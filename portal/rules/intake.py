@@ -119,3 +119,26 @@ def intake(scheme: dict, *, year: int, paid_on: date, amount_fen: int, payer: st
     subsidised = not back_pay or config.get("subsidy_for_back_pay", False)
     subsidy = max(tier.subsidy_fen - so_far.subsidy_fen, 0) if tier and subsidised else 0
     return Intake(None, kind, subsidy)
+
+
+def plain_tiers(scheme: dict, year: int, memo: dict | None = None) -> list[tuple[int, int]]:
+    """The common case of `intake` as data, for judging it set-based (tax_import): a personal
+    payment (no 代缴) for the year it is paid in (no 补缴), by a contributing resident whose
+    account holds nothing for that year yet, is accepted exactly when every running total of the
+    person's payments for the year, in the batch's order, is one of these (tier amount, tier
+    subsidy) pairs (第十一条: the year's contribution is one tier); each payment then adds the
+    highest subsidy reached so far less what the earlier payments added (第十七条). Every other
+    row, and every row of an account with such a row, is left to `intake` itself: [] for a
+    year before the scheme's start or without configuration, and pairs that `intake` would
+    not treat this way (a later tier with the same amount, a negative subsidy) are left out."""
+    if year < scheme.get("scheme_start_year", 2009):
+        return []
+    rules = _year_rules(scheme, year, memo)
+    if rules is None:
+        return []
+    found, seen = [], set()
+    for tier in rules[0]:
+        if tier.amount_fen not in seen and tier.subsidy_fen >= 0:
+            found.append((tier.amount_fen, tier.subsidy_fen))
+        seen.add(tier.amount_fen)
+    return found

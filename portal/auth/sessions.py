@@ -21,7 +21,7 @@ from functools import cache
 
 from flask import request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import Integer, bindparam, case, cast, func, select
+from sqlalchemy import Integer, bindparam, case, cast, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -179,13 +179,17 @@ class DatabaseSessionInterface(SessionInterface):
                 store.add(WebSession(id_hash=_hash(session.token), data=dict(session),
                                      created_at=now, last_seen_at=now))
             elif session.modified or now - session.row_seen > TOUCH_INTERVAL:
-                row = store.get(WebSession, _hash(session.token))
-                if row is None:  # ended by another request meanwhile (e.g. sign-out in a tab)
+                # One UPDATE, no read first; the data only when it changed (a touch every 30 s
+                # of activity is just the time).
+                values = {"last_seen_at": now, **({"data": dict(session)} if session.modified
+                                                  else {})}
+                touched = store.execute(
+                    update(WebSession).where(WebSession.id_hash == _hash(session.token))
+                    .values(**values).execution_options(synchronize_session=False)).rowcount
+                if not touched:  # ended by another request meanwhile (e.g. sign-out in a tab)
                     store.commit()
                     response.delete_cookie(name, **options)
                     return
-                row.data = dict(session)
-                row.last_seen_at = now
             else:
                 return
             store.commit()

@@ -42,7 +42,8 @@ class LedgerEntry(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("personal_account.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # credits positive, debits negative
-    booked_on: Mapped[date] = mapped_column(Date, index=True)  # reached the treasury (第十七条)
+    # reached the treasury (第十七条); no index of its own: every query by date names the account
+    booked_on: Mapped[date] = mapped_column(Date)
     year: Mapped[int] = mapped_column(Integer)  # contribution or interest year
     # The document behind the money; unique, so the same tax row or interest run books once.
     source_key: Mapped[str] = mapped_column(String(80), unique=True)

@@ -137,17 +137,24 @@ SAME_PERSON = _l("You prepared this payout, so a different member of staff must 
                  "(第六十二条).")
 
 
-@bp.post("/approvals/<int:approval_id>/approve")
-@staff_required(*CHECKERS)
-def approve_payout(approval_id):
-    """复核 of a payout not bound to an application (a transfer's balance, a re-issue)."""
+def standalone_payout(approval_id: int):
+    """The payout not bound to an application, in this checker's county: none there is a 404;
+    one bound to an application is approved or returned through the application's lifecycle,
+    so the checker is sent to its review page."""
     item = approvals.in_county(approval_id, current_user.region_code)
     if item is None:
         abort(404)
     if item.application_id is not None:
-        # Approved through the application's lifecycle, on its review page.
-        return redirect(url_for(".application", reference=db.session.get(
-            Application, item.application_id).reference), 303)
+        abort(redirect(url_for(".application", reference=db.session.get(
+            Application, item.application_id).reference), 303))
+    return item
+
+
+@bp.post("/approvals/<int:approval_id>/approve")
+@staff_required(*CHECKERS)
+def approve_payout(approval_id):
+    """复核 of a payout not bound to an application (a transfer's balance, a re-issue)."""
+    item = standalone_payout(approval_id)
     form = ApprovalForm()
     if not form.validate_on_submit():
         abort(400)
@@ -168,12 +175,7 @@ def approve_payout(approval_id):
 def return_payout(approval_id):
     """复核 finds a payout not bound to an application wrong: back to its preparer with the
     reason, nothing paid (第六十二条)."""
-    item = approvals.in_county(approval_id, current_user.region_code)
-    if item is None:
-        abort(404)
-    if item.application_id is not None:
-        return redirect(url_for(".application", reference=db.session.get(
-            Application, item.application_id).reference), 303)
+    item = standalone_payout(approval_id)
     form = ReturnPayoutForm(prefix=f"p{item.id}")
     if not form.validate():
         if form.csrf_token.errors:

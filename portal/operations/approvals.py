@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import PayoutApproval, StaffUser, utcnow
 from ..rules import approval as rules
 from . import audit
-from .transitions import ConcurrentDecision, NotOpen, SameStaff
+from .transitions import ConcurrentDecision, NotOpen, SameStaff, commit_or_conflict
 
 RELEASES: dict[str, Callable] = {}
 RETURNS: dict[str, Callable] = {}
@@ -108,11 +108,7 @@ def approve(approval: PayoutApproval, *, actor: str, channel: str = "counter",
                          "amount_fen": approval.amount_fen,
                          "prepared_by": approval.prepared_by})
     if commit:
-        try:
-            db.session.commit()
-        except StaleDataError as error:
-            db.session.rollback()
-            raise ConcurrentDecision() from error
+        commit_or_conflict()
     return approval
 
 
@@ -151,11 +147,7 @@ def send_back(approval: PayoutApproval, *, actor: str, reason: str,
                  on_behalf_of=f"resident:{approval.person_id}" if approval.person_id else None,
                  detail={"kind": approval.kind, "amount_fen": approval.amount_fen,
                          "prepared_by": approval.prepared_by, "reason": reason})
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise ConcurrentDecision() from error
+    commit_or_conflict()
     return approval
 
 

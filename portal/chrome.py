@@ -20,6 +20,22 @@ CSRF_MARK = "\ue000csrf\ue000"
 RETURN_MARK = "\ue000return\ue000"
 
 
+MAX_KEPT = 64  # per kind of fragment: a few languages × preferences × states
+
+
+def kept(store: str, key: tuple, render, keep=lambda _value: True):
+    """`render()`'s result for `key`, made once and kept in the app (`store` names the kind of
+    fragment), unless `keep(result)` says no, templates reload while being edited, or the store
+    already holds MAX_KEPT (a key that varies more than expected must not grow it without end)."""
+    found = current_app.extensions.setdefault(store, {})
+    value = found.get(key)
+    if value is None:
+        value = render()
+        if keep(value) and not current_app.jinja_env.auto_reload and len(found) < MAX_KEPT:
+            found[key] = value
+    return value
+
+
 def _key(name: str, locale: str) -> tuple:
     signed_in = bool(current_user and current_user.is_authenticated)
     return (name, locale, g.get("elder_mode", False), g.get("kiosk", False),
@@ -32,18 +48,13 @@ def chrome(name: str) -> Markup:
     from flask_wtf.csrf import generate_csrf
 
     locale = str(get_locale())
-    cache = current_app.extensions.setdefault("portal_chrome", {})
     key = _key(name, locale)
-    html = cache.get(key)
-    if html is None:
-        template = current_app.jinja_env.get_template(name)
-        html = template.render(
-            csrf=CSRF_MARK, return_to=RETURN_MARK, current_locale=locale,
-            elder_mode=key[2], kiosk=key[3], voice_available=key[4], voice_on=key[5],
-            current_user=current_user, helpline=current_app.config["HELPLINE"],
-            reporting_phone=current_app.config["REPORTING_PHONE"],
-            supervision_phone=current_app.config["SUPERVISION_PHONE"])
-        cache[key] = html
+    html = kept("portal_chrome", key, lambda: current_app.jinja_env.get_template(name).render(
+        csrf=CSRF_MARK, return_to=RETURN_MARK, current_locale=locale,
+        elder_mode=key[2], kiosk=key[3], voice_available=key[4], voice_on=key[5],
+        current_user=current_user, helpline=current_app.config["HELPLINE"],
+        reporting_phone=current_app.config["REPORTING_PHONE"],
+        supervision_phone=current_app.config["SUPERVISION_PHONE"]))
     if CSRF_MARK in html:
         html = html.replace(CSRF_MARK, generate_csrf())
     if RETURN_MARK in html:
@@ -75,15 +86,16 @@ def cached_for_visitors(view):
         if (request.query_string or set(session) - ANONYMOUS_KEYS
                 or (current_user and current_user.is_authenticated)):
             return view(*args, **kwargs)
-        cache = current_app.extensions.setdefault("portal_pages", {})
-        key = (request.endpoint, *_key("page", str(get_locale())))
-        page = cache.get(key)
         token = generate_csrf()
-        if page is None:
+
+        def render():
             page = view(*args, **kwargs)
-            if not isinstance(page, str):
-                return page  # a redirect or an error: never kept
-            cache[key] = page = page.replace(token, CSRF_MARK)
+            return page.replace(token, CSRF_MARK) if isinstance(page, str) else page
+
+        page = kept("portal_pages", (request.endpoint, *_key("page", str(get_locale()))),
+                    render, keep=lambda page: isinstance(page, str))
+        if not isinstance(page, str):
+            return page  # a redirect or an error: never kept
         return page.replace(CSRF_MARK, token)
 
     return serve

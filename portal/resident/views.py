@@ -22,6 +22,7 @@ from markupsafe import Markup
 from .. import queries
 from ..agency.forms import ConfirmForm
 from ..auth.resident import resident_required
+from ..chrome import kept
 from ..constants import ApplicationKind, RelationStatus
 from ..extensions import db
 from ..flows.engine import REGISTRY
@@ -112,17 +113,12 @@ def service_cards(relation, on_home: bool) -> Markup:
     on every visit was about a tenth of the home page's time (issue 19)."""
     key = (str(get_locale()), relation.status if relation is not None else None, on_home,
            request.script_root)
-    kept = current_app.extensions.setdefault("resident_service_cards", {})
-    cards = kept.get(key)
-    if cards is None:
-        cards = Markup(render_template("resident/_services.html", relation=relation,
-                                       on_home=on_home))
-        # Not kept where a link may differ by request (inside an assisted task the flows'
-        # links carry its consent) or while templates reload; and a bounded few.
-        if not g.get("consent_id") and not current_app.jinja_env.auto_reload \
-                and len(kept) < 64:
-            kept[key] = cards
-    return cards
+    # Not kept where a link may differ by request (inside an assisted task the flows' links
+    # carry its consent).
+    return kept("resident_service_cards", key,
+                lambda: Markup(render_template("resident/_services.html", relation=relation,
+                                               on_home=on_home)),
+                keep=lambda _cards: not g.get("consent_id"))
 
 
 def near_pension_age(relation, scheme: dict, today) -> dict | None:

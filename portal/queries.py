@@ -60,8 +60,13 @@ def _home_facts():
     person_id = bindparam("person_id")
     account_id = (select(account.c.id).where(account.c.person_id == person_id)
                   .order_by(account.c.id.desc()).limit(1).scalar_subquery())
+    # The year is written into the SQL, not bound: the ledger is partitioned by year, and with
+    # a bound year PostgreSQL prefers a fresh plan for every execution of the prepared query
+    # (the generic plan, which keeps every partition, looks dearer), planning it again each
+    # time: 0.85 ms against 0.1 ms to run it. With the year in the text the generic plan is
+    # the pruned one and is reused.
     this_year = (entry.c.account_id == account_id, entry.c.kind.in_(CONTRIBUTION_KINDS),
-                 entry.c.year == bindparam("year"))
+                 entry.c.year == bindparam("year", literal_execute=True))
     return (select(*relation.c,
                    select(func.min(entry.c.booked_on)).where(*this_year)
                    .scalar_subquery().label("arrived_on"),

@@ -21,7 +21,7 @@ from functools import cache
 
 from flask import request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import Integer, bindparam, case, cast, func, select, update
+from sqlalchemy import Integer, bindparam, case, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
@@ -163,40 +163,53 @@ class DatabaseSessionInterface(SessionInterface):
             if name in request.cookies:  # a stale or ended session's cookie
                 response.delete_cookie(name, **options)
             return
-        # A separate DB session: the session row must never commit a view's half-done work.
-        with Session(db.engine) as store:
+        now = utcnow()
+        ending = session.end_requested or (not session and not session.token)
+        if not session.token and ending:  # no row, none wanted
+            if name in request.cookies:
+                response.delete_cookie(name, **options)
+            return
+        if (session.token and not ending and not session.rotate_requested
+                and not session.modified and now - session.row_seen <= TOUCH_INTERVAL):
+            return  # the common case: a signed-in page that changed nothing
+        # A connection of its own: the session row must never commit a view's half-done work.
+        # Plain statements on the table (no ORM unit of work), committed on leaving the block.
+        with db.engine.begin() as connection:
             if session.token and (session.end_requested or session.rotate_requested):
-                store.query(WebSession).filter_by(id_hash=_hash(session.token)).delete()
+                connection.execute(_DELETE, {"id_hash": _hash(session.token)})
                 session.token = None
             if session.end_requested or (not session and not session.token):
-                store.commit()
                 if name in request.cookies:
                     response.delete_cookie(name, **options)
                 return
-            now = utcnow()
             if session.token is None:
                 session.token = secrets.token_urlsafe(32)
-                store.add(WebSession(id_hash=_hash(session.token), data=dict(session),
-                                     created_at=now, last_seen_at=now))
-            elif session.modified or now - session.row_seen > TOUCH_INTERVAL:
+                connection.execute(_INSERT, {"id_hash": _hash(session.token),
+                                             "data": dict(session), "created_at": now,
+                                             "last_seen_at": now})
+            else:
                 # One UPDATE, no read first; the data only when it changed (a touch every 30 s
                 # of activity is just the time).
-                values = {"last_seen_at": now, **({"data": dict(session)} if session.modified
-                                                  else {})}
-                touched = store.execute(
-                    update(WebSession).where(WebSession.id_hash == _hash(session.token))
-                    .values(**values).execution_options(synchronize_session=False)).rowcount
+                touch = _TOUCH_WITH_DATA if session.modified else _TOUCH
+                touched = connection.execute(touch, {
+                    "row": _hash(session.token), "seen": now,
+                    **({"new_data": dict(session)} if session.modified else {})}).rowcount
                 if not touched:  # ended by another request meanwhile (e.g. sign-out in a tab)
-                    store.commit()
                     response.delete_cookie(name, **options)
                     return
-            else:
-                return
-            store.commit()
         response.set_cookie(name, session.token, **options)
         response.vary.add("Cookie")
         if csrf_cookie in request.cookies:  # the row holds the secret now
             response.delete_cookie(csrf_cookie, **options)
+
+
+_session_table = WebSession.__table__
+# Built once: a signed-in request writes its session every 30 s of activity.
+_DELETE = delete(_session_table).where(_session_table.c.id_hash == bindparam("id_hash"))
+_INSERT = insert(_session_table)
+_TOUCH = (update(_session_table).where(_session_table.c.id_hash == bindparam("row"))
+          .values(last_seen_at=bindparam("seen")))
+_TOUCH_WITH_DATA = _TOUCH.values(data=bindparam("new_data"))
 
 
 def purge_expired(app) -> int:

@@ -116,20 +116,28 @@ def legacy_issue(*, account_id: int, masked_name: str, period: str, closing_fen:
                                        "c": closing_fen, "d": issued_on.isoformat()})
 
 
-_MASKS: dict[tuple[str, int], int] = {}  # (address up to the token, its length) → mask
+# (address up to the token, its length) → (mask, version)
+_MASKS: dict[tuple[str, int], tuple[int, int]] = {}
 
 
-def _qr_modules(url: str, mask: int | None = None) -> list[list[bool]]:
+def _qr_modules(url: str, mask: int | None = None, version: int | None = None
+                ) -> list[list[bool]]:
+    """The code's modules. Without a `version` qrcode finds the smallest that holds `url`,
+    which it works out twice per code (a quarter of the drawing)."""
     import qrcode
 
-    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M,
-                         mask_pattern=mask)
+    code = qrcode.QRCode(version=version, border=0,
+                         error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=mask)
     code.add_data(url)
-    code.make(fit=True)
+    code.make(fit=version is None)
     return code.get_matrix()
 
 
-def _mask_for(url: str) -> int:
+def _version_for(modules: list) -> int:
+    return (len(modules) - 17) // 4  # a version-v code is 4v + 17 modules wide
+
+
+def _mask_for(url: str) -> tuple[int, int]:
     """The QR mask pattern for verification addresses shaped like `url`. An encoder picks the
     mask whose penalty (ISO/IEC 18004: runs, blocks, finder-like patterns, dark share) is lowest;
     qrcode does that by drawing the code eight times, 4 of the 5 ms a statement's first view
@@ -137,7 +145,8 @@ def _mask_for(url: str) -> int:
     average over a few sample tokens of the same length is chosen once per portal address and
     process (~40 ms), and each code is then drawn once. Any of the eight masks decodes the same
     (the code says which one it uses); on random tokens the chosen mask's penalty was on average
-    3–9 % above that of the best mask for each token."""
+    3–9 % above that of the best mask for each token. The version (size) is the one the samples
+    need: the same for every address of that length."""
     from qrcode import util
 
     head, _, token = url.rpartition("/")
@@ -148,7 +157,8 @@ def _mask_for(url: str) -> int:
             for i in range(4)]
         penalties = [sum(util.lost_point(_qr_modules(sample, mask)) for sample in samples)
                      for mask in range(8)]
-        _MASKS[key] = penalties.index(min(penalties))
+        _MASKS[key] = (penalties.index(min(penalties)),
+                       _version_for(_qr_modules(samples[0], 0)))
     return _MASKS[key]
 
 
@@ -156,7 +166,13 @@ def qr_svg(url: str) -> str:
     """The QR code of `url` as a compact inline SVG: one path, a horizontal stroke per run of
     dark modules (2–3 KB, against ~13 KB for qrcode's own SVG path of the same code). It is
     drawn once per issued statement (under 1 ms), never per page view."""
-    modules = _qr_modules(url, _mask_for(url))
+    from qrcode.exceptions import DataOverflowError
+
+    mask, version = _mask_for(url)
+    try:
+        modules = _qr_modules(url, mask, version)
+    except DataOverflowError:  # cannot happen for addresses of one length; never fail for it
+        modules = _qr_modules(url, mask)
     size = len(modules)
     border = 2
     strokes = []

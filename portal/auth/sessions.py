@@ -75,19 +75,23 @@ _RESIDENT_OF_SESSION = Person.id == case(
      cast(func.substr(_signed_in_user, len(RESIDENT_PREFIX) + 1), Integer)))
 
 
-def _session_row(store, id_hash: str) -> tuple[WebSession | None, Person | None]:
-    """The session row and, for a signed-in resident, their person in the same query: the
-    user loader then finds the person in the session's identity map instead of asking the
-    database again (one round trip per signed-in page, not two)."""
+def _session_row(store, id_hash: str) -> tuple:
+    """The session row (a plain row: id_hash, data, created_at, last_seen_at) and, for a
+    signed-in resident, their person in the same query: the user loader then finds the person
+    in the session's identity map instead of asking the database again (one round trip per
+    signed-in page, not two)."""
     found = store.execute(_session_with_resident(), {"id_hash": id_hash}).first()
-    return (found[0], found[1]) if found else (None, None)
+    return (found, found.Person) if found else (None, None)
 
 
 @cache
 def _session_with_resident():
     # Built once: every signed-in request runs it, and building it cost more than running it.
-    return (select(WebSession, Person).outerjoin(Person, _RESIDENT_OF_SESSION)
-            .where(WebSession.id_hash == bindparam("id_hash")))
+    session_columns = WebSession.__table__.c
+    return (select(session_columns.id_hash, session_columns.data, session_columns.created_at,
+                   session_columns.last_seen_at, Person)
+            .select_from(WebSession.__table__).outerjoin(Person, _RESIDENT_OF_SESSION)
+            .where(session_columns.id_hash == bindparam("id_hash")))
 
 
 def csrf_cookie_name(app) -> str:
@@ -124,7 +128,7 @@ class DatabaseSessionInterface(SessionInterface):
         absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
         if now - row.last_seen_at > idle or now - row.created_at > absolute:
             was_signed_in = "_user_id" in (row.data or {})
-            store.delete(row)
+            store.execute(_DELETE, {"id_hash": row.id_hash})
             store.commit()
             fresh = ServerSession()
             if was_signed_in:
@@ -135,7 +139,7 @@ class DatabaseSessionInterface(SessionInterface):
                 if row.data.get("csrf_token"):
                     fresh["csrf_token"] = row.data["csrf_token"]
             return fresh
-        store.expunge(row)  # a view's commit must never write the session row
+        # A plain row, not an object in the request's session: a view's commit never writes it.
         opened = ServerSession(row.data, token, row.created_at, row.last_seen_at)
         # The identity map holds objects weakly: this reference keeps the person there until
         # Flask-Login's user loader asks for them.

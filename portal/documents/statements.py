@@ -33,11 +33,11 @@ def period_label(year: int | None) -> str:
     return _("All years") if year is None else _("Year %(year)s", year=year)
 
 
-def prepare(person, account, year: int | None) -> StatementView:
+def prepare(person, found: ledger.Statement, year: int | None) -> StatementView:
+    """The view of `found` (ledger.statement_of_person), issuing it if need be."""
     from ..operations import statements as issuing
 
-    found = ledger.statement(account.id, year)
-    issued = issuing.issue(account_id=account.id, period=str(year) if year else "all",
+    issued = issuing.issue(account_id=found.account_id, period=str(year) if year else "all",
                            masked_name=verification.mask_name(person.name),
                            closing_fen=found.closing_fen)
     kinds = {}  # a year has a few kinds of line: each label looked up once

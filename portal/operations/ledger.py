@@ -102,6 +102,34 @@ def statement(account_id: int, year: int | None) -> Statement:
                      contribution_years=len(found.contribution_years))
 
 
+_account = PersonalAccount.__table__.c
+# A person's current account and all its lines in one round trip (a statement page): the
+# account's columns come with every line, and once, with no line columns, when it has none.
+_PERSON_LINES = (
+    select(_account.id.label("account_id"), _account.carried_years, _entry.id, _entry.kind,
+           _entry.amount_fen, _entry.booked_on, _entry.year, _entry.reverses_id)
+    .select_from(PersonalAccount.__table__.outerjoin(
+        LedgerEntry.__table__, _entry.account_id == _account.id))
+    .where(_account.id == select(_account.id).where(_account.person_id == bindparam("person_id"))
+           .order_by(_account.id.desc()).limit(1).scalar_subquery())
+    .order_by(_entry.booked_on, _entry.id))
+
+
+def statement_of_person(person_id: int, year: int | None) -> Statement | None:
+    """statement() of the person's current account (account_of), None when they have none:
+    the account and its lines in one query instead of two."""
+    if db.session.new:
+        db.session.flush()
+    rows = db.session.execute(_PERSON_LINES, {"person_id": person_id}).all()
+    if not rows:
+        return None
+    lines = [row for row in rows if row.id is not None]
+    found = statement_rules.figures(lines, year, rows[0].carried_years or [], CONTRIBUTION_KINDS)
+    return Statement(account_id=rows[0].account_id, year=year, opening_fen=found.opening_fen,
+                     entries=found.entries, closing_fen=found.closing_fen,
+                     contribution_years=len(found.contribution_years))
+
+
 def reverse_entry(entry: LedgerEntry, reason: str, *, actor: str, channel: str,
                   source_key: str | None = None) -> LedgerEntry:
     """A correction never edits: it books the opposite amount, pointing at the original.

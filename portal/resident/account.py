@@ -41,11 +41,18 @@ def account():
                            paid_this_year=china_today().year in ledger.contribution_years(mine.id))
 
 
+def my_statement(year: int | None) -> ledger.Statement:
+    found = ledger.statement_of_person(current_user.id, year)
+    if found is None:
+        abort(404)
+    return found
+
+
 @bp.get("/account/statement/<period>")
 @resident_required()
 def statement(period):
     year = parse_period(period)
-    view = statements.prepare(current_user, my_account(), year)
+    view = statements.prepare(current_user, my_statement(year), year)
     return render_template("resident/statement.html", view=view, period=period,
                            qr=view.qr, person=current_user)
 
@@ -54,7 +61,7 @@ def statement(period):
 @resident_required()
 def statement_pdf(period):
     year = parse_period(period)
-    view = statements.prepare(current_user, my_account(), year)
+    view = statements.prepare(current_user, my_statement(year), year)
     response = current_app.response_class(statements.pdf(current_user, view),
                                           mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="statement-{period}.pdf"'

@@ -4,6 +4,7 @@ import jinja2
 from flask import current_app, g, jsonify, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import applog, assets, chrome, cli, presenters, ratelimit, speech
@@ -66,6 +67,8 @@ def init_app(app):
 
     app.before_request(refuse_nul_bytes)
     app.before_request(load_preferences)
+    app.before_request(reuse_form_token)
+    app.after_request(keep_form_token)
     app.after_request(security_headers)
     app.context_processor(template_globals)
     # Globals, not a context processor: imported macros see globals but not the context.
@@ -117,6 +120,31 @@ def install_template_gettext(app):
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
         newstyle=True)
+    # `_` and `gettext` (and {% trans %}) in one call instead of Jinja's three (its `_` calls
+    # `gettext`, which calls the function above); a quarter of a page's rendering went there.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
+
+
+@jinja2.pass_context
+def _template_gettext(context, message, **variables):
+    """Jinja's newstyle gettext: translated, marked safe when autoescaping, and always
+    %-formatted (so "%%" means "%" with or without variables). A message without variables
+    comes out the same every time for a language, so it is kept with its translations."""
+    translations = _request_translations()
+    autoescape = context.eval_ctx.autoescape
+    if not variables:
+        kept = getattr(translations, "_portal_plain", None)
+        if kept is None:
+            kept = translations._portal_plain = {}
+        found = kept.get((message, autoescape))
+        if found is None:
+            translated = translations.ugettext(message)
+            found = (Markup(translated) if autoescape else translated) % {}
+            if len(kept) < 10_000:  # the templates' own messages; never grows without end
+                kept[(message, autoescape)] = found
+        return found
+    translated = translations.ugettext(message)
+    return (Markup(translated) if autoescape else translated) % variables
 
 
 _LOCALES = {}
@@ -154,6 +182,36 @@ def load_preferences():
     g.elder_mode = request.cookies.get("elder") == "1"
     # A terminal's browser carries this (set by the kiosk's start screen): kiosk layout.
     g.kiosk = request.cookies.get("kiosk") == "1"
+
+
+FORM_TOKENS_KEPT = 20_000
+
+
+def reuse_form_token():
+    """The signed form token of this session's CSRF secret, if this process made it before:
+    signing it again (JSON, HMAC, base64) on every page cost a tenth of rendering one. Tokens
+    carry no expiry here (WTF_CSRF_TIME_LIMIT is None: the session's own expiry ends them), so
+    the one made first stays as good as a fresh one; Flask-WTF uses what it finds in g."""
+    from flask import current_app
+
+    secret = session.get(sessions.CSRF_KEY)
+    if secret and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        token = current_app.extensions.setdefault("portal_form_tokens", {}).get(secret)
+        if token is not None:
+            g.csrf_token = token
+
+
+def keep_form_token(response):
+    from flask import current_app
+
+    token, secret = g.get("csrf_token"), session.get(sessions.CSRF_KEY)
+    if token and secret and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        kept = current_app.extensions.setdefault("portal_form_tokens", {})
+        if secret not in kept:
+            if len(kept) >= FORM_TOKENS_KEPT:  # bounded: start again rather than grow
+                kept.clear()
+            kept[secret] = token
+    return response
 
 
 def template_globals():

@@ -285,3 +285,25 @@ def test_a_connection_the_database_closed_while_it_rested_is_replaced(app, monke
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
     monkeypatch.setattr(extensions, "IDLE_BEFORE_PING", 0.0)
     assert resident.get("/me/services").status_code == 200
+
+
+def test_template_translations_are_escaped_formatted_and_follow_the_language(app):
+    """Templates' `_` (web._template_gettext) keeps Jinja's newstyle gettext behaviour while it
+    keeps plain messages per language: variables escaped, "%%" always "%", and each language
+    its own words, the first view and the next alike."""
+    from flask_babel import force_locale
+    from markupsafe import Markup
+
+    page = app.jinja_env.from_string(
+        '{{ _("Issued by %(agency)s", agency=who) }}|{{ _("Name") }}|{{ _("100%% sure") }}|'
+        '{% trans %}Name{% endtrans %}')
+    with app.test_request_context("/"):
+        for _ in range(2):  # the second time from what was kept
+            with force_locale("en"):
+                english = page.render(who=Markup("<b>A</b>") + "<i>")
+            with force_locale("zh_Hans_CN"):
+                chinese = page.render(who="<i>")
+            assert english == "Issued by <b>A</b>&lt;i&gt;|Name|100% sure|Name"
+            assert "&lt;i&gt;" in chinese.split("|")[0]
+            assert "<i>" not in chinese and "|100% sure|" in chinese
+            assert chinese.split("|")[1] != "Name" and chinese.split("|")[3] != "Name"

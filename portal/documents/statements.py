@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..operations import ledger
-from ..presenters import ledger_kind, yuan
+from ..presenters import date_label, ledger_kind, yuan
 from ..rules import ids
 from . import seal, verification
 
@@ -45,14 +45,14 @@ def prepare(person, found: ledger.Statement, year: int | None) -> StatementView:
     for e in found.entries:
         if e.kind not in kinds:
             kinds[e.kind] = str(ledger_kind(e.kind))
-        rows.append([format_date(e.booked_on, "medium"), kinds[e.kind], str(e.year),
+        rows.append([date_label(e.booked_on, "medium"), kinds[e.kind], str(e.year),
                      yuan(e.amount_fen)])
     return StatementView(
         statement=found, period_label=period_label(year), rows=rows, issued_on=issued.issued_on,
         verify_url=issued.qr_url, qr=Markup(issued.qr_svg),
         issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_data_uri(),
         opening=yuan(found.opening_fen), closing=yuan(found.closing_fen),
-        issued_on_label=format_date(issued.issued_on, "long"))
+        issued_on_label=date_label(issued.issued_on, "long"))
 
 
 def pdf(person, view: StatementView) -> bytes:

@@ -26,8 +26,21 @@ def _reusable(found, today) -> bool:
 
 
 def verify_url(statement_id: int) -> str:
-    return current_app.config["EXTERNAL_URL"] + url_for(
-        "public.verify", token=verification.token_for(statement_id))
+    return _verify_prefix() + verification.token_for(statement_id)
+
+
+def _verify_prefix() -> str:
+    """The check page's address up to the token, built once per portal address (every view
+    of a statement compares it with the stored one)."""
+    from flask import request
+
+    external = current_app.config["EXTERNAL_URL"]
+    key = (external, request.script_root)
+    kept = current_app.extensions.setdefault("portal_verify_prefix", {})
+    prefix = kept.get(key)
+    if prefix is None:
+        prefix = kept[key] = external + url_for("public.verify", token="~")[:-1]
+    return prefix
 
 
 class Issued(NamedTuple):

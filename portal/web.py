@@ -67,8 +67,6 @@ def init_app(app):
 
     app.before_request(refuse_nul_bytes)
     app.before_request(load_preferences)
-    app.before_request(reuse_form_token)
-    app.after_request(keep_form_token)
     app.after_request(security_headers)
     app.context_processor(template_globals)
     # Globals, not a context processor: imported macros see globals but not the context.
@@ -182,36 +180,6 @@ def load_preferences():
     g.elder_mode = request.cookies.get("elder") == "1"
     # A terminal's browser carries this (set by the kiosk's start screen): kiosk layout.
     g.kiosk = request.cookies.get("kiosk") == "1"
-
-
-FORM_TOKENS_KEPT = 20_000
-
-
-def reuse_form_token():
-    """The signed form token of this session's CSRF secret, if this process made it before:
-    signing it again (JSON, HMAC, base64) on every page cost a tenth of rendering one. Tokens
-    carry no expiry here (WTF_CSRF_TIME_LIMIT is None: the session's own expiry ends them), so
-    the one made first stays as good as a fresh one; Flask-WTF uses what it finds in g."""
-    from flask import current_app
-
-    secret = session.get(sessions.CSRF_KEY)
-    if secret and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
-        token = current_app.extensions.setdefault("portal_form_tokens", {}).get(secret)
-        if token is not None:
-            g.csrf_token = token
-
-
-def keep_form_token(response):
-    from flask import current_app
-
-    token, secret = g.get("csrf_token"), session.get(sessions.CSRF_KEY)
-    if token and secret and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
-        kept = current_app.extensions.setdefault("portal_form_tokens", {})
-        if secret not in kept:
-            if len(kept) >= FORM_TOKENS_KEPT:  # bounded: start again rather than grow
-                kept.clear()
-            kept[secret] = token
-    return response
 
 
 def template_globals():

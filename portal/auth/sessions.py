@@ -19,7 +19,7 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
-from flask import request
+from flask import g, request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import Integer, bindparam, case, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -105,8 +105,38 @@ def _anonymous(app, request) -> ServerSession:
     return ServerSession({CSRF_KEY: secret} if _CSRF_SECRET.fullmatch(secret) else None)
 
 
+FORM_TOKENS_KEPT = 20_000
+
+
+def _reuse_form_token(app, session) -> None:
+    """The signed form token of this session's CSRF secret, if this process made it before:
+    signing it again (JSON, HMAC, base64) on every page cost a tenth of rendering one. Tokens
+    carry no expiry here (WTF_CSRF_TIME_LIMIT is None: the session's own expiry ends them), so
+    the one made first is as good as a fresh one; Flask-WTF takes what it finds in g."""
+    secret = session.get(CSRF_KEY)
+    if secret and app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        token = app.extensions.get("portal_form_tokens", {}).get(secret)
+        if token is not None:
+            g.csrf_token = token
+
+
+def _keep_form_token(app, session) -> None:
+    token, secret = g.get("csrf_token"), session.get(CSRF_KEY)
+    if token and secret and app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        kept = app.extensions.setdefault("portal_form_tokens", {})
+        if secret not in kept:
+            if len(kept) >= FORM_TOKENS_KEPT:  # bounded: start again rather than grow
+                kept.clear()
+            kept[secret] = token
+
+
 class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app, request):
+        opened = self._open(app, request)
+        _reuse_form_token(app, opened)
+        return opened
+
+    def _open(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return _anonymous(app, request)
@@ -147,6 +177,7 @@ class DatabaseSessionInterface(SessionInterface):
         return opened
 
     def save_session(self, app, session, response):
+        _keep_form_token(app, session)
         name = self.get_cookie_name(app)
         options = dict(
             domain=self.get_cookie_domain(app),

@@ -307,3 +307,19 @@ def test_template_translations_are_escaped_formatted_and_follow_the_language(app
             assert "&lt;i&gt;" in chinese.split("|")[0]
             assert "<i>" not in chinese and "|100% sure|" in chinese
             assert chinese.split("|")[1] != "Name" and chinese.split("|")[3] != "Name"
+
+
+def test_a_session_keeps_one_signed_form_token_and_it_still_guards_forms(app, resident_client,
+                                                                         new_person):
+    """The signed token of a session's CSRF secret is made once per process
+    (auth.sessions._reuse_form_token): the next page carries the same one, it is accepted, and
+    another resident's session does not accept it."""
+    first, second = resident_client(new_person()), resident_client(new_person())
+    token = csrf_token(first.get("/me/"))
+    assert csrf_token(first.get("/me/services")) == token
+    assert csrf_token(second.get("/me/")) != token
+    assert second.post("/preferences", data={"csrf_token": token, "lang": "en"}
+                       ).status_code == 400
+    assert first.post("/preferences", data={"csrf_token": token, "lang": "en"}
+                      ).status_code == 302
+    assert csrf_token(first.get("/me/")) == token

@@ -158,7 +158,10 @@ IDLE_BEFORE_PING = 10.0  # seconds a pooled connection may rest before it is che
 def _note_checkin(dbapi_connection, record):
     record.info["checked_in"] = time.monotonic()
     if record.info.pop("begin_before_a_write", None) is not None and dbapi_connection is not None:
-        dbapi_connection.autocommit = False  # the next user of the connection gets transactions
+        try:
+            dbapi_connection.autocommit = False  # the next user of the connection gets transactions
+        except Exception:  # broken meanwhile: _ping_if_idle checks again at the next checkout
+            pass
 
 
 def _ping_if_idle(dbapi_connection, record, _proxy):
@@ -168,6 +171,13 @@ def _ping_if_idle(dbapi_connection, record, _proxy):
     spell (restart, failover, idle timeout) is still found before a request uses it. Raising
     DisconnectionError makes the pool open a fresh connection instead (SQLAlchemy's documented
     pessimistic disconnect handling)."""
+    if getattr(dbapi_connection, "autocommit", False):
+        # A page view's connection whose reset at checkin failed: whoever takes it next (a job,
+        # a form) must get transactions, or get another connection.
+        try:
+            dbapi_connection.autocommit = False
+        except Exception as error:
+            raise exc.DisconnectionError() from error
     rested = time.monotonic() - record.info.get("checked_in", 0.0)
     if rested < IDLE_BEFORE_PING:
         return

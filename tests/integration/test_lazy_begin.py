@@ -126,3 +126,24 @@ def test_a_streamed_read_in_a_page_view_gets_its_transaction(app, account_holder
         rows = db.session.execute(select(Person.id).execution_options(yield_per=2)).all()
         assert account_holder["person_id"] in [row.id for row in rows]
         db.session.remove()
+
+
+def test_a_connection_left_in_autocommit_is_never_handed_out_so(app):
+    """Even if the reset at checkin did not happen, the next checkout turns transactions on."""
+    from portal import extensions
+
+    _postgresql_only(app)
+    engine = extensions._engine_for(app.config["DATABASE_URL"])  # a pool of its own
+    try:
+        raw = engine.raw_connection()
+        backend = raw.driver_connection.info.backend_pid
+        raw.driver_connection.autocommit = True
+        raw.close()  # back to the pool still in autocommit, with no note to reset it
+        again = engine.raw_connection()
+        try:
+            assert again.driver_connection.info.backend_pid == backend  # the same connection
+            assert again.driver_connection.autocommit is False
+        finally:
+            again.close()
+    finally:
+        engine.dispose()

@@ -49,9 +49,10 @@ class Database:
     @property
     def counting_engine(self):
         """For the short writes that must stand on their own while a request's session holds a
-        connection (attempt counters, operations.limits). A pool of their own: taken from the
-        session's pool, each of many parallel requests would hold one connection and wait for a
-        second until the pool timed out (seen: 31 parallel code guesses against 5 + 10)."""
+        connection (attempt counters, operations.limits; the session row, auth.sessions). A pool
+        of their own: taken from the session's pool, each of many parallel requests would hold
+        one connection and wait for a second until the pool timed out (seen: 31 parallel code
+        guesses against 5 + 10)."""
         return current_app.extensions["portal_counting_engine"]
 
     def init_app(self, app):

@@ -208,8 +208,11 @@ class DatabaseSessionInterface(SessionInterface):
                 and not session.modified and now - session.row_seen <= TOUCH_INTERVAL):
             return  # the common case: a signed-in page that changed nothing
         # A connection of its own: the session row must never commit a view's half-done work.
-        # Plain statements on the table (no ORM unit of work), committed on leaving the block.
-        with db.engine.begin() as connection:
+        # From the pool for short writes of their own (db.counting_engine): the request's session
+        # still holds a connection of the main pool, and many parallel requests each waiting for
+        # a second one from the same pool would wait until it timed out. Plain statements on the
+        # table (no ORM unit of work), committed on leaving the block.
+        with db.counting_engine.begin() as connection:
             if session.token and (session.end_requested or session.rotate_requested):
                 connection.execute(_DELETE, {"id_hash": _hash(session.token)})
                 session.token = None

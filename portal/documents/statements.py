@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -64,7 +63,7 @@ def pdf(person, view: StatementView) -> bytes:
         header_rows=[(_("Name"), person.name),
                      (_("Identity document number"), ids.mask(person.id_number)),
                      (_("Period"), view.period_label),
-                     (_("Issued on"), format_date(view.issued_on, "long")),
+                     (_("Issued on"), view.issued_on_label),
                      (_("Issued by"), view.issuer)],
         table_head=[_("Date booked"), _("Type"), _("For year"), _("Amount")],
         table_rows=view.rows or [["—", _("No entries in this period"), "", ""]],

@@ -155,10 +155,9 @@ def _mask_for(url: str) -> tuple[int, int]:
         samples = [head + "/" + base64.urlsafe_b64encode(
             hashlib.sha256(b"mask sample %d" % i).digest()).decode()[:len(token)]
             for i in range(4)]
-        penalties = [sum(util.lost_point(_qr_modules(sample, mask)) for sample in samples)
-                     for mask in range(8)]
-        _MASKS[key] = (penalties.index(min(penalties)),
-                       _version_for(_qr_modules(samples[0], 0)))
+        drawn = [[_qr_modules(sample, mask) for sample in samples] for mask in range(8)]
+        penalties = [sum(util.lost_point(modules) for modules in codes) for codes in drawn]
+        _MASKS[key] = (penalties.index(min(penalties)), _version_for(drawn[0][0]))
     return _MASKS[key]
 
 

@@ -96,7 +96,11 @@ def statement(account_id: int, year: int | None) -> Statement:
     lines = db.session.execute(_LINES, {"account_id": account_id}).all()
     # No query when the account is already loaded (my_account): the identity map has it.
     carried = db.session.get(PersonalAccount, account_id).carried_years or []
-    found = statement_rules.figures(lines, year, carried, CONTRIBUTION_KINDS)
+    return _statement_of(account_id, year, lines, carried)
+
+
+def _statement_of(account_id: int, year: int | None, lines, carried_years) -> Statement:
+    found = statement_rules.figures(lines, year, carried_years, CONTRIBUTION_KINDS)
     return Statement(account_id=account_id, year=year, opening_fen=found.opening_fen,
                      entries=found.entries, closing_fen=found.closing_fen,
                      contribution_years=len(found.contribution_years))
@@ -123,11 +127,8 @@ def statement_of_person(person_id: int, year: int | None) -> Statement | None:
     rows = db.session.execute(_PERSON_LINES, {"person_id": person_id}).all()
     if not rows:
         return None
-    lines = [row for row in rows if row.id is not None]
-    found = statement_rules.figures(lines, year, rows[0].carried_years or [], CONTRIBUTION_KINDS)
-    return Statement(account_id=rows[0].account_id, year=year, opening_fen=found.opening_fen,
-                     entries=found.entries, closing_fen=found.closing_fen,
-                     contribution_years=len(found.contribution_years))
+    return _statement_of(rows[0].account_id, year, [row for row in rows if row.id is not None],
+                         rows[0].carried_years or [])
 
 
 def reverse_entry(entry: LedgerEntry, reason: str, *, actor: str, channel: str,

@@ -34,13 +34,11 @@ def _verify_prefix() -> str:
     of a statement compares it with the stored one)."""
     from flask import request
 
+    from ..chrome import kept
+
     external = current_app.config["EXTERNAL_URL"]
-    key = (external, request.script_root)
-    kept = current_app.extensions.setdefault("portal_verify_prefix", {})
-    prefix = kept.get(key)
-    if prefix is None:
-        prefix = kept[key] = external + url_for("public.verify", token="~")[:-1]
-    return prefix
+    return kept("portal_verify_prefix", (external, request.script_root),
+                lambda: external + url_for("public.verify", token="~")[:-1])
 
 
 class Issued(NamedTuple):

@@ -156,13 +156,8 @@ def _rollback_keeping_prepared(dbapi_connection):
 IDLE_BEFORE_PING = 10.0  # seconds a pooled connection may rest before it is checked again
 
 
-def _note_checkin(dbapi_connection, record):
+def _note_checkin(_dbapi_connection, record):
     record.info["checked_in"] = time.monotonic()
-    if record.info.pop("begin_before_a_write", None) is not None and dbapi_connection is not None:
-        try:
-            dbapi_connection.autocommit = False  # the next user of the connection gets transactions
-        except Exception:  # broken meanwhile: _ping_if_idle checks again at the next checkout
-            pass
 
 
 def _ping_if_idle(dbapi_connection, record, _proxy):
@@ -172,9 +167,10 @@ def _ping_if_idle(dbapi_connection, record, _proxy):
     spell (restart, failover, idle timeout) is still found before a request uses it. Raising
     DisconnectionError makes the pool open a fresh connection instead (SQLAlchemy's documented
     pessimistic disconnect handling)."""
+    # A page view leaves its connection in autocommit (_start_without_transaction): whoever
+    # takes it next (a job, a form) gets transactions again, or another connection.
+    record.info.pop("begin_before_a_write", None)
     if getattr(dbapi_connection, "autocommit", False):
-        # A page view's connection whose reset at checkin failed: whoever takes it next (a job,
-        # a form) must get transactions, or get another connection.
         try:
             dbapi_connection.autocommit = False
         except Exception as error:

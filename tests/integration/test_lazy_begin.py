@@ -99,7 +99,7 @@ def test_a_row_lock_opens_the_transaction_a_form_post_has_one_at_once(app, accou
         db.session.remove()
 
 
-def test_a_connection_goes_back_to_the_pool_with_transactions_on(app, resident_client,
+def test_the_next_user_of_a_page_views_connection_gets_transactions(app, resident_client,
                                                                  new_person):
     _postgresql_only(app)
     resident = resident_client(new_person())

@@ -7,6 +7,7 @@ fixtures in conftest.py), never from another test module.
 import io
 import itertools
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -34,6 +35,28 @@ from portal.schemes import scheme_for
 from tests.pages import Page
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')  # kept for modules that use it
+
+
+def postgresql_only(app, why: str) -> None:
+    """Skip the calling test unless the app runs on PostgreSQL."""
+    import pytest
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip(why)
+
+
+@contextmanager
+def every_pooled_connection():
+    """The driver connections resting in the app's pool, all held at once (at least one), so
+    the one the last request used is among them. Inside an app context."""
+    pool = db.engine.pool
+    held = [db.engine.raw_connection() for _ in range(max(1, pool.checkedin()))]
+    try:
+        yield [connection.driver_connection for connection in held]
+    finally:
+        for connection in held:
+            connection.close()
 
 
 def csrf_token(response) -> str:

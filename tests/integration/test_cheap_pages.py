@@ -11,7 +11,12 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import WebSession
-from tests.integration.helpers import csrf_token, sign_in
+from tests.integration.helpers import (
+    csrf_token,
+    every_pooled_connection,
+    postgresql_only,
+    sign_in,
+)
 
 PUBLIC_PAGES = ("/", "/sign-in", "/estimate", "/estimate?age=45&years=10", "/report",
                 "/report/check", "/help/wrong-details", "/signed-out", "/verify/not-a-token",
@@ -268,24 +273,18 @@ def test_a_connection_the_database_closed_while_it_rested_is_replaced(app, monke
     """No ping on every checkout, but a pooled connection that rested is checked first: when
     the database ended it meanwhile (restart, failover, idle timeout), the request gets a new
     one instead of an error."""
-    import pytest
     from sqlalchemy import text
 
     from portal import extensions
 
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite files have no server to close a connection")
+    postgresql_only(app, "SQLite files have no server to close a connection")
     resident = resident_client(new_person())
     assert resident.get("/me/services").status_code == 200
     with app.app_context():
         # The pages' pool only: other engines' connections (registries, counters) stay alive
         # for the tests after this one.
-        pool = db.engine.pool
-        held = [db.engine.raw_connection() for _ in range(max(1, pool.checkedin()))]
-        pids = [connection.driver_connection.info.backend_pid for connection in held]
-        for connection in held:
-            connection.close()
+        with every_pooled_connection() as pooled:
+            pids = [connection.info.backend_pid for connection in pooled]
         with extensions._engine_for(app.config["DATABASE_URL"]).connect() as killer:
             for pid in pids:
                 killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

@@ -8,12 +8,11 @@ from sqlalchemy import event, func, select
 from portal.documents import verification
 from portal.extensions import db
 from portal.models import IssuedStatement, Person
+from tests.integration.helpers import every_pooled_connection, postgresql_only
 
 
 def _postgresql_only(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("psycopg's autocommit (PostgreSQL)")
+    postgresql_only(app, "psycopg's autocommit (PostgreSQL)")
 
 
 class _Watch:
@@ -105,13 +104,8 @@ def test_the_next_user_of_a_page_views_connection_gets_transactions(app, residen
     resident = resident_client(new_person())
     assert resident.get("/me/").status_code == 200
     with app.app_context():
-        pool = db.engine.pool
-        held = [db.engine.raw_connection() for _ in range(max(1, pool.checkedin()))]
-        try:
-            assert all(connection.driver_connection.autocommit is False for connection in held)
-        finally:
-            for connection in held:
-                connection.close()
+        with every_pooled_connection() as pooled:
+            assert all(connection.autocommit is False for connection in pooled)
         # A job (no request) gets a transaction from its first statement.
         db.session.scalar(select(Person.id).limit(1))
         driver = db.session.connection().connection.driver_connection

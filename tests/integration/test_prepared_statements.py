@@ -11,17 +11,11 @@ from sqlalchemy import text
 
 from portal import extensions
 from portal.extensions import db
+from tests.integration.helpers import every_pooled_connection, postgresql_only
 
 
 def _postgresql_only(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("prepared statements are psycopg's (PostgreSQL)")
-
-
-def _prepared(connection) -> list[str]:
-    return connection.exec_driver_sql(
-        "SELECT statement FROM pg_prepared_statements").scalars().all()
+    postgresql_only(app, "prepared statements are psycopg's (PostgreSQL)")
 
 
 def test_a_page_viewed_again_and_again_runs_prepared_queries(app, resident_client, new_person):
@@ -29,15 +23,9 @@ def test_a_page_viewed_again_and_again_runs_prepared_queries(app, resident_clien
     resident = resident_client(new_person())
     for _ in range(8):
         assert resident.get("/me/").status_code == 200
-    with app.app_context():
-        pool = db.engine.pool
-        # Hold every pooled connection at once, so the one the pages used is among them.
-        held = [db.engine.connect() for _ in range(max(1, pool.checkedin()))]
-        try:
-            prepared = [sql for connection in held for sql in _prepared(connection)]
-        finally:
-            for connection in held:
-                connection.close()
+    with app.app_context(), every_pooled_connection() as pooled:
+        prepared = [sql for connection in pooled for (sql,) in connection.execute(
+            "SELECT statement FROM pg_prepared_statements").fetchall()]
     assert any("FROM web_session" in sql for sql in prepared), prepared
 
 

@@ -18,14 +18,32 @@ def _postgresql_only(app):
     postgresql_only(app, "prepared statements are psycopg's (PostgreSQL)")
 
 
+def _prepared_on_the_pool(app) -> list[str]:
+    with app.app_context(), every_pooled_connection() as pooled:
+        return [sql for connection in pooled for (sql,) in connection.execute(
+            "SELECT statement FROM pg_prepared_statements").fetchall()]
+
+
 def test_a_page_viewed_again_and_again_runs_prepared_queries(app, resident_client, new_person):
     _postgresql_only(app)
     resident = resident_client(new_person())
     for _ in range(8):
         assert resident.get("/me/").status_code == 200
-    with app.app_context(), every_pooled_connection() as pooled:
-        prepared = [sql for connection in pooled for (sql,) in connection.execute(
-            "SELECT statement FROM pg_prepared_statements").fetchall()]
+    prepared = _prepared_on_the_pool(app)
+    assert any("FROM web_session" in sql for sql in prepared), prepared
+
+
+def test_a_form_refused_again_and_again_runs_prepared_queries(app, resident_client, new_person):
+    """A form's request runs in a transaction from its first query and, refused, ends in a
+    rollback: the clean rollback keeps what was prepared."""
+    _postgresql_only(app)
+    with app.app_context():
+        db.engine.dispose()  # nothing prepared yet on any pooled connection
+    resident = resident_client(new_person())
+    for _ in range(8):
+        refused = resident.post("/preferences", data={"csrf_token": "wrong", "lang": "en"})
+        assert refused.status_code == 400
+    prepared = _prepared_on_the_pool(app)
     assert any("FROM web_session" in sql for sql in prepared), prepared
 
 

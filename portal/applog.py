@@ -86,9 +86,13 @@ def init_app(app) -> None:
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
         if not request.path.startswith("/static/"):
             started = getattr(g, "request_started", time.perf_counter())
-            logger.info("request", extra={
-                "method": request.method, "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            if logger.isEnabledFor(logging.INFO):
+                # Made directly rather than by logger.info, which walks the stack for the
+                # caller's file and line on every request; the JSON line shows neither.
+                logger.handle(logger.makeRecord(
+                    logger.name, logging.INFO, "", 0, "request", (), None, extra={
+                        "method": request.method, "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1)}))
         return response
 
 

@@ -49,14 +49,23 @@ def redact(text: str) -> str:
 
 
 class JsonLines(logging.Formatter):
+    _second = (None, "")  # the last second formatted: every request writes a line
+
+    def _time(self, record: logging.LogRecord) -> str:
+        second, text = self._second
+        if second != int(record.created):
+            text = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            self._second = (int(record.created), text)
+        return text
+
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+        line = {"time": self._time(record), "level": record.levelname,
                 "logger": record.name, "message": redact(record.getMessage())}
         if has_request_context():
             line["request_id"] = getattr(g, "request_id", None)
             line["path"] = request.path
-            user = current_user if current_user and current_user.is_authenticated else None
-            line["user"] = user.get_id() if user else None
+            user = current_user._get_current_object()  # once, not through the proxy thrice
+            line["user"] = user.get_id() if user and user.is_authenticated else None
         for key in ("status", "duration_ms", "method", "event"):
             if hasattr(record, key):
                 line[key] = getattr(record, key)

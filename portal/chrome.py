@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from . import speech
+from .presenters import current_locale
 
 # Stand-ins for the per-request values: private-use characters that no template, translation or
 # configuration value contains, and that HTML escaping leaves alone.
@@ -44,10 +45,9 @@ def _key(name: str, locale: str) -> tuple:
 
 def chrome(name: str) -> Markup:
     """The fragment `name` for this request (a template global used by layouts/base.html)."""
-    from flask_babel import get_locale
     from flask_wtf.csrf import generate_csrf
 
-    locale = str(get_locale())
+    locale = str(current_locale())
     key = _key(name, locale)
     html = kept("portal_chrome", key, lambda: current_app.jinja_env.get_template(name).render(
         csrf=CSRF_MARK, return_to=RETURN_MARK, current_locale=locale,

@@ -23,6 +23,22 @@ ACCESS_PURPOSES = {
 }
 
 
+def current_locale():
+    """flask_babel.get_locale(), read where Flask-Babel keeps it once it has chosen it for this
+    app context (force_locale included): its own get_locale goes through three context proxies,
+    and a page asks for the language a score of times (every amount, date and fragment)."""
+    from flask.globals import _cv_app
+
+    context = _cv_app.get(None)
+    if context is not None:
+        locale = getattr(vars(context.g).get("_flask_babel"), "babel_locale", None)
+        if locale is not None:
+            return locale
+    from flask_babel import get_locale
+
+    return get_locale()
+
+
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
 
@@ -42,11 +58,11 @@ def date_label(day: date, format: str = "medium") -> str:
     """flask_babel.format_date of a calendar date, kept per language and format: a date reads
     the same every time, and Babel formats it anew on each call (~40 µs; a statement shows one
     per line). Datetimes go to Babel every time (they are moved into the user's time zone)."""
-    from flask_babel import format_date, get_locale
+    from flask_babel import format_date
 
     if type(day) is not date:
         return format_date(day, format)
-    key = (str(get_locale()), day, format)
+    key = (str(current_locale()), day, format)
     found = _DATE_LABELS.get(key)
     if found is None:
         found = format_date(day, format)
@@ -61,9 +77,9 @@ def yuan(fen: int) -> str:
     Babel parses and applies the currency pattern on every call (~15 µs; a statement shows one
     per line). The locale's pattern is instead taken apart once into sign, symbol and separators
     and reused, but only if it then reproduces Babel on sample amounts; otherwise Babel it is."""
-    from flask_babel import format_currency, get_locale
+    from flask_babel import format_currency
 
-    locale = get_locale()
+    locale = current_locale()
     parts = _yuan_parts(str(locale)) if locale is not None else None
     if parts is None or not isinstance(fen, int) or abs(fen) >= _YUAN_FAST_LIMIT:
         return format_currency(fen / 100, "CNY")

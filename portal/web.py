@@ -71,6 +71,10 @@ def init_app(app):
     app.context_processor(template_globals)
     # Globals, not a context processor: imported macros see globals but not the context.
     app.jinja_env.globals.update(presenters.template_helpers())
+    # Flask-Babel's `dateformat` formats a date anew on every call; a calendar date reads the
+    # same every time for a language, so it is kept (presenters.date_label, which hands
+    # datetimes and None on to Flask-Babel as before).
+    app.jinja_env.filters["dateformat"] = presenters.date_label
     from .operations.applications import shown_status
 
     app.jinja_env.globals["shown_status"] = shown_status
@@ -123,13 +127,17 @@ def install_template_gettext(app):
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
 
 
-@jinja2.pass_context
-def _template_gettext(context, message, **variables):
+@jinja2.pass_eval_context
+def _template_gettext(eval_context, message, **variables):
     """Jinja's newstyle gettext: translated, marked safe when autoescaping, and always
     %-formatted (so "%%" means "%" with or without variables). A message without variables
-    comes out the same every time for a language, so it is kept with its translations."""
+    comes out the same every time for a language, so it is kept with its translations.
+
+    It takes the evaluation context, not the template context: for a function that takes the
+    latter, Jinja derives a new context on every call made in a loop or after a `{% set %}`
+    in a block (a statement page made a dozen), and only autoescaping is needed here."""
     translations = _request_translations()
-    autoescape = context.eval_ctx.autoescape
+    autoescape = eval_context.autoescape
     if not variables:
         kept = getattr(translations, "_portal_plain", None)
         if kept is None:
@@ -184,9 +192,8 @@ def load_preferences():
 
 def template_globals():
     from flask import current_app
-    from flask_babel import get_locale
 
-    locale = str(get_locale())
+    locale = str(presenters.current_locale())
     return {
         "helpline": current_app.config["HELPLINE"],
         "reporting_phone": current_app.config["REPORTING_PHONE"],

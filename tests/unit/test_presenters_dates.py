@@ -28,3 +28,25 @@ def test_a_kept_date_label_is_babels_own_in_each_language():
                 moment = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
                 assert presenters.date_label(moment, "long") == format_date(moment, "long")
     assert not any(type(key[1]) is datetime for key in presenters._DATE_LABELS)
+
+
+def test_current_locale_is_flask_babels_choice_in_every_case():
+    """presenters.current_locale reads what Flask-Babel chose; before it chose, inside
+    force_locale and outside any request it answers as flask_babel.get_locale does."""
+    from flask import Flask, request
+    from flask_babel import Babel, force_locale, get_locale
+
+    from portal import presenters
+
+    app = Flask(__name__)
+    Babel(app, locale_selector=lambda: request.cookies.get("lang", "zh_Hans_CN"))
+    assert presenters.current_locale() is None  # no app context: as get_locale
+    for cookie, expected in ((None, "zh_Hans_CN"), ("en", "en")):
+        headers = {"Cookie": f"lang={cookie}"} if cookie else {}
+        with app.test_request_context("/", headers=headers):
+            assert str(presenters.current_locale()) == expected  # Flask-Babel chooses now
+            assert presenters.current_locale() is get_locale()  # and the choice is read
+            other = "zh_Hans_CN" if expected == "en" else "en"
+            with force_locale(other):
+                assert str(presenters.current_locale()) == other == str(get_locale())
+            assert str(presenters.current_locale()) == expected

@@ -32,13 +32,14 @@ def period_label(year: int | None) -> str:
     return _("All years") if year is None else _("Year %(year)s", year=year)
 
 
-def prepare(person, found: ledger.Statement, year: int | None) -> StatementView:
-    """The view of `found` (ledger.statement_of_person), issuing it if need be."""
+def prepare(person, found: ledger.Statement, year: int | None, **newest) -> StatementView:
+    """The view of `found` (ledger.statement_of_person), issuing it if need be. `newest`: the
+    newest statement issued for it, when already read (operations.statements.issue)."""
     from ..operations import statements as issuing
 
-    issued = issuing.issue(account_id=found.account_id, period=str(year) if year else "all",
+    issued = issuing.issue(account_id=found.account_id, period=issuing.period_of(year),
                            masked_name=verification.mask_name(person.name),
-                           closing_fen=found.closing_fen)
+                           closing_fen=found.closing_fen, **newest)
     kinds = {}  # a year has a few kinds of line: each label looked up once
     rows = []
     for e in found.entries:

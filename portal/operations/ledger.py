@@ -109,7 +109,7 @@ def _statement_of(account_id: int, year: int | None, lines, carried_years) -> St
 _account = PersonalAccount.__table__.c
 # A person's current account and all its lines in one round trip (a statement page): the
 # account's columns come with every line, and once, with no line columns, when it has none.
-_PERSON_LINES = (
+PERSON_LINES = (
     select(_account.id.label("account_id"), _account.carried_years, _entry.id, _entry.kind,
            _entry.amount_fen, _entry.booked_on, _entry.year, _entry.reverses_id)
     .select_from(PersonalAccount.__table__.outerjoin(
@@ -124,7 +124,12 @@ def statement_of_person(person_id: int, year: int | None) -> Statement | None:
     the account and its lines in one query instead of two."""
     if db.session.new:
         db.session.flush()
-    rows = db.session.execute(_PERSON_LINES, {"person_id": person_id}).all()
+    return statement_of_rows(db.session.execute(PERSON_LINES, {"person_id": person_id}).all(),
+                             year)
+
+
+def statement_of_rows(rows, year: int | None) -> Statement | None:
+    """The Statement of PERSON_LINES' rows (or of a query that adds columns to it)."""
     if not rows:
         return None
     return _statement_of(rows[0].account_id, year, [row for row in rows if row.id is not None],

@@ -11,13 +11,14 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app, url_for
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from ..documents import verification
 from ..extensions import db
-from ..models import IssuedStatement, utcnow
+from ..models import IssuedStatement, LedgerEntry, PersonalAccount, utcnow
 from ..queries import issued_statements
 from ..rules.dates import china_today
+from . import ledger
 
 
 def _reusable(found, today) -> bool:
@@ -55,16 +56,77 @@ _DRAW = (update(_table).where(_table.c.id == bindparam("statement_id"))
          .values(qr_url=bindparam("url"), qr_svg=bindparam("svg")))
 
 
-def issue(*, account_id: int, period: str, masked_name: str, closing_fen: int):
+# The statement page's one query: the person's account and lines (ledger.PERSON_LINES) with the
+# newest statement issued for the period, so that viewing one already issued needs no second
+# look-up. Its small columns come with every line, its QR code (2–3 KB) with the first only.
+_NEWEST_ISSUED = (select(func.max(_table.c.id))
+                  .where(_table.c.account_id == PersonalAccount.__table__.c.id,
+                         _table.c.period == bindparam("period"))
+                  .correlate_except(_table).scalar_subquery())
+_LINES_AND_NEWEST = (ledger.PERSON_LINES
+                     .add_columns(_table.c.id.label("issued_id"),
+                                  _table.c.closing_fen.label("issued_closing_fen"),
+                                  _table.c.masked_name.label("issued_masked_name"),
+                                  _table.c.issued_on.label("issued_on"),
+                                  _table.c.qr_url.label("issued_qr_url"),
+                                  # 2–3 KB: sent with the first line only
+                                  case((func.row_number().over(order_by=(
+                                      LedgerEntry.booked_on, LedgerEntry.id)) == 1,
+                                        _table.c.qr_svg)).label("issued_qr_svg"))
+                     .outerjoin(_table, _table.c.id == _NEWEST_ISSUED))
+
+
+class Newest(NamedTuple):
+    """The newest statement issued for an account and period, as issued_statements' rows."""
+    id: int
+    closing_fen: int
+    masked_name: str
+    issued_on: object
+    qr_url: str | None
+    qr_svg: str | None
+
+
+def period_of(year: int | None) -> str:
+    return str(year) if year else "all"
+
+
+def statement_with_newest(person_id: int, year: int | None):
+    """(ledger.statement_of_person(person_id, year), the newest statement issued for it or
+    None when there is none), in one query; (None, None) when the person has no account."""
+    if db.session.new:
+        db.session.flush()
+    rows = db.session.execute(_LINES_AND_NEWEST,
+                              {"person_id": person_id, "period": period_of(year)}).all()
+    found = ledger.statement_of_rows(rows, year)
+    if found is None or rows[0].issued_id is None:
+        return found, None
+    first = rows[0]
+    return found, Newest(first.issued_id, first.issued_closing_fen, first.issued_masked_name,
+                         first.issued_on, first.issued_qr_url, first.issued_qr_svg)
+
+
+_LOOK_UP = object()  # issue(newest=…) not given: look the issued statements up
+
+
+def issue(*, account_id: int, period: str, masked_name: str, closing_fen: int,
+          newest=_LOOK_UP):
     """The issued statement for these figures (id, issued_on, qr_url, qr_svg), issued now (and
     committed) if there is none to reuse. Its `qr_svg` is drawn here, or redrawn when the portal's
     address changed. A view of a statement already issued reads one row and writes nothing; a
     first view writes with two plain statements (no ORM unit of work: it cost more than the
-    QR code)."""
+    QR code). `newest`: the newest statement issued for the account and period, or None for
+    none, when the caller read it already (statement_with_newest); the older ones are looked at
+    only when it does not fit."""
     today = china_today()
-    found = next((s for s in issued_statements(account_id, period)
-                  if s.closing_fen == closing_fen and s.masked_name == masked_name
-                  and _reusable(s, today)), None)
+
+    def fits(issued) -> bool:
+        return (issued.closing_fen == closing_fen and issued.masked_name == masked_name
+                and _reusable(issued, today))
+
+    if newest is _LOOK_UP or (newest is not None and not fits(newest)):
+        found = next((s for s in issued_statements(account_id, period) if fits(s)), None)
+    else:
+        found = newest
     if found is not None:
         url = verify_url(found.id)
         if found.qr_url == url and found.qr_svg:

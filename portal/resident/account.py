@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..auth.resident import resident_required
 from ..documents import statements
 from ..operations import ledger
+from ..operations import statements as issuing
 from ..rules import benefits
 from ..rules.dates import china_today
 from ..rules.enrolment import age_on
@@ -41,27 +42,28 @@ def account():
                            paid_this_year=china_today().year in ledger.contribution_years(mine.id))
 
 
-def my_statement(year: int | None) -> ledger.Statement:
-    found = ledger.statement_of_person(current_user.id, year)
+def my_statement(year: int | None) -> statements.StatementView:
+    """The view of the resident's statement, with the newest one issued read in the same
+    query as the lines (a view of one already issued is one round trip)."""
+    person = current_user._get_current_object()
+    found, newest = issuing.statement_with_newest(person.id, year)
     if found is None:
         abort(404)
-    return found
+    return statements.prepare(person, found, year, newest=newest)
 
 
 @bp.get("/account/statement/<period>")
 @resident_required()
 def statement(period):
-    year = parse_period(period)
-    view = statements.prepare(current_user, my_statement(year), year)
+    view = my_statement(parse_period(period))
     return render_template("resident/statement.html", view=view, period=period,
-                           qr=view.qr, person=current_user)
+                           qr=view.qr, person=current_user._get_current_object())
 
 
 @bp.get("/account/statement/<period>.pdf")
 @resident_required()
 def statement_pdf(period):
-    year = parse_period(period)
-    view = statements.prepare(current_user, my_statement(year), year)
+    view = my_statement(parse_period(period))
     response = current_app.response_class(statements.pdf(current_user, view),
                                           mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="statement-{period}.pdf"'

@@ -207,3 +207,54 @@ def test_a_job_can_issue_a_credited_years_statements_ahead(app, demo):
         page = client.get("/me/account/statement/2021").get_data(as_text=True)
     assert issued_count(app) == before
     assert app.test_client().get(f"/verify/{token_on(page)}").status_code == 200
+
+
+def test_viewing_an_issued_statement_is_one_query_besides_the_session(client, app, demo):
+    """The lines and the newest statement issued for the period come in one query: a view of a
+    statement already issued asks nothing else (the session and resident are one more)."""
+    from sqlalchemy import event
+
+    sign_in(client, app, demo["by_key"]["contributor"])
+    first = client.get("/me/account/statement/all").get_data(as_text=True)
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = client.get("/me/account/statement/all").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    own = [sql for sql in seen if "FROM web_session" not in sql]
+    assert len(own) == 1 and "FROM personal_account" in own[0], own
+    assert "issued_statement" in own[0]
+    assert token_on(again) == token_on(first)
+    assert again.count("<svg") == first.count("<svg") == 1
+
+
+def test_an_older_statement_that_fits_is_reused_when_the_newest_does_not(app, demo):
+    """issue(newest=…) takes the newest statement read with the lines; when it does not fit
+    (its balance differs: the figures went back to an earlier statement's) the older ones are
+    looked at, as without it, and one that fits is reused rather than issuing another."""
+    from portal.operations import ledger
+    from portal.operations import statements as issuing
+
+    person = demo["by_key"]["contributor"]
+    with app.test_request_context():
+        account = db.session.scalar(select(PersonalAccount).join(Person).filter(
+            Person.id_number == person["id_number"]))
+        found = ledger.statement(account.id, 2022)
+        figures = dict(account_id=account.id, period="2022", masked_name="张*兰")
+        earlier = issuing.issue(**figures, closing_fen=found.closing_fen)
+        later = issuing.issue(**figures, closing_fen=found.closing_fen + 1)
+        assert later.id != earlier.id
+        _found, newest = issuing.statement_with_newest(account.person_id, 2022)
+        assert newest.id == later.id and newest.qr_svg == later.qr_svg
+        with mock.patch.object(verification, "qr_svg", side_effect=AssertionError("drawn")):
+            again = issuing.issue(**figures, closing_fen=found.closing_fen, newest=newest)
+            assert again.id == earlier.id
+            assert issuing.issue(**figures, closing_fen=found.closing_fen + 1,
+                                 newest=newest).id == later.id
+        assert issuing.issue(**figures, closing_fen=found.closing_fen + 2, newest=None).id \
+            not in (earlier.id, later.id)  # None: nothing issued yet, so a new one
+        db.session.remove()

@@ -47,8 +47,19 @@ def access_purpose(purpose: str) -> str:
     return ACCESS_PURPOSES.get(purpose, purpose)
 
 
+_KIND_LABELS: dict = {}
+
+
 def ledger_kind(kind: str) -> str:
-    return LedgerKind.label_of(kind)
+    """The kind's label in this request's language, translated once per language (a statement
+    names a kind on every line, and a lazy label is translated again each time)."""
+    key = (str(current_locale()), kind)
+    found = _KIND_LABELS.get(key)
+    if found is None:
+        found = str(LedgerKind.label_of(kind))
+        if len(_KIND_LABELS) < 1_000:  # a dozen kinds in a few languages
+            _KIND_LABELS[key] = found
+    return found
 
 
 _DATE_LABELS: dict = {}

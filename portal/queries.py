@@ -6,6 +6,7 @@ from functools import cache, lru_cache
 from sqlalchemy import (
     BigInteger,
     Integer,
+    String,
     bindparam,
     case,
     cast,
@@ -80,7 +81,12 @@ def _home_facts(year: int):
     # the pruned one and is reused. A literal of its own per year (one statement, compiled
     # once, per year) rather than a bound value rendered as a literal, which SQLAlchemy
     # rewrote into the SQL text on every execution.
-    this_year = (entry.c.account_id == account_id, entry.c.kind.in_(CONTRIBUTION_KINDS),
+    # The kinds too are written in (fixed words of the code): a list bound to IN is expanded
+    # into the SQL text on every execution as well.
+    if not all(kind.isidentifier() for kind in CONTRIBUTION_KINDS):
+        raise ValueError("ledger kinds are plain words")  # nothing to quote in them
+    kinds = [literal_column(f"'{kind}'", String) for kind in CONTRIBUTION_KINDS]
+    this_year = (entry.c.account_id == account_id, entry.c.kind.in_(kinds),
                  entry.c.year == literal_column(str(year), Integer))
     return (select(*relation.c,
                    select(func.min(entry.c.booked_on)).where(*this_year)

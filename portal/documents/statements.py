@@ -40,13 +40,8 @@ def prepare(person, found: ledger.Statement, year: int | None, **newest) -> Stat
     issued = issuing.issue(account_id=found.account_id, period=issuing.period_of(year),
                            masked_name=verification.mask_name(person.name),
                            closing_fen=found.closing_fen, **newest)
-    kinds = {}  # a year has a few kinds of line: each label looked up once
-    rows = []
-    for e in found.entries:
-        if e.kind not in kinds:
-            kinds[e.kind] = str(ledger_kind(e.kind))
-        rows.append([date_label(e.booked_on, "medium"), kinds[e.kind], str(e.year),
-                     yuan(e.amount_fen)])
+    rows = [[date_label(e.booked_on, "medium"), ledger_kind(e.kind), str(e.year),
+             yuan(e.amount_fen)] for e in found.entries]
     return StatementView(
         statement=found, period_label=period_label(year), rows=rows, issued_on=issued.issued_on,
         verify_url=issued.qr_url, qr=Markup(issued.qr_svg),

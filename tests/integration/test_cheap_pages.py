@@ -332,3 +332,22 @@ def test_a_session_keeps_one_signed_form_token_and_it_still_guards_forms(app, re
     assert first.post("/preferences", data={"csrf_token": token, "lang": "en"}
                       ).status_code == 302
     assert csrf_token(first.get("/me/")) == token
+
+
+def test_a_kept_ledger_kind_label_follows_the_language(app):
+    """presenters.ledger_kind keeps each label per language: the same as translating the lazy
+    label, Chinese and English alternating, whichever was asked first."""
+    from flask_babel import force_locale
+
+    from portal import presenters
+    from portal.constants import LedgerKind
+
+    seen = {}
+    with app.test_request_context("/"):
+        for locale in ("en", "zh_Hans_CN", "en", "zh_Hans_CN"):
+            with force_locale(locale):
+                for kind in LedgerKind:
+                    label = presenters.ledger_kind(kind.value)
+                    assert type(label) is str and label == str(kind.label)
+                    seen.setdefault(kind.value, set()).add(label)
+    assert all(len(labels) == 2 for labels in seen.values())  # each translated

@@ -50,3 +50,4 @@ def test_current_locale_is_flask_babels_choice_in_every_case():
             with force_locale(other):
                 assert str(presenters.current_locale()) == other == str(get_locale())
             assert str(presenters.current_locale()) == expected
+

@@ -49,7 +49,9 @@ def test_home_statement_and_levels_on_a_phone_in_both_modes(page, live_url, demo
     page.goto(live_url + "/me/account/statement/all")
     type_cell = page.locator(".statement-table tbody td[data-label='类型']").first
     assert type_cell.bounding_box()["width"] > 200  # not one character per line
-    expect(page.get_by_role("img", name="青山县社会保险事业管理局电子印章")).to_be_visible()
+    seal = page.get_by_role("img", name="青山县社会保险事业管理局电子印章")
+    expect(seal).to_be_visible()
+    assert seal.evaluate("image => image.complete && image.naturalWidth") > 0  # it loaded
     expect(page.get_by_text("出具机构：青山县社会保险事业管理局")).to_be_visible()
     checks.page(page, "statement-elder-phone")
     page.emulate_media(media="print")

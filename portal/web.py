@@ -207,6 +207,11 @@ def template_globals():
     }
 
 
+# Endpoints that answer with content that never changes under its address and say themselves
+# how long it may be kept: fingerprinted static files and the statements' seal image.
+OWN_CACHING = frozenset({"static", "resident.statement_seal"})
+
+
 def security_headers(response):
     from flask import current_app
 
@@ -218,7 +223,7 @@ def security_headers(response):
     response.headers["Permissions-Policy"] = "geolocation=(), microphone=()"
     if current_app.config["PORTAL_ENV"] == "production":
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static":
+    if request.endpoint not in OWN_CACHING:
         # Personal data must not survive in any cache or in the Back button after sign-out.
         response.headers["Cache-Control"] = "no-store"
     return response

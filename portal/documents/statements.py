@@ -21,7 +21,7 @@ class StatementView:
     issued_on: object
     qr: Markup = Markup("")  # the verification QR code, inline SVG drawn when first issued
     issuer: str = ""  # the agency that issues it, named on the statement
-    seal: str | None = None  # its electronic seal as a data: URI (no extra request)
+    seal: str | None = None  # the address of its electronic seal's image (seal.seal_url)
     # Formatted once here rather than in the template (each is shown once or twice).
     opening: str = ""
     closing: str = ""
@@ -45,7 +45,7 @@ def prepare(person, found: ledger.Statement, year: int | None, **newest) -> Stat
     return StatementView(
         statement=found, period_label=period_label(year), rows=rows, issued_on=issued.issued_on,
         verify_url=issued.qr_url, qr=Markup(issued.qr_svg),
-        issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_data_uri(),
+        issuer=current_app.config["AGENCY_NAME"], seal=seal.seal_url(),
         opening=yuan(found.opening_fen), closing=yuan(found.closing_fen),
         issued_on_label=date_label(issued.issued_on, "long"))
 

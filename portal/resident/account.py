@@ -4,7 +4,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..auth.resident import resident_required
-from ..documents import statements
+from ..documents import seal, statements
 from ..operations import ledger
 from ..operations import statements as issuing
 from ..rules import benefits
@@ -67,6 +67,21 @@ def statement_pdf(period):
     response = current_app.response_class(statements.pdf(current_user, view),
                                           mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="statement-{period}.pdf"'
+    return response
+
+
+@bp.get("/account/seal.png")
+@resident_required()
+def statement_seal():
+    """The issuing agency's seal shown on statements (第十九条). Under its fingerprint (the
+    address a statement page gives) it never changes, so the browser keeps it."""
+    png = seal.seal_png()
+    if png is None:
+        abort(404)
+    response = current_app.response_class(png, mimetype="image/png")
+    response.headers["Cache-Control"] = (
+        "private, max-age=31536000, immutable" if request.args.get("v") == seal.fingerprint()
+        else "private, no-cache")
     return response
 
 

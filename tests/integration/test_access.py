@@ -42,6 +42,7 @@ RESIDENT_ONLY = {
     "resident.account": ("GET", "/me/account"),
     "resident.statement": ("GET", "/me/account/statement/all"),
     "resident.statement_pdf": ("GET", "/me/account/statement/2025.pdf"),
+    "resident.statement_seal": ("GET", "/me/account/seal.png"),  # test_statement_seal.py
     "resident.estimate": ("GET", "/me/account/estimate"),
     "resident.pension": ("GET", "/me/pension"),
     "resident.confirm_pension": ("POST", "/me/pension/confirm"),

@@ -47,19 +47,27 @@ def access_purpose(purpose: str) -> str:
     return ACCESS_PURPOSES.get(purpose, purpose)
 
 
+def _kept_per_language(store: dict, bound: int, key: tuple, make):
+    """`make()` for `key` in this request's language, made once and kept in `store` (up to
+    `bound` entries: never without end)."""
+    key = (str(current_locale()), *key)
+    found = store.get(key)
+    if found is None:
+        found = make()
+        if len(store) < bound:
+            store[key] = found
+    return found
+
+
 _KIND_LABELS: dict = {}
 
 
 def ledger_kind(kind: str) -> str:
     """The kind's label in this request's language, translated once per language (a statement
     names a kind on every line, and a lazy label is translated again each time)."""
-    key = (str(current_locale()), kind)
-    found = _KIND_LABELS.get(key)
-    if found is None:
-        found = str(LedgerKind.label_of(kind))
-        if len(_KIND_LABELS) < 1_000:  # a dozen kinds in a few languages
-            _KIND_LABELS[key] = found
-    return found
+    # A dozen kinds in a few languages.
+    return _kept_per_language(_KIND_LABELS, 1_000, (kind,),
+                              lambda: str(LedgerKind.label_of(kind)))
 
 
 _DATE_LABELS: dict = {}
@@ -73,13 +81,9 @@ def date_label(day: date, format: str = "medium") -> str:
 
     if type(day) is not date:
         return format_date(day, format)
-    key = (str(current_locale()), day, format)
-    found = _DATE_LABELS.get(key)
-    if found is None:
-        found = format_date(day, format)
-        if len(_DATE_LABELS) < 50_000:  # every day of a few decades in two languages
-            _DATE_LABELS[key] = found
-    return found
+    # Every day of a few decades in two languages.
+    return _kept_per_language(_DATE_LABELS, 50_000, (day, format),
+                              lambda: format_date(day, format))
 
 
 def yuan(fen: int) -> str:

@@ -32,14 +32,14 @@ def period_label(year: int | None) -> str:
     return _("All years") if year is None else _("Year %(year)s", year=year)
 
 
-def prepare(person, found: ledger.Statement, year: int | None, **newest) -> StatementView:
-    """The view of `found` (ledger.statement_of_person), issuing it if need be. `newest`: the
-    newest statement issued for it, when already read (operations.statements.issue)."""
+def prepare(person, found: ledger.Statement, year: int | None, newest) -> StatementView:
+    """The view of `found`, issuing it if need be; `found` and `newest` (the newest statement
+    issued for it, or None) as operations.statements.statement_with_newest reads them."""
     from ..operations import statements as issuing
 
     issued = issuing.issue(account_id=found.account_id, period=issuing.period_of(year),
                            masked_name=verification.mask_name(person.name),
-                           closing_fen=found.closing_fen, **newest)
+                           closing_fen=found.closing_fen, newest=newest)
     rows = [[date_label(e.booked_on, "medium"), ledger_kind(e.kind), str(e.year),
              yuan(e.amount_fen)] for e in found.entries]
     return StatementView(

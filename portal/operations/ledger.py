@@ -119,17 +119,10 @@ PERSON_LINES = (
     .order_by(_entry.booked_on, _entry.id))
 
 
-def statement_of_person(person_id: int, year: int | None) -> Statement | None:
-    """statement() of the person's current account (account_of), None when they have none:
-    the account and its lines in one query instead of two."""
-    if db.session.new:
-        db.session.flush()
-    return statement_of_rows(db.session.execute(PERSON_LINES, {"person_id": person_id}).all(),
-                             year)
-
-
 def statement_of_rows(rows, year: int | None) -> Statement | None:
-    """The Statement of PERSON_LINES' rows (or of a query that adds columns to it)."""
+    """The Statement of PERSON_LINES' rows (or of a query that adds columns to it: the
+    statement page's, operations.statements.statement_with_newest), None when there are none
+    (the person has no account)."""
     if not rows:
         return None
     return _statement_of(rows[0].account_id, year, [row for row in rows if row.id is not None],

@@ -91,8 +91,10 @@ def period_of(year: int | None) -> str:
 
 
 def statement_with_newest(person_id: int, year: int | None):
-    """(ledger.statement_of_person(person_id, year), the newest statement issued for it or
-    None when there is none), in one query; (None, None) when the person has no account."""
+    """(the person's statement of `year` on their current account, the newest statement
+    issued for it or None when there is none), in one query; (None, None) when the person has
+    no account. Objects added to the session and not yet sent count (a plain select does not
+    autoflush)."""
     if db.session.new:
         db.session.flush()
     rows = db.session.execute(_LINES_AND_NEWEST,

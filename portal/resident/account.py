@@ -49,7 +49,7 @@ def my_statement(year: int | None) -> statements.StatementView:
     found, newest = issuing.statement_with_newest(person.id, year)
     if found is None:
         abort(404)
-    return statements.prepare(person, found, year, newest=newest)
+    return statements.prepare(person, found, year, newest)
 
 
 @bp.get("/account/statement/<period>")

@@ -43,8 +43,15 @@ def seal_url() -> str | None:
     """The seal image's address for a statement page, or None when there is no seal. An image
     of its own, cached by the browser for good under an address that names its content, rather
     than 13 KB of base64 written into every statement page."""
+    from flask import request
+
+    from ..chrome import kept
+
     found = fingerprint()
-    return url_for("resident.statement_seal", v=found) if found else None
+    if found is None:
+        return None
+    return kept("portal_seal_url", (found, request.script_root),
+                lambda: url_for("resident.statement_seal", v=found))
 
 
 def _font(size: int):

@@ -8,12 +8,15 @@ A fragment may use only what its key holds (`_key`): language, 长辈版, kiosk,
 whether someone is signed in, besides the app's configuration.
 """
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
+from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from . import speech
-from .presenters import current_locale
+from .auth.sessions import ANONYMOUS_KEYS
+from .presenters import current_language
 
 # Stand-ins for the per-request values: private-use characters that no template, translation or
 # configuration value contains, and that HTML escaping leaves alone.
@@ -45,9 +48,7 @@ def _key(name: str, locale: str) -> tuple:
 
 def chrome(name: str) -> Markup:
     """The fragment `name` for this request (a template global used by layouts/base.html)."""
-    from flask_wtf.csrf import generate_csrf
-
-    locale = str(current_locale())
+    locale = current_language()
     key = _key(name, locale)
     html = kept("portal_chrome", key, lambda: current_app.jinja_env.get_template(name).render(
         csrf=CSRF_MARK, return_to=RETURN_MARK, current_locale=locale,
@@ -77,12 +78,6 @@ def cached_for_visitors(view):
 
     @wraps(view)
     def serve(*args, **kwargs):
-        from flask import session
-        from flask_babel import get_locale
-        from flask_wtf.csrf import generate_csrf
-
-        from .auth.sessions import ANONYMOUS_KEYS
-
         if (request.query_string or set(session) - ANONYMOUS_KEYS
                 or (current_user and current_user.is_authenticated)):
             return view(*args, **kwargs)

@@ -4,7 +4,7 @@ import re
 import time
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -101,8 +101,6 @@ READ_ONLY_METHODS = ("GET", "HEAD")
 
 def _start_without_transaction(session, _transaction, connection):
     """after_begin of the request's session: a GET's connection in autocommit."""
-    from flask import has_request_context, request
-
     if (connection.dialect.driver != "psycopg" or not has_request_context()
             or request.method not in READ_ONLY_METHODS):
         return

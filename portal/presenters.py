@@ -3,6 +3,8 @@
 from datetime import date, datetime
 from functools import lru_cache
 
+from flask.globals import _cv_app
+from flask_babel import format_currency, format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -27,16 +29,29 @@ def current_locale():
     """flask_babel.get_locale(), read where Flask-Babel keeps it once it has chosen it for this
     app context (force_locale included): its own get_locale goes through three context proxies,
     and a page asks for the language a score of times (every amount, date and fragment)."""
-    from flask.globals import _cv_app
-
     context = _cv_app.get(None)
     if context is not None:
         locale = getattr(vars(context.g).get("_flask_babel"), "babel_locale", None)
         if locale is not None:
             return locale
-    from flask_babel import get_locale
-
     return get_locale()
+
+
+_LANGUAGE_NAMES: dict = {}  # id(locale) → (locale, its name); the locale kept so no id is reused
+
+
+def current_language() -> str:
+    """The name of this request's language ("zh_Hans_CN", "en"): str(current_locale()), which
+    Babel builds anew from the locale's parts on every call (a page asks a score of times)."""
+    locale = current_locale()
+    if locale is None:  # outside a request, before Flask-Babel is set up
+        return ""
+    found = _LANGUAGE_NAMES.get(id(locale))
+    if found is None or found[0] is not locale:
+        if len(_LANGUAGE_NAMES) >= 64:  # a few languages; force_locale may make more objects
+            _LANGUAGE_NAMES.clear()
+        found = _LANGUAGE_NAMES[id(locale)] = (locale, str(locale))
+    return found[1]
 
 
 def role_label(role: str) -> str:
@@ -50,7 +65,7 @@ def access_purpose(purpose: str) -> str:
 def _kept_per_language(store: dict, bound: int, key: tuple, make):
     """`make()` for `key` in this request's language, made once and kept in `store` (up to
     `bound` entries: never without end)."""
-    key = (str(current_locale()), *key)
+    key = (current_language(), *key)
     found = store.get(key)
     if found is None:
         found = make()
@@ -77,8 +92,6 @@ def date_label(day: date, format: str = "medium") -> str:
     """flask_babel.format_date of a calendar date, kept per language and format: a date reads
     the same every time, and Babel formats it anew on each call (~40 µs; a statement shows one
     per line). Datetimes go to Babel every time (they are moved into the user's time zone)."""
-    from flask_babel import format_date
-
     if type(day) is not date:
         return format_date(day, format)
     # Every day of a few decades in two languages.
@@ -92,10 +105,8 @@ def yuan(fen: int) -> str:
     Babel parses and applies the currency pattern on every call (~15 µs; a statement shows one
     per line). The locale's pattern is instead taken apart once into sign, symbol and separators
     and reused, but only if it then reproduces Babel on sample amounts; otherwise Babel it is."""
-    from flask_babel import format_currency
-
-    locale = current_locale()
-    parts = _yuan_parts(str(locale)) if locale is not None else None
+    language = current_language()
+    parts = _yuan_parts(language) if language else None
     if parts is None or not isinstance(fen, int) or abs(fen) >= _YUAN_FAST_LIMIT:
         return format_currency(fen / 100, "CNY")
     return _yuan_fast(fen, parts)
@@ -170,8 +181,6 @@ def _as_date(value) -> date | None:
 
 def day(value) -> str:
     """A date as people write it: 2026年11月23日 / 23 November 2026 (also from ISO strings)."""
-    from flask_babel import format_date
-
     value = _as_date(value)
     return format_date(value, "long") if value else ""
 
@@ -179,7 +188,6 @@ def day(value) -> str:
 def year_month(value) -> str:
     """A month: 2026年11月 / November 2026."""
     from babel.dates import format_skeleton
-    from flask_babel import get_locale
 
     value = _as_date(value)
     return format_skeleton("yMMMM", value, locale=get_locale()) if value else ""

@@ -20,9 +20,11 @@ import wave
 from html.parser import HTMLParser
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from .cookies import cookie
 
 bp = Blueprint("speech", __name__, url_prefix="/speech")
 VOICES = {"zh": "cmn", "en": "en"}
@@ -49,7 +51,7 @@ def engine() -> str | None:
 
 
 def voice_on() -> bool:
-    wanted = request.cookies.get("voice")
+    wanted = cookie("voice")
     return wanted == "1" or (wanted is None and g.get("kiosk", False))
 
 

@@ -1,7 +1,12 @@
 """Wiring of the web layer: extensions, blueprints, security headers, locale, error pages."""
 
+from collections import ChainMap
+
 import jinja2
+import jinja2.runtime
 from flask import current_app, g, jsonify, render_template, request, session
+from flask.globals import _cv_app
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -9,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import applog, assets, chrome, cli, presenters, ratelimit, speech
 from .auth import resident, sessions
+from .cookies import cookie
 from .extensions import babel, csrf, db, login_manager
 from .operations import limits
 
@@ -85,9 +91,6 @@ def init_app(app):
 def _request_translations():
     """Flask-Babel's translations for this request, looked up once per request and locale
     instead of through four context proxies on every `_()` in a template (a page has 30–60)."""
-    from flask.globals import _cv_app
-    from flask_babel import get_translations
-
     context = _cv_app.get(None)
     if context is None:
         return get_translations()
@@ -104,15 +107,26 @@ def _request_translations():
 
 
 class _Template(jinja2.Template):
-    """Jinja re-derives, on every `{% from … import … %}`, whether the importing template has
-    globals the imported one lacks, by iterating two ChainMaps (~40 µs per import; a page has
-    two or three). The environment's globals are a plain dict and every template holds them, so
-    when the importing template has nothing beyond them the cached module is the answer."""
+    """Two shortcuts around Jinja's ChainMap of a template's globals (its own, nearly always
+    none, over the environment's plain dict), which Python walks key by key:
+
+    - on every `{% from … import … %}` Jinja re-derives whether the importing template has
+      globals the imported one lacks (~40 µs per import; a page has two or three); when the
+      importing template has nothing beyond the environment's, the cached module is the answer;
+    - every render copies the globals into a new context and into a set of their names; from the
+      environment's dict itself when the template has none of its own, the copies are C loops."""
 
     def _get_default_module(self, ctx=None):
         if ctx is not None and not (ctx.globals_keys - self.environment.globals.keys()):
             ctx = None
         return super()._get_default_module(ctx)
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        globals = self.globals
+        if type(globals) is ChainMap and len(globals.maps) == 2 and not globals.maps[0]:
+            globals = globals.maps[1]
+        return jinja2.runtime.new_context(self.environment, self.name, self.blocks, vars,
+                                          shared, globals, locals)
 
 
 def install_template_gettext(app):
@@ -159,7 +173,7 @@ _LOCALES = {}
 def select_locale():
     """The `lang` cookie's language, else Chinese. A parsed Locale (made once per language):
     Flask-Babel takes it as it is instead of parsing the name again on every request."""
-    wanted = request.cookies.get("lang")
+    wanted = cookie("lang")
     name = wanted if wanted in ("zh_Hans_CN", "en") else "zh_Hans_CN"
     locale = _LOCALES.get(name)
     if locale is None:
@@ -185,15 +199,13 @@ def refuse_nul_bytes():
 
 
 def load_preferences():
-    g.elder_mode = request.cookies.get("elder") == "1"
+    g.elder_mode = cookie("elder") == "1"
     # A terminal's browser carries this (set by the kiosk's start screen): kiosk layout.
-    g.kiosk = request.cookies.get("kiosk") == "1"
+    g.kiosk = cookie("kiosk") == "1"
 
 
 def template_globals():
-    from flask import current_app
-
-    locale = str(presenters.current_locale())
+    locale = presenters.current_language()
     return {
         "helpline": current_app.config["HELPLINE"],
         "reporting_phone": current_app.config["REPORTING_PHONE"],
@@ -213,8 +225,6 @@ OWN_CACHING = frozenset({"static", "resident.statement_seal"})
 
 
 def security_headers(response):
-    from flask import current_app
-
     issuer = current_app.config["OIDC_ISSUER"] or ""
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(issuer=issuer)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -25,6 +25,7 @@ from sqlalchemy import Integer, bindparam, case, cast, delete, func, insert, sel
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from ..cookies import cookie
 from ..extensions import db
 from ..models import Person, WebSession, utcnow
 
@@ -101,7 +102,7 @@ def csrf_cookie_name(app) -> str:
 
 def _anonymous(app, request) -> ServerSession:
     """No row: only the CSRF secret of the double-submit cookie, if the browser has one."""
-    secret = request.cookies.get(csrf_cookie_name(app), "")
+    secret = cookie(csrf_cookie_name(app)) or ""
     return ServerSession({CSRF_KEY: secret} if _CSRF_SECRET.fullmatch(secret) else None)
 
 
@@ -137,7 +138,7 @@ class DatabaseSessionInterface(SessionInterface):
         return opened
 
     def _open(self, app, request):
-        token = request.cookies.get(self.get_cookie_name(app))
+        token = cookie(self.get_cookie_name(app))
         if not token:
             return _anonymous(app, request)
         # Read with the request's own database session: one connection (and one pool ping)
@@ -192,7 +193,7 @@ class DatabaseSessionInterface(SessionInterface):
         if (session.token is None and not session.end_requested and CSRF_KEY in session
                 and set(session) <= ANONYMOUS_KEYS):
             # Anonymous with a form on the page: the double-submit cookie, no row.
-            if request.cookies.get(csrf_cookie) != session[CSRF_KEY]:
+            if cookie(csrf_cookie) != session[CSRF_KEY]:
                 response.set_cookie(csrf_cookie, session[CSRF_KEY], **options)
                 response.vary.add("Cookie")
             if name in request.cookies:  # a stale or ended session's cookie

@@ -9,7 +9,9 @@ import io
 import math
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
+
+from ..chrome import kept
 
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -43,10 +45,6 @@ def seal_url() -> str | None:
     """The seal image's address for a statement page, or None when there is no seal. An image
     of its own, cached by the browser for good under an address that names its content, rather
     than 13 KB of base64 written into every statement page."""
-    from flask import request
-
-    from ..chrome import kept
-
     found = fingerprint()
     if found is None:
         return None

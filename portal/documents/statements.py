@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..operations import ledger
+from ..operations import statements as issuing
 from ..presenters import date_label, ledger_kind, yuan
 from ..rules import ids
 from . import seal, verification
@@ -35,8 +36,6 @@ def period_label(year: int | None) -> str:
 def prepare(person, found: ledger.Statement, year: int | None, newest) -> StatementView:
     """The view of `found`, issuing it if need be; `found` and `newest` (the newest statement
     issued for it, or None) as operations.statements.statement_with_newest reads them."""
-    from ..operations import statements as issuing
-
     issued = issuing.issue(account_id=found.account_id, period=issuing.period_of(year),
                            masked_name=verification.mask_name(person.name),
                            closing_fen=found.closing_fen, newest=newest)

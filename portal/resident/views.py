@@ -36,7 +36,7 @@ from ..operations import assist, audit, benefits, closure, transitions
 from ..operations.applications import shown_status
 from ..operations.notify import message_text
 from ..operations.uploads import send_upload
-from ..presenters import current_locale, qr_svg
+from ..presenters import current_language, qr_svg
 from ..rules import benefits as benefit_rules
 from ..rules import ids
 from ..rules.dates import china_today
@@ -110,7 +110,7 @@ def service_cards(relation, on_home: bool) -> Markup:
     """resident/_services.html, rendered once per language, insurance state and page and then
     kept: it holds only words and links, the same for everyone in that state, and rendering it
     on every visit was about a tenth of the home page's time (issue 19)."""
-    key = (str(current_locale()), relation.status if relation is not None else None, on_home,
+    key = (current_language(), relation.status if relation is not None else None, on_home,
            request.script_root)
     # Not kept where a link may differ by request (inside an assisted task the flows' links
     # carry its consent).

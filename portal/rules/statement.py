@@ -29,17 +29,23 @@ def figures(lines: Iterable, year: int | None, carried_years: Sequence[int],
     - contribution years: years (up to `year`) with a contribution of a positive amount that no
       line reverses, with the years a transfer brought in (第四十四条).
     """
-    lines = list(lines)
-    if year is None:
-        entries, opening = lines, 0
-    else:
-        start, end = date(year, 1, 1), date(year, 12, 31)
-        entries = [line for line in lines if start <= line.booked_on <= end]
-        opening = sum(line.amount_fen for line in lines if line.booked_on < start)
-    reversed_ids = {line.reverses_id for line in lines if line.reverses_id is not None}
-    years = {line.year for line in lines
-             if line.kind in contribution_kinds and line.amount_fen > 0
-             and line.id not in reversed_ids and (year is None or line.year <= year)}
+    # One pass over the lines (a statement page reads a lifetime's lines on every view), then
+    # one over the contributions among them, once every reversal is known.
+    start = date(year, 1, 1) if year is not None else None
+    end = date(year, 12, 31) if year is not None else None
+    entries, opening, reversed_ids, contributions = [], 0, set(), []
+    for line in lines:
+        booked_on, amount = line.booked_on, line.amount_fen
+        if start is None or start <= booked_on <= end:
+            entries.append(line)
+        elif booked_on < start:
+            opening += amount
+        if line.reverses_id is not None:
+            reversed_ids.add(line.reverses_id)
+        if amount > 0 and line.kind in contribution_kinds:
+            contributions.append(line)
+    years = {line.year for line in contributions
+             if line.id not in reversed_ids and (year is None or line.year <= year)}
     years |= {y for y in carried_years if year is None or y <= year}
     return Figures(opening_fen=opening, entries=entries,
                    closing_fen=opening + sum(line.amount_fen for line in entries),

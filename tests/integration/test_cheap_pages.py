@@ -318,6 +318,23 @@ def test_template_translations_are_escaped_formatted_and_follow_the_language(app
             assert chinese.split("|")[1] != "Name" and chinese.split("|")[3] != "Name"
 
 
+def test_templates_with_globals_of_their_own_still_see_them(app):
+    """web._Template copies the environment's globals straight into a page's context when the
+    template has none of its own; a template given its own still sees them, over the
+    environment's, and a global added to the environment later is seen by every template."""
+    page = app.jinja_env.from_string("{{ mine }}|{{ helpline }}|{{ later }}",
+                                     globals={"mine": "own", "helpline": "shadowed"})
+    plain = app.jinja_env.from_string("{{ mine }}|{{ later }}")
+    with app.test_request_context("/"):
+        app.jinja_env.globals["later"] = "added"
+        try:
+            assert page.render() == "own|shadowed|added"
+            assert plain.render() == "|added"
+            assert plain.render(mine="passed") == "passed|added"
+        finally:
+            del app.jinja_env.globals["later"]
+
+
 def test_a_session_keeps_one_signed_form_token_and_it_still_guards_forms(app, resident_client,
                                                                          new_person):
     """The signed token of a session's CSRF secret is made once per process

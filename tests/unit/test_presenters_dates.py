@@ -51,3 +51,25 @@ def test_current_locale_is_flask_babels_choice_in_every_case():
                 assert str(presenters.current_locale()) == other == str(get_locale())
             assert str(presenters.current_locale()) == expected
 
+
+
+def test_current_language_names_the_current_locale_in_every_case():
+    """presenters.current_language is str(current_locale()), kept per locale object: it follows
+    the cookie's choice and force_locale, and is empty outside any request."""
+    from flask import Flask, request
+    from flask_babel import Babel, force_locale, get_locale
+
+    from portal import presenters
+
+    app = Flask(__name__)
+    Babel(app, locale_selector=lambda: request.cookies.get("lang", "zh_Hans_CN"))
+    assert presenters.current_language() == ""
+    for cookie, expected in ((None, "zh_Hans_CN"), ("en", "en"), (None, "zh_Hans_CN")):
+        headers = {"Cookie": f"lang={cookie}"} if cookie else {}
+        with app.test_request_context("/", headers=headers):
+            for _ in range(2):  # the second time from what was kept
+                assert presenters.current_language() == expected == str(get_locale())
+                other = "zh_Hans_CN" if expected == "en" else "en"
+                with force_locale(other):
+                    assert presenters.current_language() == other
+                assert presenters.current_language() == expected

@@ -49,3 +49,48 @@ def test_an_empty_year():
     assert (found.opening_fen, found.entries, found.closing_fen) == (0, [], 0)
     assert found.contribution_years == []
 
+
+
+# The figures by their definition, one rule at a time (第十九条), to hold the one-pass
+# implementation to: random ledgers, every year and all years.
+def _by_definition(lines, year, carried, kinds):
+    if year is None:
+        entries, opening = list(lines), 0
+    else:
+        entries = [line for line in lines if line.booked_on.year == year]
+        opening = sum(line.amount_fen for line in lines if line.booked_on.year < year)
+    undone = {line.reverses_id for line in lines if line.reverses_id is not None}
+    years = {line.year for line in lines if line.kind in kinds and line.amount_fen > 0
+             and line.id not in undone and (year is None or line.year <= year)}
+    years |= {y for y in carried if year is None or y <= year}
+    return opening, [line.id for line in entries], sorted(years)
+
+
+def test_figures_follow_their_definition_on_random_ledgers():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    line = st.tuples(st.sampled_from(("personal", "subsidy", "interest", "government_paid",
+                                      "reversal")),
+                     st.integers(-50_000, 50_000), st.dates(date(2015, 1, 1), date(2027, 12, 31)),
+                     st.integers(2015, 2027))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(line, max_size=30), st.one_of(st.none(), st.integers(2014, 2028)),
+           st.lists(st.integers(2000, 2030), max_size=3), st.data())
+    def check(raw, year, carried, data):
+        raw = sorted(raw, key=lambda item: item[2])
+        lines = [Line(number, kind, amount, booked_on, for_year, None)
+                 for number, (kind, amount, booked_on, for_year) in enumerate(raw, start=1)]
+        if lines:  # some lines reverse an earlier one
+            for index in data.draw(st.lists(st.integers(0, len(lines) - 1), max_size=3)):
+                target = data.draw(st.integers(1, len(lines)))
+                lines[index] = lines[index]._replace(reverses_id=target)
+        found = figures(lines, year, carried, KINDS)
+        opening, entry_ids, years = _by_definition(lines, year, carried, KINDS)
+        assert found.opening_fen == opening
+        assert [line.id for line in found.entries] == entry_ids
+        assert found.closing_fen == opening + sum(line.amount_fen for line in found.entries)
+        assert found.contribution_years == years
+
+    check()

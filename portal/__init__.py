@@ -10,13 +10,14 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as settings
+from .urls import Portal
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     overrides = dict(overrides or {})
     instance = overrides.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH")
     instance = Path(instance or Path.cwd() / "instance").resolve()
-    app = Flask(__name__, instance_path=str(instance))
+    app = Portal(__name__, instance_path=str(instance))
     app.config.update(settings.load(Path(app.instance_path), overrides))
 
     from . import web

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from flask import current_app, request, session
 
+from .urls import only_for
+
 YEAR = 365 * 24 * 3600
 COMPRESSIBLE = (".css", ".js", ".svg", ".ico", ".json", ".txt", ".html", ".map")
 MIN_COMPRESS_BYTES = 1024
@@ -139,6 +141,7 @@ def init_app(app) -> None:
     app.extensions["portal_assets"] = assets
 
     @app.url_defaults
+    @only_for("static")
     def fingerprint(endpoint, values):
         if endpoint == "static" and "filename" in values:
             values["filename"] = assets.url_name(values["filename"])

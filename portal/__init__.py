@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as settings
-from .urls import Portal
+from .application import Portal
 
 
 def create_app(overrides: dict | None = None) -> Flask:

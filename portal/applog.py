@@ -87,7 +87,9 @@ def init_app(app) -> None:
 
     @app.before_request
     def _start():
-        g.request_id = (request.headers.get("X-Request-ID") or "")[:64] or secrets.token_hex(8)
+        # From the environ: Werkzeug's headers.get raises and catches inside when it is absent.
+        g.request_id = (request.environ.get("HTTP_X_REQUEST_ID") or "")[:64] \
+            or secrets.token_hex(8)
         g.request_started = time.perf_counter()
 
     @app.after_request

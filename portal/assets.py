@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flask import current_app, request, session
 
-from .urls import only_for
+from .application import only_for
 
 YEAR = 365 * 24 * 3600
 COMPRESSIBLE = (".css", ".js", ".svg", ".ico", ".json", ".txt", ".html", ".map")

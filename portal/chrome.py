@@ -8,7 +8,8 @@ A fragment may use only what its key holds (`_key`): language, 长辈版, kiosk,
 whether someone is signed in, besides the app's configuration.
 """
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
+from flask.globals import _cv_app
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -41,9 +42,16 @@ def kept(store: str, key: tuple, render, keep=lambda _value: True):
 
 
 def _key(name: str, locale: str) -> tuple:
-    signed_in = bool(current_user and current_user.is_authenticated)
-    return (name, locale, g.get("elder_mode", False), g.get("kiosk", False),
-            speech.engine() is not None, speech.voice_on(), signed_in)
+    # Read from the request's `g` itself rather than through the context proxies: a page asks
+    # for three fragments. Flask-Login keeps the request's user there once it has loaded it.
+    state = vars(_cv_app.get().g)
+    user = state.get("_login_user")
+    if user is None:
+        user = current_user._get_current_object()
+    kiosk = state.get("kiosk", False)
+    voice = speech.voice_on_for(kiosk)
+    return (name, locale, state.get("elder_mode", False), kiosk, speech.engine() is not None,
+            voice, bool(user and user.is_authenticated))
 
 
 def chrome(name: str) -> Markup:

@@ -51,8 +51,13 @@ def engine() -> str | None:
 
 
 def voice_on() -> bool:
+    return voice_on_for(g.get("kiosk", False))
+
+
+def voice_on_for(kiosk: bool) -> bool:
+    """Whether guidance is spoken: as the visitor chose (the `voice` cookie), else at kiosks."""
     wanted = cookie("voice")
-    return wanted == "1" or (wanted is None and g.get("kiosk", False))
+    return wanted == "1" or (wanted is None and kiosk)
 
 
 def cache_dir() -> Path:

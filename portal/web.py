@@ -191,7 +191,9 @@ def refuse_nul_bytes():
         values = request.form.values()
     else:
         values = ()
-    if any("\x00" in value for value in (request.path, *request.args.values(), *values)):
+    # The query is parsed only when there is one (most page views have none).
+    query = request.args.values() if request.query_string else ()
+    if any("\x00" in value for value in (request.path, *query, *values)):
         if request.path.startswith("/exchange/"):  # a machine interface answers in JSON
             return jsonify(error="no text may contain NUL bytes"), 400
         return render_error(400, NUL_IN_REQUEST)
@@ -205,16 +207,20 @@ def load_preferences():
 
 
 def template_globals():
+    # The app and `g` read once, not through their proxies for every value.
+    context = _cv_app.get()
+    config, state = context.app.config, vars(context.g)
     locale = presenters.current_language()
+    kiosk = state.get("kiosk", False)
     return {
-        "helpline": current_app.config["HELPLINE"],
-        "reporting_phone": current_app.config["REPORTING_PHONE"],
-        "supervision_phone": current_app.config["SUPERVISION_PHONE"],
+        "helpline": config["HELPLINE"],
+        "reporting_phone": config["REPORTING_PHONE"],
+        "supervision_phone": config["SUPERVISION_PHONE"],
         "html_lang": "zh-Hans-CN" if locale.startswith("zh") else "en",
         "current_locale": locale,
-        "elder_mode": g.get("elder_mode", False),
-        "kiosk": g.get("kiosk", False),
-        "voice_on": speech.voice_on(),
+        "elder_mode": state.get("elder_mode", False),
+        "kiosk": kiosk,
+        "voice_on": speech.voice_on_for(kiosk),
         "voice_available": speech.engine() is not None,
     }
 

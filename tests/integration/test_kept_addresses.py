@@ -1,5 +1,6 @@
-"""Addresses built once (portal.urls.Portal.url_for): the same as Flask builds them, for every
-script root and value, and never kept where a URL-defaults function adds to them."""
+"""Addresses built once (portal.application.Portal.url_for): the same as Flask builds
+them, for every script root and value, and never kept where a URL-defaults function adds to
+them. And Flask's coroutine check, kept per function, still answers as Flask does."""
 
 from flask import Flask, g, url_for
 
@@ -47,3 +48,18 @@ def test_what_cannot_be_kept_is_built_every_time(app):
         assert url_for("resident.account", _external=True).startswith("http")
     assert not any(key[0] == "public.sign_in" and "tag" in dict(key[2:])
                    for key in app._kept_addresses)
+
+
+def test_a_kept_coroutine_answer_is_flasks(app):
+    import pytest
+
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "awaited"
+
+    for _ in range(2):  # the second time from what was kept
+        assert app.ensure_sync(plain) is plain
+        with pytest.raises(RuntimeError, match="async"):  # as Flask without its async extra
+            app.ensure_sync(coroutine)

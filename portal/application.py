@@ -1,5 +1,4 @@
-"""The portal's Flask application class: addresses that read the same on every request are built
-once.
+"""The portal's Flask application class: what reads the same on every request is worked out once.
 
 A page builds a handful of addresses (back links, the keep-alive and sign-in addresses of the
 idle timer, a statement's PDF), and Werkzeug builds each anew: URL defaults, rule look-up,
@@ -8,12 +7,16 @@ root, unless a URL-defaults function adds to it; so it is kept under those, for 
 function reaches. Flows' addresses are never kept (their URL defaults carry an assisted task's
 consent), nor are static files' (fingerprinted by theirs), nor external addresses, anchors,
 methods or schemes.
+
+Flask also asks, for every hook and view on every request, whether it is a coroutine function
+(`ensure_sync`); the answer never changes for a function, so it is kept too.
 """
 
 from flask import Flask
 from flask.globals import _cv_request
 
 MAX_KEPT = 4096  # addresses; values such as application ids make many, so it starts again
+MAX_FUNCTIONS = 1024  # hooks and views: a few dozen
 
 
 def only_for(*endpoints: str):
@@ -32,6 +35,15 @@ class Portal(Flask):
         super().__init__(*args, **kwargs)
         self._kept_addresses: dict = {}
         self._keepable_endpoints: dict = {}
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        found = self._sync_functions.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(self._sync_functions) < MAX_FUNCTIONS:
+                self._sync_functions[func] = found
+        return found
 
     def _keepable(self, endpoint: str) -> bool:
         """No URL-defaults function reaches the endpoint: none of its blueprints' and no app-wide

@@ -64,8 +64,12 @@ def _weighted_sums(year: int, low: int, high: int, ids: list[int] | None = None)
         .group_by(LedgerEntry.account_id)
     )
     if ids is not None:
-        sums = sums.filter(LedgerEntry.account_id == any_(
-            bindparam("account_ids", ids, type_=postgresql.ARRAY(Integer))))
+        # The list behind a scalar subquery: given as a constant, PostgreSQL's planner estimated
+        # every one of its 20 000 ids against every partition's statistics, 35–60 ms of planning
+        # per batch; this way it plans in about 1 ms and the ids still bound the index scans.
+        chosen = cast(select(bindparam("account_ids", ids, type_=postgresql.ARRAY(Integer)))
+                      .scalar_subquery(), postgresql.ARRAY(Integer))
+        sums = sums.filter(LedgerEntry.account_id == any_(chosen))
     return sums.subquery()
 
 

@@ -176,14 +176,11 @@ def _credit(year: int, rate_bp: int, county: str | None,
         else:
             session.execute(insert(LedgerEntry).from_select(columns, rows))
             # Counted back from the table: SQLite's rowcount for INSERT … SELECT varies.
+            this_batch = _credited_now(year, low, high, now, county)
             batch_count, batch_total = session.execute(
-                select(func.count(LedgerEntry.id),
-                       func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
-                .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
-                        LedgerEntry.account_id.between(low, high),
-                        LedgerEntry.created_at == now)).one()
+                select(func.count(), func.coalesce(func.sum(this_batch.c.amount_fen), 0))).one()
             if batch_count and notify:
-                _notify_statement_ready(year, low, high, now)
+                _notify_statement_ready(year, low, high, now, county)
         credited += batch_count
         total += int(batch_total)
         session.commit()
@@ -274,12 +271,24 @@ def _statement_ready_rows(year: int, now, credited):
                                  ).join(Person, Person.id == PersonalAccount.person_id)
 
 
-def _notify_statement_ready(year: int, low: int, high: int, now) -> None:
+def _credited_now(year: int, low: int, high: int, now, county: str | None):
+    """The SQLite path's interest lines of this run and batch (account id and amount), found by
+    the run's timestamp and, for one county, that county's accounts: two county jobs started at
+    the same moment may share a timestamp, and their id ranges overlap (counties interleave)."""
+    found = (select(LedgerEntry.account_id.label("account_id"), LedgerEntry.amount_fen)
+             .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
+                     LedgerEntry.created_at == now,
+                     LedgerEntry.account_id.between(low, high)))
+    if county is not None:
+        found = found.join(PersonalAccount, PersonalAccount.id == LedgerEntry.account_id).join(
+            InsuranceRelation, InsuranceRelation.id == PersonalAccount.relation_id).filter(
+            InsuranceRelation.region_code == county)
+    return found.subquery()
+
+
+def _notify_statement_ready(year: int, low: int, high: int, now, county: str | None) -> None:
     """The SQLite path of the notification: the batch's accounts credited just now."""
-    credited = (select(LedgerEntry.account_id.label("account_id"))
-                .filter(LedgerEntry.kind == "interest", LedgerEntry.year == year,
-                        LedgerEntry.created_at == now,
-                        LedgerEntry.account_id.between(low, high))).subquery()
+    credited = _credited_now(year, low, high, now, county)
     db.session.execute(insert(OutboxMessage).from_select(
         OUTBOX_COLUMNS, _statement_ready_rows(year, now, credited)))
 

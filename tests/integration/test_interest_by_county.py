@@ -17,13 +17,13 @@ COUNTY = "539909000000"  # a county of the test's own: no other test's account i
 YEAR, RATE = 2033, 262
 
 
-def holder(sequence: int, status="contributing", phone=None) -> int:
+def holder(sequence: int, status="contributing", phone=None, county=COUNTY) -> int:
     number = ids.compose_resident_id("539901", date(1977, 7, 7), sequence)
     person = Person(id_type=ids.RESIDENT_ID, id_number=number, name="按县", phone=phone,
                     birth_date=date(1977, 7, 7))
     db.session.add(person)
     db.session.flush()
-    relation = InsuranceRelation(person_id=person.id, region_code=COUNTY, status=status,
+    relation = InsuranceRelation(person_id=person.id, region_code=county, status=status,
                                  started_on=date(2030, 1, 1))
     db.session.add(relation)
     db.session.flush()
@@ -83,4 +83,45 @@ def test_a_county_is_credited_once_with_the_rules_amounts(app, monkeypatch):
 
         again = interest.credit_county(YEAR, RATE, COUNTY)
         assert again == {"year": YEAR, "accounts": 0, "interest_fen": 0}
+        db.session.remove()
+
+
+def test_two_counties_credited_at_the_same_moment_each_count_and_tell_only_their_own(app,
+                                                                                      monkeypatch):
+    """Two county jobs started together may share their run's timestamp, and their accounts
+    interleave in id order: each still reports, and notifies, only its own county's accounts
+    (the SQLite path finds what a run credited by its timestamp)."""
+    from datetime import UTC, datetime
+
+    east, west, year = "539908000000", "539907000000", 2034
+    with app.app_context():
+        for code in (east, west):
+            if db.session.get(Region, code) is None:
+                db.session.add(Region(code=code, name="同刻县", name_en="Same-moment county",
+                                      level="county", parent_code="539900000000"))
+        accounts = {east: [], west: []}
+        for number in range(6):  # east, west, east, west…: ids interleave
+            county = east if number % 2 == 0 else west
+            account = holder(870 + number, county=county)
+            book(account, date(year, 2, 1), 10_000 + number, f"same-moment:{number}")
+            accounts[county].append(account)
+        db.session.commit()
+
+        moment = datetime(2035, 1, 2, 3, 4, 5, tzinfo=UTC)
+        monkeypatch.setattr(interest, "utcnow", lambda: moment)
+        results = {county: interest.credit_county(year, RATE, county) for county in (east, west)}
+
+        for county, mine in accounts.items():
+            amounts = dict(db.session.execute(
+                select(LedgerEntry.account_id, LedgerEntry.amount_fen)
+                .filter_by(kind="interest", year=year)
+                .filter(LedgerEntry.account_id.in_(mine))).all())
+            assert set(amounts) == set(mine)
+            assert results[county] == {"year": year, "accounts": 3,
+                                       "interest_fen": sum(amounts.values())}
+        told = db.session.scalars(
+            select(OutboxMessage.person_id).filter_by(kind="statement_ready")
+            .join(PersonalAccount, PersonalAccount.person_id == OutboxMessage.person_id)
+            .filter(PersonalAccount.id.in_(accounts[east] + accounts[west]))).all()
+        assert sorted(told) == sorted(set(told)) and len(told) == 6  # once each
         db.session.remove()

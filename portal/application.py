@@ -14,6 +14,7 @@ Flask also asks, for every hook and view on every request, whether it is a corou
 
 from flask import Flask
 from flask.globals import _cv_request
+from flask.helpers import _split_blueprint_path
 
 MAX_KEPT = 4096  # addresses; values such as application ids make many, so it starts again
 MAX_FUNCTIONS = 1024  # hooks and views: a few dozen
@@ -50,9 +51,11 @@ class Portal(Flask):
         one, unless that one says it changes only other endpoints."""
         found = self._keepable_endpoints.get(endpoint)
         if found is None:
-            blueprint = endpoint.rpartition(".")[0]
-            scopes = [None] + [".".join(blueprint.split(".")[:depth])
-                               for depth in range(1, blueprint.count(".") + 2) if blueprint]
+            # The scopes Flask's inject_url_defaults walks: the app, then each enclosing
+            # blueprint of the endpoint.
+            scopes = [None]
+            if "." in endpoint:
+                scopes += _split_blueprint_path(endpoint.rpartition(".")[0])
             functions = [function for scope in scopes
                          for function in self.url_default_functions.get(scope, ())]
             found = endpoint[:1] != "." and all(

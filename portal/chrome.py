@@ -10,7 +10,6 @@ whether someone is signed in, besides the app's configuration.
 
 from flask import current_app, request, session
 from flask.globals import _cv_app
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -95,7 +94,7 @@ def cached_for_visitors(view):
             page = view(*args, **kwargs)
             return page.replace(token, CSRF_MARK) if isinstance(page, str) else page
 
-        page = kept("portal_pages", (request.endpoint, *_key("page", str(get_locale()))),
+        page = kept("portal_pages", (request.endpoint, *_key("page", current_language())),
                     render, keep=lambda page: isinstance(page, str))
         if not isinstance(page, str):
             return page  # a redirect or an error: never kept

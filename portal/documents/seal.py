@@ -9,9 +9,7 @@ import io
 import math
 from pathlib import Path
 
-from flask import current_app, request, url_for
-
-from ..chrome import kept
+from flask import current_app, url_for
 
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -46,10 +44,7 @@ def seal_url() -> str | None:
     of its own, cached by the browser for good under an address that names its content, rather
     than 13 KB of base64 written into every statement page."""
     found = fingerprint()
-    if found is None:
-        return None
-    return kept("portal_seal_url", (found, request.script_root),
-                lambda: url_for("resident.statement_seal", v=found))
+    return None if found is None else url_for("resident.statement_seal", v=found)
 
 
 def _font(size: int):

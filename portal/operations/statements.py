@@ -10,10 +10,9 @@ long. Two first views at the same moment may both issue one; both tokens verify.
 from datetime import timedelta
 from typing import NamedTuple
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from sqlalchemy import bindparam, case, func, insert, select, update
 
-from ..chrome import kept
 from ..documents import verification
 from ..extensions import db
 from ..models import IssuedStatement, LedgerEntry, PersonalAccount, utcnow
@@ -32,11 +31,9 @@ def verify_url(statement_id: int) -> str:
 
 
 def _verify_prefix() -> str:
-    """The check page's address up to the token, built once per portal address (every view
-    of a statement compares it with the stored one)."""
-    external = current_app.config["EXTERNAL_URL"]
-    return kept("portal_verify_prefix", (external, request.script_root),
-                lambda: external + url_for("public.verify", token="~")[:-1])
+    """The check page's address up to the token (every view of a statement compares it with
+    the stored one; the address itself is kept by portal.application.Portal.url_for)."""
+    return current_app.config["EXTERNAL_URL"] + url_for("public.verify", token="~")[:-1]
 
 
 class Issued(NamedTuple):
